@@ -1,0 +1,50 @@
+"""The ``cbec`` command, assembled from each package's ``commands.py``."""
+
+from __future__ import annotations
+
+import typer
+
+from cbec.bench.commands import app as bench_app
+from cbec.intake.commands import ingest, receipts_app
+from cbec.messages.commands import app as messages_app
+from cbec.registry.commands import app as registry_app
+from cbec.sim.commands import sim
+from cbec.store.commands import app as db_app
+
+app = typer.Typer(
+    name="cbec",
+    help="Customs supervision of cross-border e-commerce retail trade.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(registry_app, name="registry")
+app.add_typer(messages_app, name="messages")
+app.add_typer(receipts_app, name="receipts")
+app.add_typer(bench_app, name="bench")
+app.command("ingest")(ingest)
+app.command("sim")(sim)
+
+
+@app.command("serve")
+def serve(
+    host: str | None = typer.Option(None, help="Address to bind (default CBEC_API_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default CBEC_API_PORT)."),
+) -> None:
+    """Serve the API (OpenAPI docs at /docs)."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from cbec.api import create_app  # noqa: PLC0415 - building the app opens the store
+    from cbec.config import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="warning",
+    )
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,40 @@
+"""Settings, read once from ``CBEC_`` environment variables (code never reads os.environ)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every tunable of cbec. Each field maps to ``CBEC_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CBEC_", extra="ignore")
+
+    #: SQLAlchemy URL. SQLite (embedded default) or ``postgresql+psycopg://...``.
+    database_url: str = "sqlite:///var/cbec.db"
+    #: Folder for the embedded store and generated files.
+    var_dir: Path = Path("var")
+    #: Largest message body accepted, in bytes; larger ones are refused before parsing.
+    max_message_bytes: int = 4 * 1024 * 1024
+    #: Largest number of messages in one batch request.
+    max_batch_messages: int = 5000
+    #: Messages written per transaction by ``cbec ingest``.
+    ingest_batch_size: int = 500
+    #: The customs house that runs this instance (4-digit customs code).
+    customs_code: str = "5141"
+    #: Name used as copName/sender of the receipts customs returns.
+    customs_name: str = "cbec customs"
+    #: Address the API binds to.
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    #: Logging level for the cbec logger.
+    log_level: str = "INFO"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings``)."""
+    return Settings()

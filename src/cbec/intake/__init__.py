@@ -1,0 +1,1 @@
+"""Intake: the front door for enterprise messages."""

@@ -1,0 +1,1 @@
+"""CEB messages: typed models, the XML/JSON codec, XSDs and receipts."""

@@ -1,0 +1,1 @@
+"""Synthetic traffic with ground truth, for the demo, tests and benchmarks."""

@@ -1,0 +1,108 @@
+"""What intake keeps: every message, the current document per business key, receipts
+owed to senders, and dead letters for what could not be accepted."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
+
+
+class InboundMessage(Base):
+    """One accepted message, as sent. Identical re-deliveries map to the same row."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("sender_code", "content_hash"),
+        Index("ix_inbound_messages_type_key", "message_type", "business_key"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    guid: Mapped[str] = mapped_column(String(36))
+    message_type: Mapped[str] = mapped_column(String(8))
+    sender_code: Mapped[str] = mapped_column(String(10))
+    business_key: Mapped[str] = mapped_column(String(255))
+    app_type: Mapped[str] = mapped_column(String(1))
+    #: SHA-256 of the canonical JSON of the business content (formatting-independent).
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: Canonical JSON of the whole message (the typed model's dump).
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    receipt_id: Mapped[int | None] = mapped_column(BigIntPK, default=None)
+
+
+class Document(Base):
+    """The current state of one business document (order, payment, waybill, list, ...)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("kind", "business_key"),
+        Index("ix_documents_order", "order_no", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    business_key: Mapped[str] = mapped_column(String(255))
+    order_no: Mapped[str] = mapped_column(String(60))
+    ebp_code: Mapped[str | None] = mapped_column(String(18), default=None)
+    ebc_code: Mapped[str | None] = mapped_column(String(18), default=None)
+    sender_code: Mapped[str] = mapped_column(String(10))
+    #: Last returnStatus given for this document (120 accepted, then clearance's codes).
+    status: Mapped[int] = mapped_column(SmallInteger, default=120)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    deleted: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Receipt(Base):
+    """A receipt owed to a sender; senders page through theirs by id (the cursor)."""
+
+    __tablename__ = "receipts"
+    __table_args__ = (Index("ix_receipts_recipient_id", "recipient_code", "id"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    recipient_code: Mapped[str] = mapped_column(String(10))
+    message_type: Mapped[str] = mapped_column(String(8))
+    ori_message_type: Mapped[str] = mapped_column(String(8))
+    ori_guid: Mapped[str] = mapped_column(String(36))
+    business_key: Mapped[str] = mapped_column(String(255))
+    return_status: Mapped[int] = mapped_column(SmallInteger)
+    return_info: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Canonical JSON of the receipt message model.
+    body: Mapped[str] = mapped_column(Text)
+
+
+class DeadLetter(Base):
+    """A message that was not accepted, kept raw with the reason, so nothing is lost."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sender_code: Mapped[str | None] = mapped_column(String(10), default=None)
+    message_type: Mapped[str | None] = mapped_column(String(8), default=None)
+    source: Mapped[str] = mapped_column(String(255), default="api")
+    #: The raw bytes (the first ``max_message_bytes`` of an oversized body).
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    truncated: Mapped[bool] = mapped_column(default=False)
+    stage: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str] = mapped_column(Text)
+    #: JSON list of {path, rule, message}.
+    fields: Mapped[str] = mapped_column(Text, default="[]")
+    receipt_id: Mapped[int | None] = mapped_column(BigIntPK, default=None)

@@ -1,0 +1,74 @@
+"""Shared fixtures. Every store-touching test runs on SQLite and, when
+CBEC_TEST_POSTGRES_URL is set (``make test`` sets it when PostgreSQL answers), on the real
+PostgreSQL too; each xdist worker gets its own database, built by the migrations."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from cbec.store import make_engine, make_session_factory, upgrade
+from cbec.store.models import Base
+
+PG_URL = os.environ.get("CBEC_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _postgres_engine(worker_id: str) -> Engine:
+    assert PG_URL is not None
+    name = f"cbec_test_{worker_id}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(PG_URL).set(database=name)
+    return make_engine(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[Engine]:
+    """A migrated database of each back end, for the whole session."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("store") / "cbec.db"
+        eng = make_engine(f"sqlite:///{path}")
+    else:
+        eng = _postgres_engine(worker_id)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+def _empty(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def db(engine: Engine) -> Iterator[sessionmaker[Session]]:
+    """A session factory on an empty store; the store is emptied again afterwards."""
+    _empty(engine)
+    yield make_session_factory(engine)
+    _empty(engine)
+
+
+@pytest.fixture
+def session(db: sessionmaker[Session]) -> Iterator[Session]:
+    """One session on an empty store, rolled back at the end."""
+    with db() as s:
+        yield s
+        s.rollback()
