@@ -72,3 +72,53 @@ def session(db: sessionmaker[Session]) -> Iterator[Session]:
     with db() as s:
         yield s
         s.rollback()
+
+
+# --- filed enterprises and sample messages, shared by intake and later suites -----------
+
+#: The enterprises named in tests/fixtures/xml (customs code -> roles).
+SAMPLE_ENTERPRISES: dict[str, tuple[str, list[str]]] = {
+    "4401960001": ("南沙优选跨境平台", ["platform"]),
+    "4401960002": ("广州环球优品贸易有限公司", ["ecommerce"]),
+    "4401960003": ("广州快付支付有限公司", ["payment"]),
+    "4401960004": ("南沙速达物流有限公司", ["logistics"]),
+    "4401960005": ("广州通关报关代理有限公司", ["agent"]),
+}
+
+
+def sample_uscc(n: int) -> str:
+    """A valid unified social credit code (GB 32100 check digit) numbered ``n``."""
+    from stdnum.cn import uscc
+
+    base = f"91440101MA5C{n:05d}"
+    return base + uscc.calc_check_digit(base)
+
+
+@pytest.fixture
+def filed(db: sessionmaker[Session]) -> dict[str, str]:
+    """Files the sample enterprises (active) and returns customs code -> API token."""
+    from datetime import date
+
+    from cbec.registry.credentials import issue_key
+    from cbec.store.models import Enterprise, EnterpriseRole
+
+    tokens: dict[str, str] = {}
+    with db() as s:
+        for n, (code, (name, roles)) in enumerate(SAMPLE_ENTERPRISES.items()):
+            enterprise = Enterprise(
+                customs_code=code,
+                uscc=sample_uscc(n),
+                name=name,
+                status="active",
+                filing_date=date(2024, 3, 1),
+                roles=[EnterpriseRole(role=r) for r in roles],
+            )
+            s.add(enterprise)
+            s.flush()
+            tokens[code] = issue_key(s, enterprise).token
+        s.commit()
+    return tokens
+
+
+def sample_xml(name: str) -> bytes:
+    return (FIXTURES / "xml" / name).read_bytes()

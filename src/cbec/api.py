@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import logging
+from typing import Any, Union
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, TypeAdapter, create_model
 from sqlalchemy import Engine
 
 from cbec import __version__
 from cbec.config import Settings, get_settings
 from cbec.errors import CbecError
 from cbec.intake.routes import router as intake_router
+from cbec.messages.models import DECLARATION_TYPES
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
 from cbec.store import make_engine, make_session_factory, upgrade
@@ -68,4 +72,35 @@ def create_app(
 
     app.include_router(registry_router)
     app.include_router(intake_router)
+
+    def openapi() -> dict[str, Any]:
+        # The message models are read by hand (so that a bad message still gets a receipt
+        # and a dead letter), so FastAPI cannot see them: publish their JSON schema here.
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(message_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def message_schemas() -> dict[str, Any]:
+    """JSON schemas of every declaration message in its JSON form, plus ``CebJsonMessage``
+    (any one of them), with references into ``#/components/schemas``."""
+    wrappers: list[type[BaseModel]] = [
+        create_model(f"{t}Json", **{f"{t}Message": (model, ...)})  # type: ignore[call-overload]
+        for t, model in DECLARATION_TYPES.items()
+    ]
+    union = Union[tuple(wrappers)]  # type: ignore[valid-type]  # noqa: UP007
+    adapter: TypeAdapter[Any] = TypeAdapter(union)  # type: ignore[arg-type]
+    schema = adapter.json_schema(ref_template="#/components/schemas/{model}")
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    definitions["CebJsonMessage"] = schema
+    return definitions

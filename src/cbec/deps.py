@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -10,11 +11,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.config import Settings
-from cbec.errors import Unauthorized
+from cbec.errors import Forbidden, Unauthorized
 from cbec.registry.credentials import authenticate
 from cbec.store.models import Enterprise
 
 _bearer = HTTPBearer(auto_error=False, description="An enterprise API key: cbec_<id>_<secret>")
+_admin_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="AdminToken",
+    description="The customs administrator token (CBEC_ADMIN_TOKEN)",
+)
 
 
 def get_settings(request: Request) -> Settings:
@@ -49,3 +55,26 @@ def current_enterprise(
 
 
 EnterpriseDep = Annotated[Enterprise, Depends(current_enterprise)]
+
+
+def require_admin(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_admin_bearer)],
+) -> None:
+    """Let only the customs administrator through (403 otherwise).
+
+    The administrator is whoever presents ``CBEC_ADMIN_TOKEN`` as a Bearer token: a
+    stand-in until officer accounts with roles exist. With no token configured, every
+    administrative route is refused.
+    """
+    if not settings.admin_token:
+        raise Forbidden("administration is disabled: no CBEC_ADMIN_TOKEN is configured")
+    if credentials is None or not hmac.compare_digest(
+        credentials.credentials.encode(), settings.admin_token.encode()
+    ):
+        raise Forbidden(
+            "the customs administrator token is required: Authorization: Bearer <CBEC_ADMIN_TOKEN>"
+        )
+
+
+AdminDep = Annotated[None, Depends(require_admin)]

@@ -40,7 +40,8 @@ class InboundMessage(Base):
     #: Canonical JSON of the whole message (the typed model's dump).
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    receipt_id: Mapped[int | None] = mapped_column(BigIntPK, default=None)
+    #: Where it came from: "api" or the file it was read from.
+    source: Mapped[str] = mapped_column(String(255), default="api")
 
 
 class Document(Base):
@@ -76,6 +77,14 @@ class Receipt(Base):
     __table_args__ = (Index("ix_receipts_recipient_id", "recipient_code", "id"),)
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    #: The accepted message this answers (None for a rejection).
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id"), default=None, index=True
+    )
+    #: The dead letter this answers (None for an accepted message).
+    dead_letter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("dead_letters.id"), default=None, index=True
+    )
     recipient_code: Mapped[str] = mapped_column(String(10))
     message_type: Mapped[str] = mapped_column(String(8))
     ori_message_type: Mapped[str] = mapped_column(String(8))
@@ -84,7 +93,7 @@ class Receipt(Base):
     return_status: Mapped[int] = mapped_column(SmallInteger)
     return_info: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: Canonical JSON of the receipt message model.
+    #: JSON object of the identifying fields the receipt echoes (ebpCode, orderNo, copNo, ...).
     body: Mapped[str] = mapped_column(Text)
 
 
@@ -105,4 +114,3 @@ class DeadLetter(Base):
     error: Mapped[str] = mapped_column(Text)
     #: JSON list of {path, rule, message}.
     fields: Mapped[str] = mapped_column(Text, default="[]")
-    receipt_id: Mapped[int | None] = mapped_column(BigIntPK, default=None)

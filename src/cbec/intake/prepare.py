@@ -1,0 +1,287 @@
+"""Turning raw bytes into something intake can persist, with no database in sight.
+
+:func:`prepare` is pure and picklable, so ``cbec ingest`` can run it in worker processes
+while the main process writes to the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from cbec.errors import CbecError, FieldError
+from cbec.messages import codec
+from cbec.messages.models import (
+    CEB311Message,
+    CEB411Message,
+    CEB511Message,
+    CEB621Message,
+    CEB623Message,
+    CEB625Message,
+    CebMessage,
+    DeclarationMessage,
+)
+
+#: Kept of a rejected message's raw bytes.
+DEAD_LETTER_KEEP = 1024 * 1024
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A valid declaration message, reduced to what intake needs to persist it."""
+
+    message_type: str
+    guid: str
+    app_type: str
+    kind: str
+    business_key: str
+    order_no: str
+    ebp_code: str | None
+    ebc_code: str | None
+    #: The transmitting enterprise (BaseTransfer/copCode).
+    cop_code: str
+    #: Field path -> code: the sender must be one of these (its own code in the sender field).
+    sender_fields: dict[str, str]
+    #: Identifying fields echoed by the receipt.
+    receipt_keys: dict[str, Any]
+    canonical: str
+    content_hash: str
+    source: str = "api"
+
+
+@dataclass(slots=True)
+class Rejected:
+    """A message that could not be read or validated."""
+
+    stage: str
+    detail: str
+    fields: list[FieldError]
+    status_code: int
+    raw: bytes
+    truncated: bool
+    message_type: str | None = None
+    guid: str | None = None
+    cop_code: str | None = None
+    source: str = "api"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def describe(
+    message: DeclarationMessage,
+) -> tuple[str, str, str, str | None, str | None, dict[str, str], dict[str, Any], str, str]:
+    """(kind, business key, orderNo, ebpCode, ebcCode, sender fields, receipt keys, head
+    guid, appType) of a declaration message."""
+    if isinstance(message, CEB311Message):
+        h = message.order.orderHead
+        return (
+            "order",
+            f"{h.ebpCode}|{h.ebcCode}|{h.orderNo}",
+            h.orderNo,
+            h.ebpCode,
+            h.ebcCode,
+            {"Order/OrderHead/ebpCode": h.ebpCode, "Order/OrderHead/ebcCode": h.ebcCode},
+            {"guid": h.guid, "ebpCode": h.ebpCode, "ebcCode": h.ebcCode, "orderNo": h.orderNo},
+            h.guid,
+            h.appType,
+        )
+    if isinstance(message, CEB411Message):
+        p = message.payment.paymentHead
+        return (
+            "payment",
+            f"{p.payCode}|{p.payTransactionId}",
+            p.orderNo,
+            p.ebpCode,
+            None,
+            {"Payment/PaymentHead/payCode": p.payCode},
+            {"guid": p.guid, "payCode": p.payCode, "payTransactionId": p.payTransactionId},
+            p.guid,
+            p.appType,
+        )
+    if isinstance(message, CEB511Message):
+        w = message.logistics.logisticsHead
+        return (
+            "waybill",
+            f"{w.logisticsCode}|{w.logisticsNo}",
+            w.orderNo,
+            None,
+            None,
+            {"Logistics/LogisticsHead/logisticsCode": w.logisticsCode},
+            {"guid": w.guid, "logisticsCode": w.logisticsCode, "logisticsNo": w.logisticsNo},
+            w.guid,
+            w.appType,
+        )
+    if isinstance(message, CEB621Message):
+        i = message.inventory.inventoryHead
+        return (
+            "inventory",
+            f"{i.agentCode}|{i.copNo}",
+            i.orderNo,
+            i.ebpCode,
+            i.ebcCode,
+            {
+                "Inventory/InventoryHead/agentCode": i.agentCode,
+                "Inventory/InventoryHead/ebcCode": i.ebcCode,
+            },
+            {
+                "guid": i.guid,
+                "customsCode": i.customsCode,
+                "ebpCode": i.ebpCode,
+                "ebcCode": i.ebcCode,
+                "agentCode": i.agentCode,
+                "copNo": i.copNo,
+                "preNo": i.preNo,
+                "invtNo": i.invtNo,
+            },
+            i.guid,
+            i.appType,
+        )
+    if isinstance(message, CEB623Message):
+        c = message.invtCancel
+        return (
+            "cancel",
+            f"{c.agentCode}|{c.copNo}",
+            c.orderNo,
+            c.ebpCode,
+            c.ebcCode,
+            {"InvtCancel/agentCode": c.agentCode, "InvtCancel/ebcCode": c.ebcCode},
+            {
+                "guid": c.guid,
+                "customsCode": c.customsCode,
+                "ebpCode": c.ebpCode,
+                "ebcCode": c.ebcCode,
+                "agentCode": c.agentCode,
+                "copNo": c.copNo,
+                "invtNo": c.invtNo,
+            },
+            c.guid,
+            c.appType,
+        )
+    if isinstance(message, CEB625Message):
+        r = message.invtRefund.invtRefundHead
+        return (
+            "refund",
+            f"{r.agentCode}|{r.copNo}",
+            r.orderNo,
+            r.ebpCode,
+            r.ebcCode,
+            {
+                "InvtRefund/InvtRefundHead/agentCode": r.agentCode,
+                "InvtRefund/InvtRefundHead/ebcCode": r.ebcCode,
+            },
+            {
+                "guid": r.guid,
+                "customsCode": r.customsCode,
+                "ebpCode": r.ebpCode,
+                "ebcCode": r.ebcCode,
+                "agentCode": r.agentCode,
+                "copNo": r.copNo,
+                "invtNo": r.invtNo,
+            },
+            r.guid,
+            r.appType,
+        )
+    raise TypeError(f"not a declaration message: {type(message).__name__}")
+
+
+def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejected:
+    """Reduce a validated message; receipts sent to customs are refused."""
+    if not isinstance(message, DeclarationMessage):
+        return Rejected(
+            stage="validate",
+            detail=f"{message.MESSAGE_TYPE} is a receipt customs sends; it cannot be declared",
+            fields=[
+                FieldError(
+                    f"{message.MESSAGE_TYPE}Message",
+                    "message.direction",
+                    "receipts are not accepted",
+                )
+            ],
+            status_code=400,
+            raw=codec.to_xml(message),
+            truncated=False,
+            message_type=message.MESSAGE_TYPE,
+            guid=message.guid,
+            source=source,
+        )
+    kind, key, order_no, ebp, ebc, senders, receipt_keys, _head_guid, app_type = describe(message)
+    canonical = codec.canonical_json(message)
+    return Prepared(
+        message_type=message.MESSAGE_TYPE,
+        guid=message.guid,
+        app_type=app_type,
+        kind=kind,
+        business_key=key,
+        order_no=order_no,
+        ebp_code=ebp,
+        ebc_code=ebc,
+        cop_code=message.baseTransfer.copCode,
+        sender_fields=senders,
+        receipt_keys=receipt_keys,
+        canonical=canonical,
+        content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        source=source,
+    )
+
+
+def prepare(
+    data: bytes, *, fmt: str = "xml", source: str = "api", max_bytes: int = codec.DEFAULT_MAX_BYTES
+) -> Prepared | Rejected:
+    """Parse, validate and reduce one message. Never raises for bad input."""
+    try:
+        message = (
+            codec.from_json(data, max_bytes) if fmt == "json" else codec.from_xml(data, max_bytes)
+        )
+    except codec.MessageRejected as exc:
+        return Rejected(
+            stage="parse" if exc.message_type is None else "validate",
+            detail=exc.detail,
+            fields=exc.fields,
+            status_code=exc.status_code,
+            raw=data[:DEAD_LETTER_KEEP],
+            truncated=len(data) > DEAD_LETTER_KEEP,
+            message_type=exc.message_type,
+            guid=exc.guid,
+            cop_code=_cop_code_hint(data),
+            source=source,
+        )
+    except CbecError as exc:  # e.g. PayloadTooLarge
+        return Rejected(
+            stage="size",
+            detail=exc.detail,
+            fields=exc.fields,
+            status_code=exc.status_code,
+            raw=data[:DEAD_LETTER_KEEP],
+            truncated=len(data) > DEAD_LETTER_KEEP,
+            source=source,
+        )
+    return from_message(message, source)
+
+
+def prepare_many(
+    items: list[tuple[str, bytes]], max_bytes: int = codec.DEFAULT_MAX_BYTES
+) -> list[Prepared | Rejected]:
+    """:func:`prepare` over ``(source, bytes)`` pairs (XML, or JSON when source ends .json)."""
+    return [
+        prepare(
+            data,
+            fmt="json" if source.endswith(".json") else "xml",
+            source=source,
+            max_bytes=max_bytes,
+        )
+        for source, data in items
+    ]
+
+
+def _cop_code_hint(data: bytes) -> str | None:
+    # Best effort, for routing the rejection receipt of a message that did not validate:
+    # the copCode of a well-formed message, if one can be read safely.
+    marker = b"copCode>"
+    start = data.find(marker)
+    if start < 0 or len(data) > DEAD_LETTER_KEEP:
+        return None
+    end = data.find(b"<", start)
+    value = data[start + len(marker) : end].strip()
+    if 0 < len(value) <= 18 and value.isalnum():
+        return value.decode("ascii", "replace")
+    return None

@@ -1,0 +1,131 @@
+"""Queries of intake: messages, documents, receipts, dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from cbec.store.models import DeadLetter, Document, Enterprise, InboundMessage, Receipt
+
+
+def enterprises_by_code(session: Session, codes: Iterable[str]) -> dict[str, Enterprise]:
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    rows = session.execute(select(Enterprise).where(Enterprise.customs_code.in_(codes))).scalars()
+    return {e.customs_code: e for e in rows}
+
+
+def known_messages(
+    session: Session, pairs: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[int, int | None]]:
+    """(sender, content hash) -> (message id, receipt id) for messages already accepted."""
+    pairs = list(set(pairs))
+    if not pairs:
+        return {}
+    hashes = list({h for _, h in pairs})
+    rows = session.execute(
+        select(
+            InboundMessage.sender_code, InboundMessage.content_hash, InboundMessage.id, Receipt.id
+        )
+        .outerjoin(Receipt, Receipt.message_id == InboundMessage.id)
+        .where(InboundMessage.content_hash.in_(hashes))
+    ).all()
+    wanted = set(pairs)
+    return {(s, h): (mid, rid) for s, h, mid, rid in rows if (s, h) in wanted}
+
+
+def documents_by_key(
+    session: Session, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], Any]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(
+            Document.id,
+            Document.kind,
+            Document.business_key,
+            Document.status,
+            Document.version,
+            Document.deleted,
+            Document.sender_code,
+        ).where(tuple_(Document.kind, Document.business_key).in_(keys))
+    ).all()
+    return {(r.kind, r.business_key): r for r in rows}
+
+
+def decided_orders(
+    session: Session, order_nos: Iterable[str], statuses: Iterable[int]
+) -> dict[str, int]:
+    """orderNo -> status of a list for that order that has already been decided."""
+    order_nos = list(set(order_nos))
+    if not order_nos:
+        return {}
+    rows = session.execute(
+        select(Document.order_no, Document.status).where(
+            Document.kind == "inventory",
+            Document.order_no.in_(order_nos),
+            Document.status.in_(list(statuses)),
+            Document.deleted.is_(False),
+        )
+    ).all()
+    return {r.order_no: r.status for r in rows}
+
+
+def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert many rows in one statement and return their new ids, in order."""
+    if not rows:
+        return []
+    result = session.execute(
+        insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
+    )
+    return [r[0] for r in result.all()]
+
+
+def update_documents(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(update(Document), list(rows))
+
+
+def receipts_after(session: Session, recipient: str, after: int, limit: int) -> Sequence[Receipt]:
+    return (
+        session.execute(
+            select(Receipt)
+            .where(Receipt.recipient_code == recipient, Receipt.id > after)
+            .order_by(Receipt.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def receipts_by_id(session: Session, ids: Iterable[int]) -> dict[int, Receipt]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    return {r.id: r for r in session.execute(select(Receipt).where(Receipt.id.in_(ids))).scalars()}
+
+
+def get_receipt(session: Session, receipt_id: int) -> Receipt | None:
+    return session.get(Receipt, receipt_id)
+
+
+def dead_letters(session: Session, limit: int, after: int = 0) -> Sequence[DeadLetter]:
+    return (
+        session.execute(
+            select(DeadLetter).where(DeadLetter.id > after).order_by(DeadLetter.id).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_document(session: Session, kind: str, business_key: str) -> Document | None:
+    return session.execute(
+        select(Document).where(Document.kind == kind, Document.business_key == business_key)
+    ).scalar_one_or_none()

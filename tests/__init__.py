@@ -1,0 +1,1 @@
+"""Tests for cbec (a package so that shared helpers import as tests.*)."""
