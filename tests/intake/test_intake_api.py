@@ -192,7 +192,9 @@ def test_modify_replaces_the_document(
     with db() as s:
         doc = s.scalars(select(Document).where(Document.kind == "order")).one()
         assert doc.version == 2
-        assert "世纪大道" in doc.body
+        current = s.get(InboundMessage, doc.message_id)
+        assert current is not None
+        assert "世纪大道" in current.body
 
 
 def test_modify_or_delete_of_nothing_is_refused(client: TestClient, filed: dict[str, str]) -> None:

@@ -7,6 +7,7 @@ while the main process writes to the store.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,8 +44,8 @@ class Prepared:
     cop_code: str
     #: Field path -> code: the sender must be one of these (its own code in the sender field).
     sender_fields: dict[str, str]
-    #: Identifying fields echoed by the receipt.
-    receipt_keys: dict[str, Any]
+    #: Identifying fields echoed by the receipt, as a JSON object (made here, in parallel).
+    receipt_keys: str
     canonical: str
     content_hash: str
     source: str = "api"
@@ -217,7 +218,9 @@ def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejecte
         ebc_code=ebc,
         cop_code=message.baseTransfer.copCode,
         sender_fields=senders,
-        receipt_keys=receipt_keys,
+        receipt_keys=json.dumps(
+            {k: v for k, v in receipt_keys.items() if v is not None}, ensure_ascii=False
+        ),
         canonical=canonical,
         content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         source=source,

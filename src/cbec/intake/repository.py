@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from cbec.store import bulk
 from cbec.store.models import DeadLetter, Document, Enterprise, InboundMessage, Receipt
 
 
@@ -77,18 +78,12 @@ def decided_orders(
 
 
 def insert_returning_ids(session: Session, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert many rows in one statement and return their new ids, in order."""
-    if not rows:
-        return []
-    result = session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [r[0] for r in result.all()]
+    """Insert many rows in one round trip and return their new ids, in order."""
+    return bulk.insert_many(session, model.__tablename__, rows)
 
 
 def update_documents(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        session.execute(update(Document), list(rows))
+    bulk.update_many(session, Document.__tablename__, rows)
 
 
 def receipts_after(session: Session, recipient: str, after: int, limit: int) -> Sequence[Receipt]:

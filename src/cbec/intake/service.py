@@ -507,7 +507,6 @@ def _apply_document(
         "sender_code": who.code,
         "status": ACCEPTED,
         "deleted": deleted,
-        "body": item.canonical,
         "message_id": message_index,
         "updated_at": now,
     }
@@ -534,9 +533,11 @@ def _apply_document(
 
 
 def _receipt_row(
-    outcome: Outcome, recipient: str, keys: dict[str, Any], now: datetime
+    outcome: Outcome, recipient: str, keys: str | dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     return {
+        "message_id": None,
+        "dead_letter_id": None,
         "recipient_code": recipient,
         "message_type": outcome.receipt_type,
         "ori_message_type": outcome.message_type or "unknown",
@@ -545,7 +546,9 @@ def _receipt_row(
         "return_status": outcome.return_status,
         "return_info": outcome.return_info[:4000],
         "created_at": now,
-        "body": json.dumps({k: v for k, v in keys.items() if v is not None}, ensure_ascii=False),
+        "body": keys
+        if isinstance(keys, str)
+        else json.dumps({k: v for k, v in keys.items() if v is not None}, ensure_ascii=False),
     }
 
 

@@ -19,4 +19,6 @@ def upgrade_command(revision: str = typer.Argument("head", help="Target revision
     settings = get_settings()
     engine = make_engine(settings.database_url)
     upgrade(engine, revision)
-    console.print(f"store at [bold]{engine.url.render_as_string(hide_password=True)}[/] is at {revision}")
+    console.print(
+        f"store at [bold]{engine.url.render_as_string(hide_password=True)}[/] is at {revision}"
+    )

@@ -64,7 +64,7 @@ class Document(Base):
     status: Mapped[int] = mapped_column(SmallInteger, default=120)
     version: Mapped[int] = mapped_column(Integer, default=1)
     deleted: Mapped[bool] = mapped_column(default=False)
-    body: Mapped[str] = mapped_column(Text)
+    #: The message that made the document what it is now; its body is the document's content.
     message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 17:26:17.699645
+Create Date: 2026-11-27 17:34:01.712876
 
 """
 
@@ -123,7 +123,6 @@ def upgrade() -> None:
         sa.Column("status", sa.SmallInteger(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
-        sa.Column("body", sa.Text(), nullable=False),
         sa.Column(
             "message_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),

@@ -1,0 +1,133 @@
+"""``cbec bench ...``: benchmarks that print figures (never timed tests)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from cbec.bench.ingest import Rate, ingest_rate, load_day, parse_validate, raw_parse
+
+app = typer.Typer(help="Benchmarks: print throughput figures.", no_args_is_help=True)
+console = Console()
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except OperationalError:
+        return False
+    return True
+
+
+def _generate(out: Path, orders: int, seed: int) -> None:
+    console.print(f"generating a day of {orders:,} orders (seed {seed}) in {out} ...")
+    subprocess.run(  # noqa: S603 - our own CLI, fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "cbec.cli",
+            "sim",
+            "--orders",
+            str(orders),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+@app.command("ingest")
+def ingest_bench(
+    orders: int = typer.Option(20_000, help="Orders in the generated day (x4+ messages)."),
+    seed: int = typer.Option(1, help="Seed of the generated day."),
+    day: Path | None = typer.Option(
+        None, "--dir", help="Use a day already written by `cbec sim` instead of generating one."
+    ),
+    batch_size: int = typer.Option(1000, help="Messages per transaction."),
+    workers: int = typer.Option(0, help="Parsing processes (0: one per core)."),
+    postgres_url: str = typer.Option(
+        DEFAULT_POSTGRES, help="PostgreSQL server to measure on (a cbec_bench database is made)."
+    ),
+    sqlite_only: bool = typer.Option(False, help="Skip PostgreSQL."),
+) -> None:
+    """Messages/s for parse + validate + persist on SQLite and PostgreSQL, next to the raw
+    lxml parse rate of the same files (the floor) measured in the same run."""
+    workers = workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
+        folder = day or Path(scratch) / "day"
+        if day is None:
+            _generate(folder, orders, seed)
+        registry, items = load_day(folder)
+        console.print(f"{len(items):,} messages loaded into memory; {os.cpu_count()} cores")
+        rates: list[Rate] = [raw_parse(items), parse_validate(items)]
+        sqlite_url = f"sqlite:///{Path(scratch) / 'bench.db'}"
+        rates.append(
+            ingest_rate(
+                "SQLite, 1 process", sqlite_url, registry, items, batch_size=batch_size, workers=1
+            )
+        )
+        if workers > 1:
+            rates.append(
+                ingest_rate(
+                    f"SQLite, {workers} parsing processes",
+                    sqlite_url,
+                    registry,
+                    items,
+                    batch_size=batch_size,
+                    workers=workers,
+                )
+            )
+        if not sqlite_only:
+            if _postgres_answers(postgres_url):
+                rates.append(
+                    ingest_rate(
+                        f"PostgreSQL, {workers} parsing processes",
+                        postgres_url,
+                        registry,
+                        items,
+                        batch_size=batch_size,
+                        workers=workers,
+                    )
+                )
+            else:
+                console.print(f"[yellow]PostgreSQL at {postgres_url} does not answer: skipped[/]")
+    floor = rates[0].per_second
+    table = Table(title="cbec bench ingest (parse + validate + persist)")
+    for column, justify in (
+        ("configuration", "left"),
+        ("messages", "right"),
+        ("seconds", "right"),
+        ("msg/s", "right"),
+        ("of raw parse", "right"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for rate in rates:
+        table.add_row(
+            rate.name,
+            f"{rate.messages:,}",
+            f"{rate.seconds:.2f}",
+            f"{rate.per_second:,.0f}",
+            f"{rate.per_second / floor:.0%}",
+        )
+    console.print(table)
+    for rate in rates[2:]:
+        if rate.accepted == 0:
+            console.print(f"[red]{rate.name}: nothing was accepted[/]")
+            raise typer.Exit(1)
