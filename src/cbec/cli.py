@@ -32,10 +32,10 @@ def serve(
     port: int | None = typer.Option(None, help="Port (default CBEC_API_PORT)."),
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server
+    import uvicorn
 
-    from cbec.api import create_app  # noqa: PLC0415 - building the app opens the store
-    from cbec.config import get_settings  # noqa: PLC0415
+    from cbec.api import create_app
+    from cbec.config import get_settings
 
     settings = get_settings()
     uvicorn.run(

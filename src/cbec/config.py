@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     api_port: int = 8000
     #: Logging level for the cbec logger.
     log_level: str = "INFO"
+    #: Bearer token of the customs administrator for the registry's write routes. A
+    #: stand-in until officer accounts with roles exist; unset (or empty) disables them.
+    admin_token: str | None = None
 
 
 @lru_cache(maxsize=1)

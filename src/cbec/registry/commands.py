@@ -1,0 +1,288 @@
+"""``cbec registry ...``: file enterprises, change their status, issue keys, import a file.
+
+Each command is one unit of work on ``CBEC_DATABASE_URL``: committed when it succeeds,
+rolled back otherwise. API keys are printed only after the commit, so a key that is shown
+is a key that works. Bad input prints one line per problem (field, message, rule) and
+exits with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.orm import Session
+
+from cbec.config import get_settings
+from cbec.errors import CbecError
+from cbec.registry import service
+from cbec.registry.schemas import (
+    EnterpriseAmend,
+    EnterpriseFiling,
+    EnterpriseOut,
+    KeyInfo,
+    parse,
+)
+from cbec.store import open_store, session_scope
+
+app = typer.Typer(
+    help="The enterprise registry: filing, status, API keys, registry files.",
+    no_args_is_help=True,
+)
+console = Console()
+
+RoleOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--role",
+        help="A role (repeat for several): platform, ecommerce, payment, logistics, agent, area.",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _fail(exc: CbecError, note: str | None = None) -> typer.Exit:
+    problems = [str(f) for f in exc.fields] or [exc.detail]
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if note:
+        typer.echo(note, err=True)
+    return typer.Exit(1)
+
+
+@contextmanager
+def _unit_of_work(note: str | None = None) -> Iterator[Session]:
+    """A session on the configured store, committed on success; errors become exit 1."""
+    factory = open_store(get_settings().database_url)
+    try:
+        with session_scope(factory) as session:
+            yield session
+    except CbecError as exc:
+        raise _fail(exc, note) from None
+    finally:
+        factory.kw["bind"].dispose()
+
+
+def _describe(out: EnterpriseOut) -> str:
+    line = f"{out.customs_code}  {out.name}  [{', '.join(out.roles)}]  {out.status}"
+    if out.status_reason:
+        line += f" ({out.status_reason})"
+    return line
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@app.command("file")
+def file_command(
+    code: Annotated[str, typer.Option("--code", help="10-character customs code.")],
+    uscc: Annotated[str, typer.Option("--uscc", help="18-character unified social credit code.")],
+    name: Annotated[str, typer.Option("--name", help="Registered name.")],
+    role: RoleOption = None,
+    filing_date: Annotated[
+        str | None, typer.Option("--filing-date", help="YYYY-MM-DD (default: today, Beijing).")
+    ] = None,
+) -> None:
+    """File a new enterprise and print its first API key (shown this once)."""
+    data: dict[str, Any] = {"customsCode": code, "uscc": uscc, "name": name, "roles": role or []}
+    if filing_date is not None:
+        data["filingDate"] = filing_date
+    with _unit_of_work() as session:
+        enterprise, key = service.file_enterprise(session, parse(EnterpriseFiling, data))
+        out = EnterpriseOut.of(enterprise)
+    typer.echo(f"filed {_describe(out)}, filing date {out.filing_date}")
+    typer.echo("API key (shown once, store it now):")
+    typer.echo(key.token)
+
+
+@app.command("amend")
+def amend_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    name: Annotated[str | None, typer.Option("--name", help="New registered name.")] = None,
+    uscc: Annotated[str | None, typer.Option("--uscc", help="Corrected USCC.")] = None,
+    role: RoleOption = None,
+) -> None:
+    """Change an enterprise's name, USCC or roles (--role replaces the whole set)."""
+    changes = EnterpriseAmend(name=name, uscc=uscc, roles=role or None)
+    with _unit_of_work() as session:
+        out = EnterpriseOut.of(service.amend(session, code, changes))
+    typer.echo(f"amended {_describe(out)}")
+
+
+@app.command("suspend")
+def suspend_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown to the enterprise).")],
+) -> None:
+    """Suspend an active enterprise."""
+    with _unit_of_work() as session:
+        out = EnterpriseOut.of(service.suspend(session, code, reason))
+    typer.echo(f"suspended {_describe(out)}")
+
+
+@app.command("reinstate")
+def reinstate_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (optional).")] = None,
+) -> None:
+    """Make a suspended enterprise active again (a revoked one cannot be)."""
+    with _unit_of_work() as session:
+        out = EnterpriseOut.of(service.reinstate(session, code, reason))
+    typer.echo(f"reinstated {_describe(out)}")
+
+
+@app.command("revoke")
+def revoke_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (shown to the enterprise).")],
+) -> None:
+    """Revoke a filing for good, with all its API keys."""
+    with _unit_of_work() as session:
+        out = EnterpriseOut.of(service.revoke(session, code, reason))
+    typer.echo(f"revoked {_describe(out)}")
+
+
+@app.command("list")
+def list_command(
+    role: Annotated[str | None, typer.Option("--role", help="Only this role.")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only this status: active, suspended, revoked.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List filed enterprises by customs code."""
+    with _unit_of_work() as session:
+        found = [
+            EnterpriseOut.of(e) for e in service.list_enterprises(session, role=role, status=status)
+        ]
+    if as_json:
+        _print_json([e.model_dump(mode="json") for e in found])
+        return
+    table = Table()
+    for column in ("customs code", "USCC"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("name")
+    table.add_column("roles")
+    table.add_column("status")
+    table.add_column("filed", no_wrap=True)
+    for e in found:
+        shown = e.status if not e.status_reason else f"{e.status}: {e.status_reason}"
+        # Text cells: names and reasons are data, never Rich markup.
+        cells = (e.customs_code, e.uscc, e.name, ", ".join(e.roles), shown, str(e.filing_date))
+        table.add_row(*(Text(cell) for cell in cells))
+    console.print(table)
+    typer.echo(f"{len(found)} enterprise(s)")
+
+
+@app.command("show")
+def show_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show one enterprise and its API keys (ids and dates, never secrets)."""
+    with _unit_of_work() as session:
+        out = EnterpriseOut.of(service.get_by_code(session, code))
+        keys = [KeyInfo.of(k) for k in service.list_keys(session, code)]
+    if as_json:
+        _print_json(
+            out.model_dump(mode="json") | {"keys": [k.model_dump(mode="json") for k in keys]}
+        )
+        return
+    typer.echo(_describe(out))
+    typer.echo(
+        f"USCC {out.uscc}, filed {out.filing_date}, updated {out.updated_at:%Y-%m-%d %H:%M} UTC"
+    )
+    for k in keys:
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+        typer.echo(f"key {k.key_id}  issued {k.created_at:%Y-%m-%d %H:%M}  {state}")
+
+
+@app.command("issue-key")
+def issue_key_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+) -> None:
+    """Issue another API key and print it (shown this once)."""
+    with _unit_of_work() as session:
+        key = service.issue_key(session, code)
+    typer.echo(f"API key {key.key_id} for {code} (shown once, store it now):")
+    typer.echo(key.token)
+
+
+@app.command("revoke-key")
+def revoke_key_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    key_id: Annotated[str, typer.Argument(help="The key id (cbec_<key id>_...).")],
+) -> None:
+    """Revoke one API key of an enterprise."""
+    with _unit_of_work() as session:
+        service.revoke_key(session, code, key_id)
+    typer.echo(f"revoked key {key_id} of {code}")
+
+
+def _write_keys(path: Path, tokens: dict[str, str]) -> None:
+    """Add ``tokens`` to the JSON object at ``path`` (kept private: it holds secrets)."""
+    known: dict[str, str] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            loaded = None
+        if isinstance(loaded, dict):
+            known = {str(k): str(v) for k, v in loaded.items()}
+    known.update(tokens)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        json.dump(known, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(help="A cbec-registry/1 JSON file (cbec sim writes one).")
+    ],
+    keys_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys-out",
+            help="Add the keys issued now to this JSON file as {customsCode: apiKey} "
+            "(keys already in it are kept). Without it the keys are printed.",
+        ),
+    ] = None,
+) -> None:
+    """File and amend enterprises from a registry file: all entries or none.
+
+    Importing the same file again changes nothing and issues no new key, except to an
+    enterprise left without a live key.
+    """
+    try:
+        document = json.loads(file.read_bytes())
+    except OSError as exc:
+        typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
+        raise typer.Exit(1) from None
+    except ValueError as exc:
+        typer.echo(f"error: {file} is not JSON: {exc}", err=True)
+        raise typer.Exit(1) from None
+    with _unit_of_work(note=f"nothing was imported from {file}") as session:
+        summary = service.import_registry(session, document)
+    tokens = summary.tokens()
+    typer.echo(
+        f"imported {file}: {len(summary.filed)} filed, {len(summary.amended)} amended, "
+        f"{len(summary.unchanged)} unchanged; {len(tokens)} API key(s) issued"
+    )
+    if keys_out is not None:
+        _write_keys(keys_out, tokens)
+        typer.echo(f"API keys issued now added to {keys_out}")
+    else:
+        for code, token in tokens.items():
+            typer.echo(f"{code} {token}")
