@@ -14,7 +14,7 @@ console = Console()
 
 
 @app.command("upgrade")
-def upgrade_command(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+def upgrade_command(revision: str = typer.Argument("heads", help="Target revision.")) -> None:
     """Apply the Alembic migrations to CBEC_DATABASE_URL (creates the SQLite file)."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
