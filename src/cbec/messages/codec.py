@@ -5,6 +5,7 @@ entity-expansion bombs), no entity resolution, no network, no huge-tree mode, an
 limit checked before a byte is parsed. Both the prefixed (``<ceb:CEB311Message>``) and the
 default-namespace forms are read. Every problem is reported as a :class:`FieldError` with
 a path such as ``CEB311Message/Order/OrderList[2]/price`` and the rule it broke.
+``ds:Signature`` and ``ExtendMessage`` are kept whole, as their inclusive C14N text.
 """
 
 from __future__ import annotations
@@ -224,6 +225,10 @@ def _element_table(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseMode
         if name in children:
             node, many = children[name]
             table[xml_name(name)] = (name, node, many)
+        elif name == "extendMessage":
+            table[xml_name(name)] = (name, None, False)
+        elif name == "signature" or (issubclass(model, CebMessage) and name in ("guid", "version")):
+            continue  # ds:Signature, and the root's attributes, are not ceb elements
         else:
             table[name] = (name, None, False)
     return table
@@ -248,7 +253,8 @@ def _element_dict(
                 and qname.localname == "Signature"
                 and ("signature" in model.model_fields)
             ):
-                out["signature"] = etree.tostring(child, encoding="unicode")
+                _once(out, "signature", qname.localname, path, message_type)
+                out["signature"] = _verbatim(child)
                 continue
             raise _reject(
                 "xml.namespace",
@@ -259,12 +265,20 @@ def _element_dict(
         local = tag[_NS_LEN:]
         entry = table.get(local)
         if entry is None:
+            if local in model.model_fields:  # e.g. <orderHead> or <ceb:signature>
+                raise _reject(
+                    "unknown-element",
+                    f"unknown element {local}",
+                    f"{path}/{local}",
+                    message_type=message_type,
+                )
             # Unknown: hand it to the model, which names it as an extra element.
             out[local] = child.text or ""
             continue
         name, node, many = entry
         if name == "extendMessage":
-            out[name] = etree.tostring(child, encoding="unicode")
+            _once(out, name, local, path, message_type)
+            out[name] = _verbatim(child)
             continue
         if node is not None:
             if many:
@@ -300,6 +314,23 @@ def _element_dict(
         if text:  # an empty element is the same as an absent one
             out[name] = text
     return out
+
+
+def _verbatim(element: etree._Element) -> str:
+    # Inclusive C14N, the form XML-DSig verifies: it keeps the namespaces in scope and,
+    # unlike tostring(), does not depend on where they were declared or on the tail, so a
+    # round trip through our writer gives back the same text.
+    return etree.tostring(element, method="c14n").decode("utf-8")
+
+
+def _once(out: dict[str, Any], name: str, local: str, path: str, message_type: str) -> None:
+    if name in out:
+        raise _reject(
+            "maxOccurs=1",
+            f"{local} appears more than once",
+            f"{path}/{local}",
+            message_type=message_type,
+        )
 
 
 def from_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> CebMessage:
@@ -417,7 +448,7 @@ def from_json(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> CebMessa
     guid = content.get("guid") if isinstance(content.get("guid"), str) else None
     _decimals_as_text(content)
     try:
-        return MESSAGE_TYPES[message_type].model_validate(_drop_empty(content))
+        message = MESSAGE_TYPES[message_type].model_validate(_drop_empty(content))
     except ValidationError as exc:
         raise MessageRejected(
             f"{message_type} does not conform",
@@ -425,6 +456,40 @@ def from_json(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> CebMessa
             message_type=message_type,
             guid=guid,
         ) from None
+    _check_verbatim_parts(message, max_bytes)
+    return message
+
+
+#: The parts carried verbatim as serialised XML: attribute -> the element each must be.
+_VERBATIM = {"extendMessage": f"{_NS_PREFIX}ExtendMessage", "signature": f"{{{DS_NS}}}Signature"}
+
+
+def _check_verbatim_parts(message: CebMessage, max_bytes: int) -> None:
+    # From XML these are cut out of a parsed tree; from JSON they are mere strings, which
+    # the writer will parse: refuse here what it could not write (or should not parse).
+    for name, tag in _VERBATIM.items():
+        value = getattr(message, name, None)
+        if value is None:
+            continue
+        path = f"{message.MESSAGE_TYPE}Message/{xml_name(name)}"
+        try:
+            element = parse_tree(value.encode("utf-8"), max_bytes)
+        except MessageRejected as exc:
+            raise _reject(
+                exc.fields[0].rule,
+                f"{xml_name(name)}: {exc.detail}",
+                path,
+                message_type=message.MESSAGE_TYPE,
+                guid=message.guid,
+            ) from None
+        if element.tag != tag:
+            raise _reject(
+                "verbatim-element",
+                f"{name} must be one {tag} element, found {element.tag}",
+                path,
+                message_type=message.MESSAGE_TYPE,
+                guid=message.guid,
+            )
 
 
 def _decimals_as_text(value: Any) -> None:

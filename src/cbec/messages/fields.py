@@ -47,6 +47,8 @@ class Text(GroupedMetadata):
 
     def __iter__(self) -> Iterator[Any]:
         yield StringConstraints(max_length=self.max_length, pattern=self.pattern)
+        if self.pattern is None:  # a pattern already limits the characters
+            yield _XML_CHARS
         yield Xsd(
             "string", max_length=self.max_length, pattern=_xsd_pattern(self.pattern), doc=self.doc
         )
@@ -58,7 +60,8 @@ class Code(Text):
     def __init__(
         self, length: int, doc: str = "", *, exact: bool = False, digits: bool = False
     ) -> None:
-        chars = r"\d" if digits else r"[0-9A-Za-z]"
+        # [0-9], not \d: \d also matches other scripts' digits (e.g. Arabic-Indic).
+        chars = "[0-9]" if digits else "[0-9A-Za-z]"
         pattern = f"^{chars}{{{length}}}$" if exact else f"^{chars}{{1,{length}}}$"
         super().__init__(length, doc, pattern=pattern)
 
@@ -67,7 +70,7 @@ class Integer(Text):
     """A positive whole number of at most ``digits`` digits, kept as text (lossless)."""
 
     def __init__(self, digits: int, doc: str = "") -> None:
-        super().__init__(digits, doc, pattern=rf"^[1-9]\d{{0,{digits - 1}}}$")
+        super().__init__(digits, doc, pattern=rf"^[1-9][0-9]{{0,{digits - 1}}}$")
 
 
 class Choice(GroupedMetadata):
@@ -84,7 +87,8 @@ class Choice(GroupedMetadata):
 
 def _decimal_parser(digits: int, places: int, positive: bool) -> Callable[[Any], Decimal]:
     whole = digits - places
-    shape = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+    # ASCII digits only: Decimal() would silently turn "١٢" into 12, which XSD refuses.
+    shape = re.compile(r"^(-?)([0-9]+)(?:\.([0-9]+))?$")
 
     def parse(value: Any) -> Decimal:
         # XSD decimals have no exponent, NaN or infinity; a float would lose cents. One
@@ -162,6 +166,24 @@ class Dec(GroupedMetadata):
         )
 
 
+# Characters XML 1.0 cannot carry (its Char production); lxml refuses to write them.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _check_xml_chars(value: str) -> str:
+    bad = _NOT_XML_CHAR.search(value)
+    if bad is not None:
+        raise PydanticCustomError(
+            "xml_char",
+            "contains U+{code}, a character XML cannot carry",
+            {"code": f"{ord(bad.group()):04X}"},
+        )
+    return value
+
+
+_XML_CHARS = AfterValidator(_check_xml_chars)
+
+
 def _xsd_pattern(pattern: str | None) -> str | None:
     # XSD patterns are implicitly anchored and know no ^ or $.
     if pattern is None:
@@ -201,9 +223,9 @@ class Timestamp(GroupedMetadata):
         self.doc = doc
 
     def __iter__(self) -> Iterator[Any]:
-        yield StringConstraints(pattern=rf"^\d{{{self.length}}}$")
+        yield StringConstraints(pattern=rf"^[0-9]{{{self.length}}}$")
         yield _real_time(self.length)
-        yield Xsd("string", pattern=rf"\d{{{self.length}}}", doc=self.doc)
+        yield Xsd("string", pattern=rf"[0-9]{{{self.length}}}", doc=self.doc)
 
 
 def parse_app_time(value: str) -> datetime:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cbec.messages.fields import Choice, Code, Dec, Integer, Text, Timestamp
 
@@ -47,7 +47,7 @@ Address = Annotated[str, Text(200, "address")]
 Gnum = Annotated[str, Integer(4, "line number, from 1")]
 CustomsCode = Annotated[str, Code(4, "4-digit customs code", exact=True, digits=True)]
 Note = Annotated[str, Text(1000, "remarks")]
-ReturnStatus = Annotated[str, Text(4, "receipt status code", pattern=r"^-?\d{1,3}$")]
+ReturnStatus = Annotated[str, Text(4, "receipt status code", pattern=r"^-?[0-9]{1,3}$")]
 ReturnTime = Annotated[str, Timestamp(17, "yyyyMMddHHmmssSSS, Beijing time")]
 ReturnInfo = Annotated[str, Text(1000, "receipt text")]
 
@@ -114,7 +114,7 @@ class OrderList(Node):
 
 class Order(Node):
     orderHead: OrderHead
-    orderList: list[OrderList]
+    orderList: list[OrderList] = Field(min_length=1)  # 1..n lines
 
 
 # --- CEB411 payment record -------------------------------------------------------------
@@ -252,7 +252,7 @@ class InventoryList(Node):
 
 class Inventory(Node):
     inventoryHead: InventoryHead
-    inventoryList: list[InventoryList]
+    inventoryList: list[InventoryList] = Field(min_length=1)  # 1..n lines
 
 
 # --- CEB623 list cancellation / CEB625 return ------------------------------------------
@@ -323,7 +323,7 @@ class InvtRefundList(Node):
 
 class InvtRefund(Node):
     invtRefundHead: InvtRefundHead
-    invtRefundList: list[InvtRefundList]
+    invtRefundList: list[InvtRefundList] = Field(min_length=1)  # 1..n lines
 
 
 # --- envelope parts --------------------------------------------------------------------
