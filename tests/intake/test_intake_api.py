@@ -323,3 +323,20 @@ def test_openapi_publishes_the_message_schemas(client: TestClient) -> None:
     head = components["OrderHead"]["properties"]
     assert head["orderNo"]["maxLength"] == 60
     assert "acturalPaid" in head
+
+
+def test_rejected_list_may_be_declared_again(
+    client: TestClient, filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    headers = auth(filed[AGENT])
+    assert client.post("/api/v1/messages", content=inventory(), headers=headers).status_code == 200
+    with db() as s:  # clearance rejected it
+        s.execute(update(Document).where(Document.kind == "inventory").values(status=100))
+        s.commit()
+    fixed = inventory(guid="EEEEEEEE-2222-3333-4444-555555555555", grossWeight="2.3")
+    response = client.post("/api/v1/messages", content=fixed, headers=headers)
+    assert response.status_code == 200, response.text
+    refused = client.post(
+        "/api/v1/messages", content=inventory(appType="2", grossWeight="2.4"), headers=headers
+    )
+    assert refused.status_code == 200  # the new declaration is live again and modifiable

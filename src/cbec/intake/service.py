@@ -456,7 +456,8 @@ def _head_path(item: Prepared, leaf: str) -> str:
 def _app_type_problem(
     item: Prepared, state: _DocState | None, who: Sender, decided: dict[str, int]
 ) -> tuple[str, str] | None:
-    live = state is not None and not state.deleted
+    # A rejected (100) document may be declared again as new, as senders do after fixing it.
+    live = state is not None and not state.deleted and state.status != REJECTED
     if item.app_type == "1":
         if live:
             return (
@@ -466,7 +467,7 @@ def _app_type_problem(
             )
         return None
     verb = "modify" if item.app_type == "2" else "delete"
-    if not live:
+    if state is None or state.deleted:
         return (f"appType.{verb}-missing", f"there is no {item.kind} {item.business_key} to {verb}")
     assert state is not None
     if state.sender_code != who.code:
