@@ -1,0 +1,1 @@
+"""Clearance: three-document match, checks, tax, quota, decisions, the state machine."""

@@ -1,0 +1,241 @@
+"""The checks every complete list goes through, each a named rule whose code appears in
+the receipt's returnInfo. Pure: the caller gathers the facts (catalogue in force on the
+declaration date, filing statuses, quota used, other lists of the same order).
+
+===========  ==================================================================
+code         rule
+===========  ==================================================================
+C01.missing  the order, payment or waybill has not arrived (list waits, then is rejected)
+C02.*        the three documents disagree with the list (see :mod:`compare`)
+C03.positive every line's 8-digit tariff line is on the positive list in force
+C03.bonded   a bonded-only line declared under 9610 direct purchase
+C04.limit    per-order limit (5,000 CNY); a single item above it clears at full rates
+C05.quota    the buyer's annual quota (26,000 CNY) for the calendar year
+C06.buyer    buyer ID valid (GB 11643 check digit, python-stdnum) and name present
+C07.filing   every enterprise named is filed and active
+C08.duplicate another live list for the same order
+C09.weight   weights and units plausible (net <= gross; waybill vs list; kg lines vs net)
+C10.tax      the declared tax agrees with the computed tax within the tolerance
+===========  ==================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from cbec.clearance.findings import Finding, Severity
+from cbec.messages.models import Inventory, Logistics, Order, Payment
+
+HEAD = "Inventory/InventoryHead"
+KG = "035"
+
+
+class PositiveLine(Protocol):
+    @property
+    def bonded_only(self) -> bool: ...
+
+
+class CatalogView(Protocol):
+    """What the checks need of the catalogue in force on the declaration date."""
+
+    def positive_line(self, code10: str) -> PositiveLine | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    per_order: Decimal
+    annual: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LimitResult:
+    findings: list[Finding]
+    #: the single-item exception applies: taxed at full general-trade rates
+    full_rates: bool
+
+
+def taxable_value(inventory: Inventory) -> Decimal:
+    """Goods + freight + insurance: the price the limits and the tax apply to."""
+    head = inventory.inventoryHead
+    goods = sum((line.totalPrice for line in inventory.inventoryList), Decimal(0))
+    return goods + head.freight + head.insuredFee
+
+
+def check_positive_list(inventory: Inventory, catalog: CatalogView) -> list[Finding]:
+    found: list[Finding] = []
+    bonded = inventory.inventoryHead.tradeMode in ("1210", "1239")
+    for index, line in enumerate(inventory.inventoryList, start=1):
+        entry = catalog.positive_line(line.gcode)
+        path = f"Inventory/InventoryList[{index}]/gcode"
+        if entry is None:
+            found.append(
+                Finding(
+                    "C03.positive",
+                    path,
+                    f"{line.gcode} ({line.gname}): tariff line {line.gcode[:8]} is not on the "
+                    "positive list in force on the declaration date",
+                )
+            )
+        elif entry.bonded_only and not bonded:
+            found.append(
+                Finding(
+                    "C03.bonded",
+                    path,
+                    f"{line.gcode}: the positive list allows this line only in bonded import "
+                    "(1210/1239)",
+                )
+            )
+    return found
+
+
+def check_limits(inventory: Inventory, limits: Limits, quota_used: Decimal) -> LimitResult:
+    """Per-order limit with the single-item exception, and the annual quota."""
+    value = taxable_value(inventory)
+    lines = inventory.inventoryList
+    single_item = len(lines) == 1 and lines[0].qty == 1
+    found: list[Finding] = []
+    full_rates = False
+    if value > limits.per_order:
+        if single_item and value <= limits.annual:
+            full_rates = True
+        else:
+            found.append(
+                Finding(
+                    "C04.limit",
+                    f"{HEAD}",
+                    f"taxable value {value} is above the per-order limit {limits.per_order}",
+                )
+            )
+    if quota_used + value > limits.annual:
+        remaining = max(limits.annual - quota_used, Decimal(0))
+        found.append(
+            Finding(
+                "C05.quota",
+                f"{HEAD}/buyerIdNumber",
+                f"this list ({value}) exceeds the buyer's remaining annual quota "
+                f"({remaining} of {limits.annual}); it must go to general trade",
+            )
+        )
+    return LimitResult(found, full_rates)
+
+
+def check_buyer(inventory: Inventory) -> list[Finding]:
+    head = inventory.inventoryHead
+    found: list[Finding] = []
+    if not head.buyerName.strip():
+        found.append(Finding("C06.buyer", f"{HEAD}/buyerName", "the buyer's name is missing"))
+    if head.buyerIdType == "1":
+        try:
+            ric.validate(head.buyerIdNumber)
+        except ValidationError as exc:
+            found.append(
+                Finding(
+                    "C06.buyer",
+                    f"{HEAD}/buyerIdNumber",
+                    f"not a valid resident ID number: {exc}",
+                )
+            )
+    return found
+
+
+def check_filing(codes: Mapping[str, str], statuses: Mapping[str, str | None]) -> list[Finding]:
+    """``codes``: path -> enterprise code; ``statuses``: code -> status (None: not filed)."""
+    found: list[Finding] = []
+    for path, code in codes.items():
+        status = statuses.get(code)
+        if status is None:
+            found.append(Finding("C07.filing", path, f"{code} is not a filed enterprise"))
+        elif status != "active":
+            found.append(Finding("C07.filing", path, f"{code} is {status}"))
+    return found
+
+
+def check_duplicate(other_list: str | None) -> list[Finding]:
+    if other_list is None:
+        return []
+    return [
+        Finding(
+            "C08.duplicate",
+            f"{HEAD}/orderNo",
+            f"the order already has a live list ({other_list})",
+        )
+    ]
+
+
+def check_weights(
+    inventory: Inventory, waybill: Logistics, *, tolerance: Decimal = Decimal("0.2")
+) -> list[Finding]:
+    """Weights plausible: net <= gross (reject); the waybill's weight within ``tolerance``
+    (a share) of the gross weight, and kg legal quantities summing to the net weight
+    (both for review)."""
+    head = inventory.inventoryHead
+    found: list[Finding] = []
+    if head.netWeight > head.grossWeight:
+        found.append(
+            Finding(
+                "C09.weight",
+                f"{HEAD}/netWeight",
+                f"net weight {head.netWeight} is above the gross weight {head.grossWeight}",
+            )
+        )
+    carried = waybill.logisticsHead.weight
+    if abs(carried - head.grossWeight) > max(head.grossWeight * tolerance, Decimal("0.5")):
+        found.append(
+            Finding(
+                "C09.weight",
+                "Logistics/LogisticsHead/weight",
+                f"the waybill carries {carried} kg, the list declares {head.grossWeight} kg gross",
+                Severity.REVIEW,
+            )
+        )
+    kilos = [line.qty1 for line in inventory.inventoryList if line.unit1 == KG]
+    if len(kilos) == len(inventory.inventoryList) and kilos:
+        total = sum(kilos, Decimal(0))
+        if abs(total - head.netWeight) > max(head.netWeight * tolerance, Decimal("0.1")):
+            found.append(
+                Finding(
+                    "C09.weight",
+                    f"{HEAD}/netWeight",
+                    f"the lines' legal quantities add up to {total} kg, the net weight is "
+                    f"{head.netWeight} kg",
+                    Severity.REVIEW,
+                )
+            )
+    return found
+
+
+def check_tax(declared: Decimal, computed: Decimal, tolerance: Decimal) -> list[Finding]:
+    if abs(declared - computed) <= tolerance:
+        return []
+    return [
+        Finding(
+            "C10.tax",
+            "Order/OrderHead/taxTotal",
+            f"declared tax {declared} differs from the computed {computed} (tolerance {tolerance})",
+        )
+    ]
+
+
+def enterprise_codes(
+    inventory: Inventory, order: Order, payment: Payment, waybill: Logistics
+) -> dict[str, str]:
+    """Every enterprise named, by the path that names it."""
+    head = inventory.inventoryHead
+    codes = {
+        f"{HEAD}/ebpCode": head.ebpCode,
+        f"{HEAD}/ebcCode": head.ebcCode,
+        f"{HEAD}/agentCode": head.agentCode,
+        f"{HEAD}/logisticsCode": head.logisticsCode,
+        "Payment/PaymentHead/payCode": payment.paymentHead.payCode,
+    }
+    if head.areaCode:
+        codes[f"{HEAD}/areaCode"] = head.areaCode
+    if head.assureCode:
+        codes[f"{HEAD}/assureCode"] = head.assureCode
+    return codes

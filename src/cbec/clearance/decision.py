@@ -1,0 +1,123 @@
+"""One place that decides: release, manual review, inspection or rejection.
+
+``decide()`` takes the findings of the checks, the risk verdict (an interface the risk
+package fills; :class:`NoRisk` finds nothing) and the enterprise's review and inspection
+rates, and samples deterministically: the same seed and the same list always give the same
+draw, so a day can be replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from cbec.clearance.findings import Finding, Severity
+
+
+class Outcome(StrEnum):
+    RELEASE = "release"
+    REVIEW = "review"
+    INSPECT = "inspect"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True, slots=True)
+class RiskHit:
+    """One risk rule or model score that fired."""
+
+    code: str
+    message: str
+    #: what the hit asks for: Outcome.REVIEW or Outcome.INSPECT (or REJECT for a control
+    #: instruction that stops the goods)
+    action: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class RiskVerdict:
+    hits: tuple[RiskHit, ...] = ()
+    score: float = 0.0
+
+
+class RiskAssessor(Protocol):
+    """Asked about every list that passed the checks; the risk package implements it."""
+
+    def assess(self, declaration: object) -> RiskVerdict: ...
+
+
+class NoRisk:
+    """The assessor until risk control lands: no hits."""
+
+    def assess(self, declaration: object) -> RiskVerdict:
+        return RiskVerdict()
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """Share of lists sent to manual review and to inspection (0..1)."""
+
+    review: float = 0.02
+    inspection: float = 0.03
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    risk: RiskVerdict = field(default_factory=RiskVerdict)
+    sampled: bool = False
+
+
+def draw(seed: int | str, key: str, purpose: str) -> float:
+    """A uniform number in [0, 1) fixed by (seed, key, purpose): replayable sampling."""
+    digest = hashlib.blake2b(f"{seed}|{purpose}|{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def decide(
+    findings: Sequence[Finding],
+    risk: RiskVerdict,
+    rates: Rates,
+    *,
+    key: str,
+    seed: int | str = 0,
+) -> Decision:
+    """The decision for one list. Order of precedence: a rejecting finding rejects; a risk
+    hit asking to stop rejects; a hit asking for inspection, or the inspection draw,
+    inspects; a finding or hit asking for review, or the review draw, reviews; else release."""
+    rejecting = [f for f in findings if f.severity is Severity.REJECT]
+    if rejecting:
+        return Decision(Outcome.REJECT, tuple(str(f) for f in rejecting), tuple(findings), risk)
+    stop = [h for h in risk.hits if h.action is Outcome.REJECT]
+    if stop:
+        return Decision(
+            Outcome.REJECT, tuple(f"[{h.code}] {h.message}" for h in stop), tuple(findings), risk
+        )
+    inspect = [f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.INSPECT]
+    if inspect:
+        return Decision(Outcome.INSPECT, tuple(inspect), tuple(findings), risk)
+    if draw(seed, key, "inspection") < rates.inspection:
+        return Decision(
+            Outcome.INSPECT,
+            (f"[S.inspection] random inspection at rate {rates.inspection:.2%}",),
+            tuple(findings),
+            risk,
+            sampled=True,
+        )
+    review = [str(f) for f in findings if f.severity is Severity.REVIEW] + [
+        f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.REVIEW
+    ]
+    if review:
+        return Decision(Outcome.REVIEW, tuple(review), tuple(findings), risk)
+    if draw(seed, key, "review") < rates.review:
+        return Decision(
+            Outcome.REVIEW,
+            (f"[S.review] random manual review at rate {rates.review:.2%}",),
+            tuple(findings),
+            risk,
+            sampled=True,
+        )
+    return Decision(Outcome.RELEASE, (), tuple(findings), risk)
