@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cbec.errors import FieldError
-from cbec.intake import repository
+from cbec.intake import pipeline, repository
+from cbec.intake.pipeline import Accepted, Listener
 from cbec.intake.prepare import Prepared, Rejected
 from cbec.messages.models import ReceiptMessage
 from cbec.messages.receipts import (
@@ -103,6 +104,8 @@ class _Pending:
     outcome: Outcome
     receipt_row: dict[str, Any]
     message_index: int | None = None
+    item: Prepared | None = None
+    sender_code: str | None = None
     dead_letter_index: int | None = None
     duplicate_of: int | None = None  # index into accepted pendings (same batch)
     known_receipt_id: int | None = None
@@ -112,9 +115,11 @@ class Intake:
     """Accepts batches of messages on one session. Keeps a cache of senders, so create one
     per request, or one per ``cbec ingest`` run."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, listeners: Sequence[Listener] | None = None) -> None:
         self.session = session
         self._senders: dict[str, Sender | None] = {}
+        #: called after each batch with what was accepted (default: the registered pipeline)
+        self.listeners = list(pipeline.listeners(session) if listeners is None else listeners)
 
     # -- senders ------------------------------------------------------------------------
 
@@ -231,10 +236,33 @@ class Intake:
                     outcome,
                     _receipt_row(outcome, who.code, item.receipt_keys, now),
                     message_index=message_index,
+                    item=item,
+                    sender_code=who.code,
                 )
             )
 
-        self._write(pendings, message_rows, dead_rows, docs, doc_updates)
+        message_ids, doc_ids = self._write(pendings, message_rows, dead_rows, docs, doc_updates)
+        if self.listeners:
+            accepted = [
+                Accepted(
+                    document_id=doc_ids[(p.item.kind, p.item.business_key)],
+                    message_id=message_ids[p.message_index],
+                    message_type=p.item.message_type,
+                    kind=p.item.kind,
+                    business_key=p.item.business_key,
+                    order_no=p.item.order_no,
+                    ebp_code=p.item.ebp_code,
+                    ebc_code=p.item.ebc_code,
+                    app_type=p.item.app_type,
+                    sender_code=p.sender_code or "",
+                    received_at=now,
+                )
+                for p in pendings
+                if p.item is not None and p.message_index is not None
+            ]
+            if accepted:
+                for listener in self.listeners:
+                    listener.accepted(self.session, accepted)
         return [p.outcome for p in pendings]
 
     # -- decisions ----------------------------------------------------------------------
@@ -386,17 +414,23 @@ class Intake:
         dead_rows: list[dict[str, Any]],
         docs: dict[tuple[str, str], _DocState],
         doc_updates: dict[int, dict[str, Any]],
-    ) -> None:
+    ) -> tuple[list[int], dict[tuple[str, str], int]]:
+        """Write the batch; returns the new message ids and the id of every touched document."""
         session = self.session
         message_ids = repository.insert_returning_ids(session, InboundMessage, message_rows)
         dead_ids = repository.insert_returning_ids(session, DeadLetter, dead_rows)
         inserts = []
-        for state in docs.values():
+        doc_ids: dict[tuple[str, str], int] = {}
+        for key, state in docs.items():
             if state.insert_row is not None:
                 row = dict(state.insert_row)
                 row["message_id"] = message_ids[row["message_id"]]
-                inserts.append(row)
-        repository.insert_returning_ids(session, Document, inserts)
+                inserts.append((key, row))
+            elif state.id is not None:
+                doc_ids[key] = state.id
+        new_ids = repository.insert_returning_ids(session, Document, [row for _, row in inserts])
+        for (key, _), new_id in zip(inserts, new_ids, strict=True):
+            doc_ids[key] = new_id
         updates = []
         for row in doc_updates.values():
             row = dict(row)
@@ -439,6 +473,7 @@ class Intake:
                 p.outcome.return_status = original.return_status
                 p.outcome.return_info = original.return_info
         session.flush()
+        return message_ids, doc_ids
 
 
 def _head_path(item: Prepared, leaf: str) -> str:

@@ -1,0 +1,50 @@
+"""What happens after intake accepts documents: listeners registered by the assembly
+(``cbec.api`` / ``cbec.cli`` register clearance) are called in the same transaction, so a
+message and what it triggered are committed together. Intake itself knows no listener:
+dependencies point one way (clearance builds on intake, never the reverse)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A document intake has just stored (new, modified or deleted)."""
+
+    document_id: int
+    message_id: int
+    message_type: str
+    kind: str
+    business_key: str
+    order_no: str
+    ebp_code: str | None
+    ebc_code: str | None
+    app_type: str
+    sender_code: str
+    received_at: datetime
+
+
+class Listener(Protocol):
+    def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
+        """Called once per batch with every document accepted in it; may flush, never commit."""
+
+
+ListenerFactory = Callable[[Session], Listener]
+
+_factories: list[ListenerFactory] = []
+
+
+def register(factory: ListenerFactory) -> None:
+    """Add a listener factory (idempotent): called with the session of each intake run."""
+    if factory not in _factories:
+        _factories.append(factory)
+
+
+def listeners(session: Session) -> list[Listener]:
+    return [factory(session) for factory in _factories]
