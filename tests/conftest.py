@@ -54,8 +54,24 @@ def _empty(engine: Engine) -> None:
         if engine.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
-            for table in tables:
+            # audit_log refuses DELETE by trigger (TRUNCATE, above, fires no row trigger).
+            # Tests only: drop that trigger, empty the tables, and recreate the very same
+            # trigger from its stored SQL. The other tables go first: their DELETE opens
+            # the transaction (pysqlite runs DDL outside one otherwise), so that on any
+            # failure the drop is rolled back too.
+            triggers = connection.execute(
+                text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                    "AND name = 'audit_log_no_delete'"
+                )
+            ).all()
+            for table in sorted(tables, key=lambda t: t == "audit_log"):
+                if table == "audit_log":
+                    for name, _sql in triggers:
+                        connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
                 connection.execute(text(f"DELETE FROM {table}"))
+            for _name, sql in triggers:
+                connection.exec_driver_sql(sql)
 
 
 @pytest.fixture

@@ -13,10 +13,15 @@ from pydantic import BaseModel, TypeAdapter, create_model
 from sqlalchemy import Engine
 
 from cbec import __version__
+from cbec.audit.routes import router as audit_router
+from cbec.clearance import wiring
+from cbec.clearance.routes import router as clearance_router
 from cbec.config import Settings, get_settings
+from cbec.consumer.routes import router as consumer_router
 from cbec.errors import CbecError
 from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
+from cbec.officers.routes import router as officers_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
 from cbec.store import make_engine, make_session_factory, upgrade
@@ -72,6 +77,12 @@ def create_app(
 
     app.include_router(registry_router)
     app.include_router(intake_router)
+    app.include_router(officers_router)
+    app.include_router(audit_router)
+    app.include_router(clearance_router)
+    app.include_router(consumer_router)
+    # What intake hands accepted documents to (clearance), for this app only.
+    app.state.intake_listeners = [wiring.listener_factory(settings)]
 
     def openapi() -> dict[str, Any]:
         # The message models are read by hand (so that a bad message still gets a receipt

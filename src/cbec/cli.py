@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from cbec.audit.commands import app as audit_app
 from cbec.bench.commands import app as bench_app
+from cbec.catalog.commands import app as catalog_app
+from cbec.clearance import wiring
+from cbec.clearance.commands import app as clearance_app
+from cbec.config import get_settings
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
+from cbec.officers.commands import app as officers_app
 from cbec.registry.commands import app as registry_app
 from cbec.sim.commands import sim
 from cbec.store.commands import app as db_app
@@ -22,7 +28,20 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(messages_app, name="messages")
 app.add_typer(receipts_app, name="receipts")
 app.add_typer(bench_app, name="bench")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(officers_app, name="officers")
+app.add_typer(audit_app, name="audit")
+app.add_typer(clearance_app, name="clearance")
 app.command("ingest")(ingest)
+
+
+@app.callback()
+def _assemble() -> None:
+    """Customs supervision of cross-border e-commerce retail trade."""
+    # Messages ingested from the command line are cleared as they arrive, as over HTTP.
+    wiring.connect(get_settings())
+
+
 app.command("sim")(sim)
 
 

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     customs_code: str = "5141"
     #: Name used as copName/sender of the receipts customs returns.
     customs_name: str = "cbec customs"
+    #: Default share of lists sent to manual review / to inspection (an enterprise's own
+    #: rates, set by its portrait class, replace these).
+    review_rate: float = 0.02
+    inspection_rate: float = 0.03
+    #: Seed of the review/inspection sampling, so a day can be replayed.
+    sampling_seed: int = 0
+    #: How long a list waits for its order, payment and waybill before it is rejected.
+    await_documents_seconds: int = 24 * 3600
     #: Address the API binds to.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -35,6 +43,8 @@ class Settings(BaseSettings):
     #: Bearer token of the customs administrator for the registry's write routes. A
     #: stand-in until officer accounts with roles exist; unset (or empty) disables them.
     admin_token: str | None = None
+    #: How long an officer's login session lasts, in hours.
+    officer_session_hours: int = 12
 
 
 @lru_cache(maxsize=1)

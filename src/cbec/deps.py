@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,14 +12,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.config import Settings
 from cbec.errors import Forbidden, Unauthorized
+from cbec.officers import service as officers
+from cbec.officers.roles import Role
 from cbec.registry.credentials import authenticate
-from cbec.store.models import Enterprise
+from cbec.store.models import Enterprise, Officer
 
 _bearer = HTTPBearer(auto_error=False, description="An enterprise API key: cbec_<id>_<secret>")
 _admin_bearer = HTTPBearer(
     auto_error=False,
     scheme_name="AdminToken",
     description="The customs administrator token (CBEC_ADMIN_TOKEN)",
+)
+_officer_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="OfficerSession",
+    description="An officer session token cbo_<id>_<secret>, from POST /api/v1/officers/login",
 )
 
 
@@ -78,3 +85,54 @@ def require_admin(
 
 
 AdminDep = Annotated[None, Depends(require_admin)]
+
+
+def officer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_officer_bearer)],
+) -> str:
+    """The officer session token presented (401 without one; not yet checked)."""
+    if credentials is None:
+        raise Unauthorized(
+            "an officer session is required: Authorization: Bearer cbo_<id>_<secret> "
+            "(POST /api/v1/officers/login)"
+        )
+    return credentials.credentials
+
+
+OfficerTokenDep = Annotated[str, Depends(officer_token)]
+
+
+def current_officer(session: SessionDep, token: OfficerTokenDep) -> Officer:
+    """The active officer whose live session token signed this request (401 otherwise)."""
+    return officers.authenticate(session, token)
+
+
+OfficerDep = Annotated[Officer, Depends(current_officer)]
+
+
+def require_role(*roles: Role) -> Callable[..., Officer]:
+    """A dependency that lets through an officer holding any of ``roles`` and yields it:
+    401 without a valid session, 403 naming the role(s) needed otherwise.
+
+    Usage::
+
+        Reviewer = Annotated[Officer, Depends(require_role(Role.REVIEWER))]
+
+        @router.post("/declarations/{key}/approve")
+        def approve(key: str, officer: Reviewer, session: SessionDep) -> ...: ...
+    """
+    if not roles:
+        raise ValueError("require_role needs at least one role")
+    needed = frozenset(Role(r).value for r in roles)
+    wording = " or ".join(Role(r).value for r in roles)
+
+    def dependency(officer: OfficerDep) -> Officer:
+        if needed.isdisjoint(officer.role_names):
+            held = ", ".join(officer.role_names) or "no role"
+            raise Forbidden(
+                f"this needs the role {wording}; officer {officer.username!r} holds {held}"
+            )
+        return officer
+
+    dependency.__name__ = f"require_{'_or_'.join(Role(r).value for r in roles)}"
+    return dependency

@@ -8,7 +8,7 @@ code         rule
 C01.missing  the order, payment or waybill has not arrived (list waits, then is rejected)
 C02.*        the three documents disagree with the list (see :mod:`compare`)
 C03.positive every line's 8-digit tariff line is on the positive list in force
-C03.bonded   a bonded-only line declared under 9610 direct purchase
+C03.mode     a line the positive list allows only in another trade mode
 C04.limit    per-order limit (5,000 CNY); a single item above it clears at full rates
 C05.quota    the buyer's annual quota (26,000 CNY) for the calendar year
 C06.buyer    buyer ID valid (GB 11643 check digit, python-stdnum) and name present
@@ -40,6 +40,8 @@ class PositiveLine(Protocol):
     @property
     def bonded_only(self) -> bool: ...
 
+    def allows_trade_mode(self, trade_mode: str) -> bool: ...
+
 
 class CatalogView(Protocol):
     """What the checks need of the catalogue in force on the declaration date."""
@@ -51,6 +53,8 @@ class CatalogView(Protocol):
 class Limits:
     per_order: Decimal
     annual: Decimal
+    #: whether one indivisible item above the per-order limit may clear at full rates
+    single_item_exception: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,7 @@ def taxable_value(inventory: Inventory) -> Decimal:
 
 def check_positive_list(inventory: Inventory, catalog: CatalogView) -> list[Finding]:
     found: list[Finding] = []
-    bonded = inventory.inventoryHead.tradeMode in ("1210", "1239")
+    trade_mode = inventory.inventoryHead.tradeMode
     for index, line in enumerate(inventory.inventoryList, start=1):
         entry = catalog.positive_line(line.gcode)
         path = f"Inventory/InventoryList[{index}]/gcode"
@@ -82,13 +86,14 @@ def check_positive_list(inventory: Inventory, catalog: CatalogView) -> list[Find
                     "positive list in force on the declaration date",
                 )
             )
-        elif entry.bonded_only and not bonded:
+        elif not entry.allows_trade_mode(trade_mode):
+            allowed = "bonded import (1210/1239)" if entry.bonded_only else "direct purchase (9610)"
             found.append(
                 Finding(
-                    "C03.bonded",
+                    "C03.mode",
                     path,
-                    f"{line.gcode}: the positive list allows this line only in bonded import "
-                    "(1210/1239)",
+                    f"{line.gcode}: the positive list allows this line only in {allowed}, "
+                    f"not {trade_mode}",
                 )
             )
     return found
@@ -102,7 +107,7 @@ def check_limits(inventory: Inventory, limits: Limits, quota_used: Decimal) -> L
     found: list[Finding] = []
     full_rates = False
     if value > limits.per_order:
-        if single_item and value <= limits.annual:
+        if single_item and limits.single_item_exception and value <= limits.annual:
             full_rates = True
         else:
             found.append(

@@ -37,14 +37,18 @@ class Listener(Protocol):
 
 ListenerFactory = Callable[[Session], Listener]
 
-_factories: list[ListenerFactory] = []
+_factories: dict[str, ListenerFactory] = {}
 
 
-def register(factory: ListenerFactory) -> None:
-    """Add a listener factory (idempotent): called with the session of each intake run."""
-    if factory not in _factories:
-        _factories.append(factory)
+def register(name: str, factory: ListenerFactory) -> None:
+    """Set the listener factory called ``name`` (registering a name again replaces it); it
+    is called with the session of each intake run."""
+    _factories[name] = factory
+
+
+def unregister(name: str) -> None:
+    _factories.pop(name, None)
 
 
 def listeners(session: Session) -> list[Listener]:
-    return [factory(session) for factory in _factories]
+    return [factory(session) for factory in _factories.values()]

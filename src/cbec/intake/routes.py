@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.deps import EnterpriseDep, SessionDep
 from cbec.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
+from cbec.intake.pipeline import ListenerFactory
 from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare
 from cbec.intake.service import Intake, Outcome, get_receipt, list_receipts, receipt_message
 from cbec.messages import codec
@@ -83,10 +84,13 @@ def _is_json(request: Request) -> bool:
 
 
 def _submit(
-    factory: sessionmaker[Session], sender: Enterprise, items: list[Prepared | Rejected]
+    request: Request, sender: Enterprise, items: list[Prepared | Rejected]
 ) -> tuple[list[Outcome], dict[int, Receipt]]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    listener_factories: list[ListenerFactory] = request.app.state.intake_listeners
     with factory() as session:
-        outcomes = Intake(session).submit(items, sender)
+        listeners = [make(session) for make in listener_factories]
+        outcomes = Intake(session, listeners).submit(items, sender)
         receipts = {
             r.id: r
             for r in session.query(Receipt).filter(
@@ -143,9 +147,7 @@ async def post_message(request: Request, sender: EnterpriseDep) -> Response:
             source="api",
             max_bytes=settings.max_message_bytes,
         )
-    outcomes, receipts = await run_in_threadpool(
-        _submit, request.app.state.session_factory, sender, [item]
-    )
+    outcomes, receipts = await run_in_threadpool(_submit, request, sender, [item])
     outcome = outcomes[0]
     receipt = receipts.get(outcome.receipt_id or -1)
     if _wants_xml(request) and receipt is not None:
@@ -192,9 +194,7 @@ async def post_batch(request: Request, sender: EnterpriseDep) -> JSONResponse:
             items.append(
                 prepare(raw, fmt="json", source=source, max_bytes=settings.max_message_bytes)
             )
-    outcomes, receipts = await run_in_threadpool(
-        _submit, request.app.state.session_factory, sender, items
-    )
+    outcomes, receipts = await run_in_threadpool(_submit, request, sender, items)
     results = [_render(o, receipts.get(o.receipt_id or -1)) for o in outcomes]
     return JSONResponse(
         {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cbec.store.models.base import Base, UTCDateTime, utcnow
@@ -22,6 +23,10 @@ class Enterprise(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     filing_date: Mapped[date] = mapped_column(Date)
+    #: this enterprise's manual review and inspection rates (None: the defaults); set by
+    #: its portrait class
+    review_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4), default=None)
+    inspection_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -1,0 +1,1 @@
+"""The catalogue: positive list, HS codes with tax rates, policy parameters, by date."""

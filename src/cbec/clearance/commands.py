@@ -1,0 +1,218 @@
+"""``cbec clearance ...``: the officer's queues and actions from a terminal, the sweep of
+lists that waited too long, and the tax ledger."""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from cbec.clearance import queries
+from cbec.clearance.service import Clearance, Policy
+from cbec.config import get_settings
+from cbec.errors import CbecError, Forbidden
+from cbec.officers import service as officers
+from cbec.officers.roles import Role
+from cbec.privacy import scrub
+from cbec.store import open_store, session_scope
+
+app = typer.Typer(
+    help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+def _fail(exc: CbecError) -> typer.Exit:
+    errors.print(f"[red]error:[/] {exc.detail}")
+    for field in exc.fields:
+        errors.print(f"  {field}")
+    return typer.Exit(1)
+
+
+def _officer(session: Session, username: str, password_stdin: bool, role: Role) -> str:
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt(f"password for {username}", hide_input=True)
+    )
+    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
+    if role.value not in issued.officer.role_names:
+        raise Forbidden(f"this needs the role {role.value}; {username!r} does not hold it")
+    return issued.officer.username
+
+
+@app.command("queue")
+def queue_command(
+    status: int = typer.Option(300, help="300 manual review, 500 inspection, 120 waiting, ..."),
+    limit: int = typer.Option(50, min=1, max=1000),
+) -> None:
+    """Lists at a status, oldest first (buyer IDs masked)."""
+    factory = open_store(get_settings().database_url)
+    with session_scope(factory) as session:
+        table = Table(title=f"lists at {status}")
+        for column in ("invtNo", "order", "ebc", "buyer", "value", "tax", "why"):
+            table.add_column(column)
+        for d in queries.queue(session, status, limit):
+            table.add_row(
+                d.invt_no or "-",
+                d.order_no,
+                d.ebc_code,
+                d.buyer,
+                str(d.taxable_value or "-"),
+                str(d.tax_total or "-"),
+                scrub(d.reasons)[:120],
+            )
+        console.print(table)
+
+
+@app.command("show")
+def show_command(invt_no: str) -> None:
+    """One list: status, findings, tax and decision history."""
+    factory = open_store(get_settings().database_url)
+    with session_scope(factory) as session:
+        try:
+            d = queries.declaration(session, invt_no)
+        except CbecError as exc:
+            raise _fail(exc) from None
+        console.print(
+            f"[bold]{d.invt_no}[/] order {d.order_no} ({d.trade_mode}) buyer {d.buyer}: "
+            f"[bold]{d.status} {d.status_text}[/]"
+        )
+        console.print(f"value {d.taxable_value}, tax {d.tax_total} (declared {d.declared_tax})")
+        for finding in d.findings:
+            console.print(f"  [{finding['rule']}] {finding['path']}: {scrub(finding['message'])}")
+        for e in d.events:
+            when = f"{e.at:%Y-%m-%d %H:%M:%S}"
+            console.print(
+                f"  {when} {e.from_status} -> {e.to_status} by {e.actor}: {scrub(e.reason)}"
+            )
+
+
+@app.command("review")
+def review_command(
+    invt_no: str,
+    officer: str = typer.Option(..., "--officer", help="Your officer username (role reviewer)."),
+    approve: bool = typer.Option(..., "--approve/--reject"),
+    reason: str = typer.Option(..., help="Why (kept in the audit log)."),
+    password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+) -> None:
+    """Approve or reject a list in manual review."""
+    settings = get_settings()
+    factory = open_store(settings.database_url)
+    try:
+        with session_scope(factory) as session:
+            who = _officer(session, officer, password_stdin, Role.REVIEWER)
+            d = Clearance(session, Policy.from_settings(settings)).review(
+                invt_no, approve=approve, officer=who, reason=reason
+            )
+            console.print(f"{invt_no}: now {d.status}")
+    except CbecError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("inspect")
+def inspect_command(
+    invt_no: str,
+    officer: str = typer.Option(..., "--officer", help="Your officer username (role inspector)."),
+    result: str = typer.Option(..., help="conform, discrepancy or seize"),
+    details: str = typer.Option(..., help="What was found (kept in the audit log)."),
+    detention: int | None = typer.Option(None, help="For a discrepancy: 501, 503, 599 or 700."),
+    password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+) -> None:
+    """Record an inspection result."""
+    settings = get_settings()
+    factory = open_store(settings.database_url)
+    try:
+        with session_scope(factory) as session:
+            who = _officer(session, officer, password_stdin, Role.INSPECTOR)
+            d = Clearance(session, Policy.from_settings(settings)).inspection_result(
+                invt_no, result=result, officer=who, details=details, detention=detention
+            )
+            console.print(f"{invt_no}: now {d.status}")
+    except CbecError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("sweep")
+def sweep_command(
+    older_than: int | None = typer.Option(
+        None,
+        help="Seconds a list may wait for its documents (default CBEC_AWAIT_DOCUMENTS_SECONDS).",
+    ),
+) -> None:
+    """Reject the lists that have waited too long for their order, payment or waybill,
+    each with a receipt naming what is missing."""
+    settings = get_settings()
+    policy = Policy.from_settings(settings)
+    if older_than is not None:
+        policy = Policy(policy.rates, policy.seed, timedelta(seconds=older_than))
+    factory = open_store(settings.database_url)
+    with session_scope(factory) as session:
+        rejected = Clearance(session, policy).sweep()
+    console.print(f"{rejected} list(s) rejected for missing documents")
+
+
+@app.command("recheck")
+def recheck_command() -> None:
+    """Evaluate again every undecided list (after loading the catalogue, say)."""
+    settings = get_settings()
+    factory = open_store(settings.database_url)
+    with session_scope(factory) as session:
+        looked = Clearance(session, Policy.from_settings(settings)).recheck()
+    console.print(f"{looked} undecided list(s) evaluated again")
+
+
+@app.command("status")
+def status_command() -> None:
+    """How many lists are at each status."""
+    factory = open_store(get_settings().database_url)
+    with session_scope(factory) as session:
+        counts = queries.counts_by_status(session)
+    table = Table(title="lists by status")
+    table.add_column("status")
+    table.add_column("lists", justify="right")
+    from cbec.messages.receipts import STATUS_TEXT
+
+    for status, count in sorted(counts.items()):
+        table.add_row(f"{status} {STATUS_TEXT.get(status, '')}", f"{count:,}")
+    console.print(table)
+
+
+@app.command("ledger")
+def ledger_command(
+    ebc: str | None = typer.Option(None, help="E-commerce enterprise code."),
+    period: str | None = typer.Option(None, help="yyyymm"),
+) -> None:
+    """Tax due per e-commerce enterprise, guarantee and month."""
+    factory = open_store(get_settings().database_url)
+    with session_scope(factory) as session:
+        rows = queries.ledger(session, ebc, period)
+    table = Table(title="tax ledger")
+    for column in (
+        "ebc",
+        "assureCode",
+        "period",
+        "bills",
+        "customs",
+        "VAT",
+        "consumption",
+        "total",
+    ):
+        table.add_column(column, justify="right")
+    for r in rows:
+        table.add_row(
+            r.ebc_code,
+            r.assure_code,
+            r.period,
+            f"{r.bills:,}",
+            str(r.customs_tax),
+            str(r.value_added_tax),
+            str(r.consumption_tax),
+            str(r.total),
+        )
+    console.print(table)

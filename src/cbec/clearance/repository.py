@@ -1,0 +1,153 @@
+"""Queries of clearance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cbec.store.models import Declaration, Document, Enterprise, InboundMessage, QuotaUsage
+
+THREE_AND_LIST = ("order", "payment", "waybill", "inventory")
+
+
+def documents_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence[Any]:
+    """Live documents (kind, business key, order no, ebp code, message type, body) of orders."""
+    order_nos = list(set(order_nos))
+    if not order_nos:
+        return []
+    return session.execute(
+        select(
+            Document.id,
+            Document.kind,
+            Document.business_key,
+            Document.order_no,
+            Document.ebp_code,
+            InboundMessage.message_type,
+            InboundMessage.body,
+        )
+        .join(InboundMessage, InboundMessage.id == Document.message_id)
+        .where(
+            Document.order_no.in_(order_nos),
+            Document.kind.in_(THREE_AND_LIST),
+            Document.deleted.is_(False),
+        )
+        .order_by(Document.id)
+    ).all()
+
+
+def documents_by_id(session: Session, ids: Iterable[int]) -> Sequence[Any]:
+    ids = list(set(ids))
+    if not ids:
+        return []
+    return session.execute(
+        select(
+            Document.id,
+            Document.kind,
+            Document.business_key,
+            Document.deleted,
+            InboundMessage.message_type,
+            InboundMessage.body,
+        )
+        .join(InboundMessage, InboundMessage.id == Document.message_id)
+        .where(Document.id.in_(ids))
+    ).all()
+
+
+def declarations_by_key(session: Session, keys: Iterable[str]) -> dict[str, Declaration]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    rows = session.execute(select(Declaration).where(Declaration.business_key.in_(keys))).scalars()
+    return {d.business_key: d for d in rows}
+
+
+def declarations_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence[Declaration]:
+    order_nos = list(set(order_nos))
+    if not order_nos:
+        return []
+    return (
+        session.execute(
+            select(Declaration).where(Declaration.order_no.in_(order_nos)).order_by(Declaration.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def declaration_by_invt_no(session: Session, invt_no: str) -> Declaration | None:
+    return session.execute(
+        select(Declaration).where(Declaration.invt_no == invt_no)
+    ).scalar_one_or_none()
+
+
+def awaiting_before(session: Session, cutoff: Any, limit: int) -> Sequence[Declaration]:
+    return (
+        session.execute(
+            select(Declaration)
+            .where(
+                Declaration.status == 120,
+                Declaration.awaiting.is_(True),
+                Declaration.received_at < cutoff,
+            )
+            .order_by(Declaration.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def quota_rows(
+    session: Session, keys: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], QuotaUsage]:
+    keys = list(set(keys))
+    if not keys:
+        return {}
+    buyers = list({b for b, _ in keys})
+    rows = session.execute(
+        select(QuotaUsage).where(QuotaUsage.buyer_id_number.in_(buyers))
+    ).scalars()
+    wanted = set(keys)
+    return {(q.buyer_id_number, q.year): q for q in rows if (q.buyer_id_number, q.year) in wanted}
+
+
+def enterprise_facts(session: Session, codes: Iterable[str]) -> dict[str, Enterprise]:
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    rows = session.execute(select(Enterprise).where(Enterprise.customs_code.in_(codes))).scalars()
+    return {e.customs_code: e for e in rows}
+
+
+def declarations_of_buyer(session: Session, buyer_id: str, year: int) -> Sequence[Declaration]:
+    return (
+        session.execute(
+            select(Declaration)
+            .where(Declaration.buyer_id_number == buyer_id, Declaration.quota_year == year)
+            .order_by(Declaration.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def get_declaration(session: Session, business_key: str) -> Declaration | None:
+    return session.execute(
+        select(Declaration).where(Declaration.business_key == business_key)
+    ).scalar_one_or_none()
+
+
+def undecided(session: Session, limit: int) -> Sequence[Declaration]:
+    return (
+        session.execute(
+            select(Declaration)
+            .where(Declaration.status == 120)
+            .order_by(Declaration.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )

@@ -1,0 +1,98 @@
+"""Clearance over HTTP: the officer workbench's queues and actions, and the tax ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from cbec.clearance import queries
+from cbec.clearance.schemas import DeclarationOut, InspectionResult, LedgerRow, ReviewVerdict
+from cbec.clearance.service import Clearance, Policy
+from cbec.deps import EnterpriseDep, OfficerDep, SessionDep, require_role
+from cbec.officers.roles import Role
+from cbec.store.models import Officer
+
+router = APIRouter(prefix="/api/v1", tags=["clearance"])
+
+Reviewer = Annotated[Officer, Depends(require_role(Role.REVIEWER))]
+Inspector = Annotated[Officer, Depends(require_role(Role.INSPECTOR))]
+
+
+@router.get("/declarations", response_model=list[DeclarationOut])
+def list_declarations(
+    session: SessionDep,
+    officer: OfficerDep,
+    status: Annotated[
+        int | None, Query(description="e.g. 300 manual review, 500 inspection")
+    ] = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeclarationOut]:
+    """Lists by status, oldest first: the reviewer's queue is `status=300`, the
+    inspector's `status=500`. Buyer ID numbers are masked."""
+    return queries.queue(session, status, limit, after)
+
+
+@router.get("/declarations/{invt_no}", response_model=DeclarationOut)
+def get_declaration(invt_no: str, session: SessionDep, officer: OfficerDep) -> DeclarationOut:
+    """One list: its checks' findings, tax, and decision history."""
+    return queries.declaration(session, invt_no)
+
+
+@router.post("/declarations/{invt_no}/review", response_model=DeclarationOut)
+def review(
+    invt_no: str, verdict: ReviewVerdict, request: Request, session: SessionDep, officer: Reviewer
+) -> DeclarationOut:
+    """Approve (the list is released and its tax bill issued) or reject a list in manual
+    review. Needs the reviewer role; recorded in the audit log with the reason."""
+    clearance = Clearance(session, Policy.from_settings(request.app.state.settings))
+    clearance.review(
+        invt_no, approve=verdict.approve, officer=officer.username, reason=verdict.reason
+    )
+    session.commit()
+    return queries.declaration(session, invt_no)
+
+
+@router.post("/declarations/{invt_no}/inspection", response_model=DeclarationOut)
+def inspection(
+    invt_no: str,
+    result: InspectionResult,
+    request: Request,
+    session: SessionDep,
+    officer: Inspector,
+) -> DeclarationOut:
+    """Record an inspection result: conform (released), discrepancy (detained 501/503/599
+    or returned 700) or seize (502, passed to anti-smuggling). Needs the inspector role;
+    recorded in the audit log."""
+    clearance = Clearance(session, Policy.from_settings(request.app.state.settings))
+    clearance.inspection_result(
+        invt_no,
+        result=result.result,
+        officer=officer.username,
+        details=result.details,
+        detention=result.detention,
+    )
+    session.commit()
+    return queries.declaration(session, invt_no)
+
+
+@router.get("/tax/ledger", response_model=list[LedgerRow])
+def officer_ledger(
+    session: SessionDep,
+    officer: OfficerDep,
+    ebc_code: Annotated[str | None, Query(alias="ebcCode")] = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{6}$", description="yyyymm")] = None,
+) -> list[LedgerRow]:
+    """Tax due per e-commerce enterprise, guarantee and month."""
+    return queries.ledger(session, ebc_code, period)
+
+
+@router.get("/tax/my-ledger", response_model=list[LedgerRow])
+def enterprise_ledger(
+    session: SessionDep,
+    enterprise: EnterpriseDep,
+    period: Annotated[str | None, Query(pattern=r"^\d{6}$", description="yyyymm")] = None,
+) -> list[LedgerRow]:
+    """Your own tax ledger (as the e-commerce enterprise of the lists)."""
+    return queries.ledger(session, enterprise.customs_code, period)

@@ -1,0 +1,73 @@
+"""Shapes of the clearance API."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class _Camel(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        serialize_by_alias=True,
+        from_attributes=True,
+    )
+
+
+class ReviewVerdict(_Camel):
+    approve: bool
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class InspectionResult(_Camel):
+    result: Literal["conform", "discrepancy", "seize"]
+    details: str = Field(min_length=1, max_length=4000)
+    #: for a discrepancy: 501 detained to clearance, 503 to legal, 599 other, 700 returned
+    detention: Literal[501, 503, 599, 700] | None = None
+
+
+class EventOut(_Camel):
+    at: datetime
+    from_status: int
+    to_status: int
+    actor: str
+    reason: str
+
+
+class DeclarationOut(_Camel):
+    invt_no: str | None
+    business_key: str
+    order_no: str
+    ebp_code: str
+    ebc_code: str
+    agent_code: str
+    logistics_no: str
+    trade_mode: str
+    decl_date: date
+    status: int
+    status_text: str
+    awaiting: bool
+    buyer: str
+    taxable_value: Decimal | None
+    tax_total: Decimal | None
+    declared_tax: Decimal | None
+    full_rates: bool
+    reasons: str
+    findings: list[dict[str, str]]
+    events: list[EventOut] = []
+
+
+class LedgerRow(_Camel):
+    ebc_code: str
+    assure_code: str
+    period: str
+    bills: int
+    customs_tax: Decimal
+    value_added_tax: Decimal
+    consumption_tax: Decimal
+    total: Decimal

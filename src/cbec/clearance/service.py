@@ -1,0 +1,716 @@
+"""Clearance: every retail import list is matched with its order, payment and waybill,
+checked, taxed and decided, with a receipt to its sender at each step.
+
+:class:`Clearance` is an intake listener: intake calls it in the same transaction with every
+document it accepted, so a list is decided the moment its last document arrives. Services
+never commit; the edge that called intake commits.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cbec.audit import service as audit
+from cbec.catalog import service as catalog_service
+from cbec.catalog.snapshot import CatalogSnapshot, MissingParameter
+from cbec.clearance import checks, repository
+from cbec.clearance.compare import compare
+from cbec.clearance.decision import (
+    Decision,
+    NoRisk,
+    Outcome,
+    Rates,
+    RiskAssessor,
+    decide,
+)
+from cbec.clearance.findings import Finding
+from cbec.clearance.states import COUNTS_AGAINST_QUOTA, check_move, name
+from cbec.clearance.taxes import TaxResult, compute_tax
+from cbec.config import Settings
+from cbec.errors import BadRequest, FieldError, NotFound
+from cbec.intake.pipeline import Accepted
+from cbec.messages.fields import CST, parse_decl_date
+from cbec.messages.models import (
+    MESSAGE_TYPES,
+    CEB311Message,
+    CEB411Message,
+    CEB511Message,
+    CEB621Message,
+    CEB623Message,
+    CEB625Message,
+)
+from cbec.messages.receipts import (
+    ACCEPTED,
+    APPROVED,
+    CLOSED,
+    INSPECTION,
+    MANUAL_REVIEW,
+    REJECTED,
+    RELEASED,
+    RETURNED,
+    STATUS_TEXT,
+)
+from cbec.store import bulk
+from cbec.store.models import (
+    Declaration,
+    DeclarationEvent,
+    Document,
+    QuotaUsage,
+    Receipt,
+    TaxBill,
+    utcnow,
+)
+
+log = logging.getLogger("cbec.clearance")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Clearance settings that are not catalogue data."""
+
+    rates: Rates = field(default_factory=Rates)
+    seed: int = 0
+    await_documents: timedelta = timedelta(hours=24)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(
+            rates=Rates(review=settings.review_rate, inspection=settings.inspection_rate),
+            seed=settings.sampling_seed,
+            await_documents=timedelta(seconds=settings.await_documents_seconds),
+        )
+
+
+@dataclass(slots=True)
+class _Set:
+    """A list and the three documents it needs."""
+
+    declaration: Declaration
+    inventory: CEB621Message
+    inventory_guid: str
+    order: CEB311Message | None = None
+    payment: CEB411Message | None = None
+    waybill: CEB511Message | None = None
+
+    def missing(self) -> list[str]:
+        out = []
+        if self.order is None:
+            out.append("order (CEB311)")
+        if self.payment is None:
+            out.append("payment (CEB411)")
+        if self.waybill is None:
+            out.append("waybill (CEB511)")
+        return out
+
+
+def _load(message_type: str, body: str) -> Any:
+    return MESSAGE_TYPES[message_type].model_validate_json(body)
+
+
+class Clearance:
+    """Decides lists on one session. Create one per intake run (it caches catalogue
+    snapshots, enterprise facts and quota usage for the run)."""
+
+    def __init__(
+        self,
+        session: Session,
+        policy: Policy | None = None,
+        *,
+        assessor: RiskAssessor | None = None,
+        clock: Any = utcnow,
+    ) -> None:
+        self.session = session
+        self.policy = policy or Policy()
+        self.assessor = assessor or NoRisk()
+        self.clock = clock
+        self._catalogs: dict[date, CatalogSnapshot] = {}
+        self._receipts: list[dict[str, Any]] = []
+        self._events: list[dict[str, Any]] = []
+        self._doc_status: dict[int, int] = {}
+
+    # -- the intake listener ------------------------------------------------------------
+
+    def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
+        """Intake accepted ``items``: file new lists, re-check what they complete."""
+        lists = [i for i in items if i.kind == "inventory"]
+        touched = {i.order_no for i in items if i.kind in repository.THREE_AND_LIST}
+        self._file_lists(lists)
+        try:
+            self.evaluate_orders(touched)
+        except MissingParameter as exc:
+            # A store whose catalogue was never loaded cannot decide anything; what was
+            # accepted is kept and the lists wait (`cbec catalog seed`, then
+            # `cbec clearance recheck`).
+            log.error("clearance cannot decide: %s; lists wait", exc.detail)
+        cancels = [i for i in items if i.kind in ("cancel", "refund") and i.app_type != "3"]
+        if cancels:
+            self._cancel(cancels)
+        self.flush()
+
+    # -- lists --------------------------------------------------------------------------
+
+    def _file_lists(self, items: Sequence[Accepted]) -> None:
+        if not items:
+            return
+        docs = {
+            d.id: d
+            for d in repository.documents_by_id(self.session, [i.document_id for i in items])
+        }
+        existing = repository.declarations_by_key(self.session, [i.business_key for i in items])
+        now = self.clock()
+        for item in items:
+            doc = docs[item.document_id]
+            declaration = existing.get(item.business_key)
+            if item.app_type == "3" or doc.deleted:
+                if declaration is not None and declaration.status == ACCEPTED:
+                    self._move(declaration, REJECTED, "withdrawn by the sender (appType 3)", now)
+                    declaration.awaiting = False
+                continue
+            message = _load(doc.message_type, doc.body)
+            head = message.inventory.inventoryHead
+            values = {
+                "document_id": doc.id,
+                "order_no": head.orderNo,
+                "ebp_code": head.ebpCode,
+                "ebc_code": head.ebcCode,
+                "agent_code": head.agentCode,
+                "logistics_code": head.logisticsCode,
+                "logistics_no": head.logisticsNo,
+                "cop_no": head.copNo,
+                "buyer_id_number": head.buyerIdNumber,
+                "trade_mode": head.tradeMode,
+                "customs_code": head.customsCode,
+                "assure_code": head.assureCode or head.ebcCode,
+                "decl_date": parse_decl_date(head.declTime),
+                "quota_year": int(head.declTime[:4]),
+                "status": ACCEPTED,
+                "awaiting": True,
+                "received_at": now,
+                "complete_at": None,
+                "decided_at": None,
+                "findings": "[]",
+                "reasons": "",
+            }
+            if declaration is None:
+                declaration = Declaration(business_key=item.business_key, **values)
+                self.session.add(declaration)
+                self.session.flush()
+                declaration.invt_no = _invt_no(declaration)
+                existing[item.business_key] = declaration
+            else:
+                for key, value in values.items():
+                    setattr(declaration, key, value)
+                declaration.version += 1
+                declaration.invt_no = declaration.invt_no or _invt_no(declaration)
+
+    def recheck(self, limit: int = 100_000) -> int:
+        """Evaluate again every undecided list (after a catalogue load, say). Returns how
+        many lists were looked at."""
+        pending = repository.undecided(self.session, limit)
+        self.evaluate_orders({d.order_no for d in pending})
+        self.flush()
+        return len(pending)
+
+    def evaluate_orders(self, order_nos: Iterable[str]) -> None:
+        """Check every undecided list of these orders whose documents are now complete."""
+        order_nos = set(order_nos)
+        if not order_nos:
+            return
+        candidates = [
+            d
+            for d in repository.declarations_for_orders(self.session, order_nos)
+            if d.status == ACCEPTED
+        ]
+        if not candidates:
+            return
+        sets = self._gather(candidates)
+        complete = [s for s in sets if not s.missing()]
+        if complete:
+            self._decide_all(complete)
+
+    def _gather(self, declarations: Sequence[Declaration]) -> list[_Set]:
+        rows = repository.documents_for_orders(self.session, {d.order_no for d in declarations})
+        orders: dict[str, Any] = {}
+        payments: dict[tuple[str, str | None], Any] = {}
+        waybills: dict[str, Any] = {}
+        lists: dict[str, Any] = {}
+        for row in rows:
+            if row.kind == "order":
+                orders[row.business_key] = row
+            elif row.kind == "payment":
+                payments[(row.order_no, row.ebp_code)] = row  # the latest wins (ordered by id)
+            elif row.kind == "waybill":
+                waybills[row.business_key] = row
+            else:
+                lists[row.business_key] = row
+        sets = []
+        for d in declarations:
+            list_row = lists.get(d.business_key)
+            if list_row is None:
+                continue
+            inventory = _load(list_row.message_type, list_row.body)
+            found = _Set(d, inventory, inventory.inventory.inventoryHead.guid)
+            o = orders.get(f"{d.ebp_code}|{d.ebc_code}|{d.order_no}")
+            p = payments.get((d.order_no, d.ebp_code))
+            w = waybills.get(f"{d.logistics_code}|{d.logistics_no}")
+            found.order = _load(o.message_type, o.body) if o is not None else None
+            found.payment = _load(p.message_type, p.body) if p is not None else None
+            found.waybill = _load(w.message_type, w.body) if w is not None else None
+            sets.append(found)
+        return sets
+
+    # -- checks and decision ------------------------------------------------------------
+
+    def catalog(self, on: date) -> CatalogSnapshot:
+        snapshot = self._catalogs.get(on)
+        if snapshot is None:
+            snapshot = catalog_service.snapshot(self.session, on)
+            self._catalogs[on] = snapshot
+        return snapshot
+
+    def _decide_all(self, sets: Sequence[_Set]) -> None:
+        now = self.clock()
+        quota = repository.quota_rows(
+            self.session, {(s.declaration.buyer_id_number, s.declaration.quota_year) for s in sets}
+        )
+        enterprises = repository.enterprise_facts(
+            self.session,
+            {code for s in sets for code in _codes(s).values()},
+        )
+        others = repository.declarations_for_orders(
+            self.session, {s.declaration.order_no for s in sets}
+        )
+        for s in sets:
+            d = s.declaration
+            assert s.order is not None
+            assert s.payment is not None
+            assert s.waybill is not None
+            d.awaiting = False
+            d.complete_at = now
+            snapshot = self.catalog(d.decl_date)
+            limits = checks.Limits(
+                per_order=snapshot.param("per_order_limit"),
+                annual=snapshot.param("annual_limit"),
+                single_item_exception=snapshot.params.get("single_item_exception", Decimal(1)) == 1,
+            )
+            usage = quota.get((d.buyer_id_number, d.quota_year))
+            used = usage.used if usage is not None else Decimal(0)
+            findings: list[Finding] = []
+            findings += compare(
+                s.inventory.inventory, s.order.order, s.payment.payment, s.waybill.logistics
+            )
+            findings += checks.check_positive_list(s.inventory.inventory, snapshot)
+            limit = checks.check_limits(s.inventory.inventory, limits, used)
+            findings += limit.findings
+            findings += checks.check_buyer(s.inventory.inventory)
+            statuses = {
+                code: (e.status if e else None)
+                for code, e in ((c, enterprises.get(c)) for c in _codes(s).values())
+            }
+            findings += checks.check_filing(_codes(s), statuses)
+            findings += checks.check_duplicate(_duplicate(d, others))
+            findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
+            tax = compute_tax(s.inventory.inventory, snapshot, full_rates=limit.full_rates)
+            if tax.unknown_codes:
+                findings += [
+                    Finding("C03.positive", path, f"{code} has no tax rates in the catalogue")
+                    for path, code in tax.unknown_codes
+                ]
+            else:
+                findings += checks.check_tax(
+                    s.order.order.orderHead.taxTotal,
+                    tax.total,
+                    snapshot.param("tax_tolerance"),
+                )
+            d.taxable_value = checks.taxable_value(s.inventory.inventory)
+            d.full_rates = limit.full_rates
+            d.declared_tax = s.order.order.orderHead.taxTotal
+            d.tax_customs, d.tax_vat, d.tax_consumption, d.tax_total = (
+                tax.customs,
+                tax.vat,
+                tax.consumption,
+                tax.total,
+            )
+            d.pay_code = s.payment.payment.paymentHead.payCode
+            d.findings = json.dumps([f.as_dict() for f in findings], ensure_ascii=False)
+            decision = decide(
+                findings,
+                self.assessor.assess(s),
+                self._rates(d, enterprises),
+                key=d.business_key,
+                seed=self.policy.seed,
+            )
+            self._apply(s, decision, tax, usage, quota, now)
+
+    def _rates(self, d: Declaration, enterprises: dict[str, Any]) -> Rates:
+        review, inspection = self.policy.rates.review, self.policy.rates.inspection
+        for code in (d.ebc_code, d.ebp_code, d.agent_code):
+            e = enterprises.get(code)
+            if e is not None and e.review_rate is not None:
+                review = (
+                    max(review, float(e.review_rate))
+                    if code != d.ebc_code
+                    else float(e.review_rate)
+                )
+            if e is not None and e.inspection_rate is not None:
+                inspection = (
+                    max(inspection, float(e.inspection_rate))
+                    if code != d.ebc_code
+                    else float(e.inspection_rate)
+                )
+        return Rates(review=review, inspection=inspection)
+
+    def _apply(
+        self,
+        s: _Set,
+        decision: Decision,
+        tax: TaxResult,
+        usage: QuotaUsage | None,
+        quota: dict[tuple[str, int], QuotaUsage],
+        now: datetime,
+    ) -> None:
+        d = s.declaration
+        reasons = "; ".join(decision.reasons)
+        d.reasons = reasons
+        d.decided_at = now
+        if decision.outcome is Outcome.REJECT:
+            self._move(d, REJECTED, reasons, now)
+        elif decision.outcome is Outcome.REVIEW:
+            self._move(d, MANUAL_REVIEW, reasons, now)
+        else:
+            self._approve(d, now, quota, reasons or "all checks passed")
+            if decision.outcome is Outcome.INSPECT:
+                self._move(d, INSPECTION, reasons, now)
+            else:
+                self._release(d, now, tax)
+
+    def _approve(
+        self, d: Declaration, now: datetime, quota: dict[tuple[str, int], QuotaUsage], reason: str
+    ) -> None:
+        self._move(d, APPROVED, reason, now)
+        if not d.quota_counted and d.taxable_value is not None:
+            key = (d.buyer_id_number, d.quota_year)
+            usage = quota.get(key)
+            if usage is None:
+                usage = QuotaUsage(
+                    buyer_id_number=d.buyer_id_number, year=d.quota_year, used=Decimal(0), lists=0
+                )
+                self.session.add(usage)
+                quota[key] = usage
+            usage.used = (usage.used or Decimal(0)) + d.taxable_value
+            usage.lists = (usage.lists or 0) + 1
+            usage.updated_at = now
+            d.quota_counted = True
+
+    def _restore_quota(self, d: Declaration, now: datetime) -> None:
+        if not d.quota_counted or d.taxable_value is None:
+            return
+        quota = repository.quota_rows(self.session, [(d.buyer_id_number, d.quota_year)])
+        usage = quota.get((d.buyer_id_number, d.quota_year))
+        if usage is not None:
+            usage.used = max(usage.used - d.taxable_value, Decimal(0))
+            usage.lists = max(usage.lists - 1, 0)
+            usage.updated_at = now
+        d.quota_counted = False
+
+    def _release(self, d: Declaration, now: datetime, tax: TaxResult | None = None) -> None:
+        self._move(d, RELEASED, "released", now)
+        self.session.add(
+            TaxBill(
+                declaration_id=d.id,
+                tax_no=f"{d.invt_no}T",
+                invt_no=d.invt_no or "",
+                order_no=d.order_no,
+                logistics_no=d.logistics_no,
+                ebc_code=d.ebc_code,
+                assure_code=d.assure_code,
+                customs_tax=d.tax_customs or Decimal(0),
+                value_added_tax=d.tax_vat or Decimal(0),
+                consumption_tax=d.tax_consumption or Decimal(0),
+                total=d.tax_total or Decimal(0),
+                status=1,
+                period=now.astimezone(CST).strftime("%Y%m"),
+                issued_at=now,
+                lines=json.dumps(
+                    tax.lines if tax is not None else [], ensure_ascii=False, default=str
+                ),
+            )
+        )
+
+    # -- state changes, receipts, events --------------------------------------------------
+
+    def _move(
+        self, d: Declaration, target: int, reason: str, now: datetime, actor: str = "system"
+    ) -> None:
+        check_move(d.status, target)
+        previous = d.status
+        d.status = target
+        self._doc_status[d.document_id] = target
+        self._events.append(
+            {
+                "declaration_id": d.id,
+                "at": now,
+                "from_status": previous,
+                "to_status": target,
+                "actor": actor,
+                "reason": reason[:4000],
+            }
+        )
+        info = f"{STATUS_TEXT[target]}" + (f": {reason}" if reason and target != RELEASED else "")
+        self._receipts.append(
+            {
+                "message_id": None,
+                "dead_letter_id": None,
+                "recipient_code": d.agent_code,
+                "message_type": "CEB622",
+                "ori_message_type": "CEB621",
+                "ori_guid": "",
+                "business_key": d.business_key,
+                "return_status": target,
+                "return_info": info[:4000],
+                "created_at": now,
+                "body": json.dumps(
+                    {
+                        "customsCode": d.customs_code,
+                        "ebpCode": d.ebp_code,
+                        "ebcCode": d.ebc_code,
+                        "agentCode": d.agent_code,
+                        "copNo": d.cop_no,
+                        "invtNo": d.invt_no,
+                    },
+                    ensure_ascii=False,
+                ),
+            }
+        )
+
+    def flush(self) -> None:
+        """Write the receipts, events and document statuses gathered so far."""
+        self.session.flush()
+        if self._events:
+            bulk.insert_many(self.session, DeclarationEvent.__tablename__, self._events)
+            self._events = []
+        if self._receipts:
+            bulk.insert_many(self.session, Receipt.__tablename__, self._receipts)
+            self._receipts = []
+        if self._doc_status:
+            bulk.update_many(
+                self.session,
+                Document.__tablename__,
+                [{"id": i, "status": s} for i, s in self._doc_status.items()],
+            )
+            self._doc_status = {}
+
+    # -- waiting too long -----------------------------------------------------------------
+
+    def sweep(self, limit: int = 10_000) -> int:
+        """Reject lists that have waited longer than the policy allows for their documents,
+        naming what is missing (rule C01.missing). Returns how many were rejected."""
+        now = self.clock()
+        stale = list(
+            repository.awaiting_before(self.session, now - self.policy.await_documents, limit)
+        )
+        if not stale:
+            return 0
+        sets = {s.declaration.id: s for s in self._gather(stale)}
+        for d in stale:
+            found = sets.get(d.id)
+            missing = found.missing() if found is not None else ["the list's own document"]
+            if not missing:
+                continue
+            finding = Finding(
+                "C01.missing",
+                "Inventory/InventoryHead/orderNo",
+                f"no {', '.join(missing)} arrived within {self.policy.await_documents}",
+            )
+            d.awaiting = False
+            d.decided_at = now
+            d.findings = json.dumps([finding.as_dict()], ensure_ascii=False)
+            d.reasons = str(finding)
+            self._move(d, REJECTED, str(finding), now)
+        self.flush()
+        return len(stale)
+
+    # -- cancellations and returns --------------------------------------------------------
+
+    def _cancel(self, items: Sequence[Accepted]) -> None:
+        now = self.clock()
+        docs = {
+            d.id: d
+            for d in repository.documents_by_id(self.session, [i.document_id for i in items])
+        }
+        for item in items:
+            doc = docs[item.document_id]
+            message = _load(doc.message_type, doc.body)
+            if isinstance(message, CEB623Message):
+                head: Any = message.invtCancel
+                receipt_type, what = "CEB624", "cancellation"
+            else:
+                assert isinstance(message, CEB625Message)
+                head = message.invtRefund.invtRefundHead
+                receipt_type, what = "CEB626", "return"
+            d = repository.declaration_by_invt_no(self.session, head.invtNo)
+            if d is None:
+                status, info = (
+                    REJECTED,
+                    f"rejected: there is no list {head.invtNo}",
+                )
+            elif d.status == RELEASED:
+                self._restore_quota(d, now)
+                self._move(d, CLOSED, f"{what} accepted: {head.reason}", now)
+                status, info = APPROVED, f"{what} approved; list {d.invt_no} closed, quota restored"
+            elif d.status == ACCEPTED and what == "cancellation":
+                d.awaiting = False
+                self._move(d, REJECTED, f"cancelled before decision: {head.reason}", now)
+                status, info = APPROVED, f"cancellation approved; list {d.invt_no} withdrawn"
+            else:
+                status, info = (
+                    REJECTED,
+                    f"rejected: list {d.invt_no} is at {name(d.status)}; no {what}",
+                )
+            self._receipts.append(
+                {
+                    "message_id": None,
+                    "dead_letter_id": None,
+                    "recipient_code": item.sender_code,
+                    "message_type": receipt_type,
+                    "ori_message_type": item.message_type,
+                    "ori_guid": "",
+                    "business_key": item.business_key,
+                    "return_status": status,
+                    "return_info": info,
+                    "created_at": now,
+                    "body": json.dumps(
+                        {
+                            "customsCode": head.customsCode,
+                            "ebpCode": head.ebpCode,
+                            "ebcCode": head.ebcCode,
+                            "agentCode": head.agentCode,
+                            "copNo": head.copNo,
+                            "invtNo": head.invtNo,
+                        },
+                        ensure_ascii=False,
+                    ),
+                }
+            )
+
+    # -- officer actions ------------------------------------------------------------------
+
+    def review(self, invt_no: str, *, approve: bool, officer: str, reason: str) -> Declaration:
+        """A reviewer's verdict on a list in manual review (300): approve (it is released,
+        with its tax bill) or reject. Recorded in the audit log."""
+        d = self._get(invt_no)
+        now = self.clock()
+        if not reason.strip():
+            raise BadRequest(
+                "a reason is required", fields=[FieldError("reason", "required", "say why")]
+            )
+        audit.record(
+            self.session,
+            actor_kind="officer",
+            actor=officer,
+            action="declaration.approve" if approve else "declaration.reject",
+            subject_kind="declaration",
+            subject_key=d.invt_no or d.business_key,
+            reason=reason,
+            details={"from": d.status},
+        )
+        if approve:
+            check_move(d.status, APPROVED)
+            quota: dict[tuple[str, int], QuotaUsage] = repository.quota_rows(
+                self.session, [(d.buyer_id_number, d.quota_year)]
+            )
+            self._approve(d, now, quota, f"approved by {officer}: {reason}")
+            self._events[-1]["actor"] = officer
+            self._release(d, now)
+            self._events[-1]["actor"] = officer
+        else:
+            self._move(d, REJECTED, f"rejected by {officer}: {reason}", now, actor=officer)
+        self.flush()
+        return d
+
+    def inspection_result(
+        self, invt_no: str, *, result: str, officer: str, details: str, detention: int | None = None
+    ) -> Declaration:
+        """An inspector's result for a list under inspection (500): ``conform`` releases it,
+        ``discrepancy`` detains it (501/503/599) or returns it (700), ``seize`` passes it to
+        the anti-smuggling department (502). Recorded in the audit log."""
+        d = self._get(invt_no)
+        now = self.clock()
+        if not details.strip():
+            raise BadRequest(
+                "details are required", fields=[FieldError("details", "required", "what was found")]
+            )
+        audit.record(
+            self.session,
+            actor_kind="officer",
+            actor=officer,
+            action=f"declaration.inspection.{result}",
+            subject_kind="declaration",
+            subject_key=d.invt_no or d.business_key,
+            reason=details,
+            details={"from": d.status, "detention": detention},
+        )
+        if result == "conform":
+            check_move(d.status, RELEASED)
+            self._release(d, now)
+            self._events[-1]["actor"] = officer
+        elif result == "discrepancy":
+            target = detention or 599
+            if target not in (501, 503, 599, RETURNED):
+                raise BadRequest(
+                    f"a discrepancy leads to 501, 503, 599 or 700, not {target}",
+                )
+            self._move(d, target, f"discrepancy: {details}", now, actor=officer)
+            if target == RETURNED:
+                self._restore_quota(d, now)
+        elif result == "seize":
+            self._move(d, 502, f"seized: {details}", now, actor=officer)
+        else:
+            raise BadRequest(f"unknown inspection result {result!r}: conform, discrepancy or seize")
+        self.flush()
+        return d
+
+    def _get(self, invt_no: str) -> Declaration:
+        d = repository.declaration_by_invt_no(self.session, invt_no)
+        if d is None:
+            raise NotFound(f"no list {invt_no}")
+        return d
+
+
+def _invt_no(d: Declaration) -> str:
+    """4 customs + 4 year + I + 9-digit serial."""
+    return f"{d.customs_code}{d.quota_year}I{d.id % 1_000_000_000:09d}"
+
+
+def _codes(s: _Set) -> dict[str, str]:
+    assert s.order is not None
+    assert s.payment is not None
+    assert s.waybill is not None
+    return checks.enterprise_codes(
+        s.inventory.inventory, s.order.order, s.payment.payment, s.waybill.logistics
+    )
+
+
+def _duplicate(d: Declaration, others: Sequence[Declaration]) -> str | None:
+    for other in others:
+        if (
+            other.id < d.id
+            and other.order_no == d.order_no
+            and other.ebp_code == d.ebp_code
+            and other.ebc_code == d.ebc_code
+            and other.status != REJECTED
+        ):
+            return other.business_key
+    return None
+
+
+def counts_against_quota(status: int) -> bool:
+    return status in COUNTS_AGAINST_QUOTA

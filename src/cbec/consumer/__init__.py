@@ -1,0 +1,1 @@
+"""Consumer end: quota self-service, and (later) disputes and identity-misuse monitoring."""

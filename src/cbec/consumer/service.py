@@ -1,0 +1,84 @@
+"""Quota self-service: a consumer who proves who they are (name + ID number + the phone on
+the lists) sees their used and remaining annual quota and every list declared under their
+identity, with details masked."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from cbec.catalog import service as catalog_service
+from cbec.clearance import repository
+from cbec.clearance.states import COUNTS_AGAINST_QUOTA
+from cbec.consumer.schemas import ListSummary, QuotaAnswer, QuotaQuery
+from cbec.errors import NotFound
+from cbec.messages.fields import now_cst
+from cbec.messages.models import CEB621Message
+from cbec.messages.receipts import STATUS_TEXT
+from cbec.privacy import mask_address, mask_id, mask_phone
+
+CENT = Decimal("0.01")
+
+
+def _cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(CENT)
+
+
+NO_MATCH = "the name, ID number and phone do not match the lists declared for this identity"
+
+
+def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
+    """Used and remaining quota for the year (default: this year, Beijing time)."""
+    year = query.year or now_cst().year
+    declarations = repository.declarations_of_buyer(session, query.id_number.upper(), year)
+    limit = catalog_service.snapshot(session, date(year, 12, 31)).param("annual_limit")
+    summaries: list[ListSummary] = []
+    matched = not declarations
+    bodies = {
+        row.id: row
+        for row in repository.documents_by_id(session, [d.document_id for d in declarations])
+    }
+    for d in declarations:
+        row = bodies.get(d.document_id)
+        if row is None:
+            continue
+        message = CEB621Message.model_validate_json(row.body)
+        head = message.inventory.inventoryHead
+        if head.buyerName == query.name and head.buyerTelephone == query.phone:
+            matched = True
+        summaries.append(
+            ListSummary(
+                invt_no=d.invt_no,
+                decl_date=d.decl_date,
+                platform=f"{head.ebpName} ({head.ebpCode})",
+                ebc_code=d.ebc_code,
+                goods=[line.gname for line in message.inventory.inventoryList],
+                value=_cents(d.taxable_value),
+                tax=_cents(d.tax_total),
+                status=d.status,
+                status_text=STATUS_TEXT.get(d.status, ""),
+                counted=d.quota_counted,
+                consignee_address=mask_address(head.consigneeAddress),
+                consignee_phone=mask_phone(head.buyerTelephone),
+            )
+        )
+    if not matched:
+        raise NotFound(NO_MATCH)
+    used = sum(
+        (
+            d.taxable_value or Decimal(0)
+            for d in declarations
+            if d.quota_counted and d.status in COUNTS_AGAINST_QUOTA
+        ),
+        Decimal(0),
+    )
+    return QuotaAnswer(
+        year=year,
+        annual_limit=limit.quantize(CENT),
+        used=used.quantize(CENT),
+        remaining=max(limit - used, Decimal(0)).quantize(CENT),
+        buyer=mask_id(query.id_number),
+        lists=summaries,
+    )

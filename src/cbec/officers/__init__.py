@@ -1,0 +1,1 @@
+"""Customs officers: accounts, roles, passwords and login sessions."""

@@ -1,0 +1,74 @@
+"""``cbec sim``: write a synthetic day of traffic with its ground truth."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cbec.sim.fraud import PATTERNS
+from cbec.sim.simulation import Options, Summary, generate, write
+
+console = Console()
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def sim(
+    out: Path = typer.Option(..., "--out", help="Directory to write into (created if missing)."),
+    orders: int = typer.Option(1000, "--orders", min=1, help="Number of orders in the day."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: same seed, same bytes."),
+    day: str = typer.Option("2026-11-11", "--date", help="The simulated day, YYYY-MM-DD."),
+    bonded_share: float = typer.Option(
+        0.4, "--bonded-share", min=0.0, max=1.0, help="Share of bonded (1210) orders vs 9610."
+    ),
+    fraud_rate: float = typer.Option(
+        0.05, "--fraud-rate", min=0.0, max=1.0, help="Share of orders made by fraud patterns."
+    ),
+    as_zip: bool = typer.Option(
+        False, "--zip", help="Write the messages into DIR/messages.zip instead of DIR/messages/."
+    ),
+) -> None:
+    """Simulate a day of cross-border e-commerce imports: registry.json, the CEB messages
+    (one file each, named in arrival order) and labels.json (the ground truth)."""
+    options = Options(
+        orders=orders, seed=seed, day=_day(day), bonded_share=bonded_share, fraud_rate=fraud_rate
+    )
+    started = time.perf_counter()
+    generated = generate(options)
+    try:
+        summary = write(generated, out, as_zip=as_zip)
+    except FileExistsError as error:
+        raise typer.BadParameter(str(error), param_hint="--out") from None
+    _report(summary, options, time.perf_counter() - started)
+
+
+def _report(summary: Summary, options: Options, seconds: float) -> None:
+    console.print(
+        f"[bold]{summary.orders:,}[/] orders on {options.day:%Y-%m-%d} (seed {options.seed}), "
+        f"{sum(summary.messages.values()):,} messages in {seconds:.1f} s"
+    )
+    messages = Table("message type", "count", title="Messages")
+    for kind, count in sorted(summary.messages.items()):
+        messages.add_row(kind, f"{count:,}")
+    for event, count in sorted(summary.events.items()):
+        messages.add_row(f"[dim]of which {event}[/]", f"{count:,}")
+    modes = Table("trade mode", "orders", title="Trade modes")
+    for mode, count in sorted(summary.trade_modes.items()):
+        modes.add_row(mode, f"{count:,}")
+    patterns = Table("fraud pattern", "orders", title="Fraud patterns (labels.json)")
+    for pattern in PATTERNS:
+        patterns.add_row(pattern, f"{summary.patterns.get(pattern, 0):,}")
+    console.print(messages, modes, patterns)
+    console.print(f"messages   → {summary.files}")
+    console.print(f"registry   → {summary.registry} ({summary.enterprises} enterprises)")
+    console.print(f"labels     → {summary.labels}")

@@ -1,0 +1,342 @@
+"""Fraud patterns: orders that a risk engine should find, and their ground truth.
+
+About ``--fraud-rate`` of the day's orders are made by the patterns below (each order is
+labelled with the patterns that touch it). Everything else about these orders looks like
+honest traffic; the documents of an order agree unless the pattern is that they do not.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from cbec.sim.enterprises import Enterprise, Market, Seller
+from cbec.sim.people import spoil_check_digit
+from cbec.sim.traffic import (
+    ANNUAL_LIMIT,
+    LAST_ORDER,
+    ORDER_LIMIT,
+    Order,
+    OrderFactory,
+    line_of,
+)
+
+IDENTITY_POOL = "identity_pool"
+FAKE_PLATFORM = "fake_platform"
+UNDERVALUED = "undervalued"
+BUYER_NOT_PAYER = "buyer_not_payer"
+ANNUAL_QUOTA_OVERRUN = "annual_quota_overrun"
+DOCUMENTS_DISAGREE = "documents_disagree"
+INVALID_ID = "invalid_id"
+
+#: What each pattern is (written to labels.json).
+PATTERNS: dict[str, str] = {
+    IDENTITY_POOL: (
+        "A small pool of identities splits one consignment of the same goods into orders "
+        "under the per-order limit, on one platform and seller within an hour or two, shipped "
+        "to two or three shared addresses and phone numbers. The identities are labelled."
+    ),
+    FAKE_PLATFORM: (
+        "A recently filed platform whose orders are all paid through one small, recently "
+        "filed payment company that serves no one else (suspected false transactions and "
+        "forged payment records). The platform and the payment company are labelled."
+    ),
+    UNDERVALUED: (
+        "Declared unit prices of 10-30% of the catalogue's lowest price, consistently on the "
+        "order, payment and list (the tax is computed on the low price)."
+    ),
+    BUYER_NOT_PAYER: (
+        "The payment's payer (payerIdNumber, payerName) is another person than the order's "
+        "and list's buyer."
+    ),
+    ANNUAL_QUOTA_OVERRUN: (
+        "One buyer whose orders of the day add up to more than the 26,000 CNY annual limit "
+        "(goods and freight), each order under the per-order limit. The buyer is labelled."
+    ),
+    DOCUMENTS_DISAGREE: (
+        "One document disagrees with the others: the payment's amountPaid differs from "
+        "acturalPaid, or a list line's qty is below the order's, or the list names the "
+        "waybill (logisticsNo) of another order."
+    ),
+    INVALID_ID: (
+        "The buyer's resident ID number has a wrong GB 11643 check digit (consistently on all "
+        "documents). The ID is labelled; it is the only kind of invalid ID in the traffic."
+    ),
+}
+
+#: Order in which patterns get their minimum number of orders when the budget is small.
+_PRIORITY = (
+    BUYER_NOT_PAYER,
+    UNDERVALUED,
+    DOCUMENTS_DISAGREE,
+    FAKE_PLATFORM,
+    IDENTITY_POOL,
+    ANNUAL_QUOTA_OVERRUN,
+    INVALID_ID,
+)
+_MINIMUM = {IDENTITY_POOL: 4, ANNUAL_QUOTA_OVERRUN: 6}
+_WEIGHT = {
+    FAKE_PLATFORM: 0.26,
+    IDENTITY_POOL: 0.22,
+    UNDERVALUED: 0.13,
+    BUYER_NOT_PAYER: 0.13,
+    ANNUAL_QUOTA_OVERRUN: 0.12,
+    DOCUMENTS_DISAGREE: 0.10,
+    INVALID_ID: 0.04,
+}
+
+
+def allocate(budget: int) -> dict[str, int]:
+    """How many orders each pattern gets out of ``budget`` (largest remainder).
+
+    >>> allocate(0)[FAKE_PLATFORM]
+    0
+    >>> sum(allocate(50).values())
+    50
+    """
+    counts = dict.fromkeys(_PRIORITY, 0)
+    remaining = budget
+    for pattern in _PRIORITY:
+        need = _MINIMUM.get(pattern, 1)
+        if remaining >= need:
+            counts[pattern] = need
+            remaining -= need
+    active = [p for p in _PRIORITY if counts[p]]
+    if not active or remaining == 0:
+        return counts
+    total = sum(_WEIGHT[p] for p in active)
+    exact = {p: remaining * _WEIGHT[p] / total for p in active}
+    floors = {p: math.floor(v) for p, v in exact.items()}
+    left = remaining - sum(floors.values())
+    for p in sorted(active, key=lambda p: (floors[p] - exact[p], _PRIORITY.index(p)))[:left]:
+        floors[p] += 1
+    for p in active:
+        counts[p] += floors[p]
+    return counts
+
+
+@dataclass(slots=True)
+class Truth:
+    """Ground truth collected while making the day's fraud."""
+
+    enterprises: dict[str, list[str]] = field(default_factory=dict)
+    identities: dict[str, list[str]] = field(default_factory=dict)
+
+    def enterprise(self, enterprise: Enterprise, pattern: str) -> None:
+        tags = self.enterprises.setdefault(enterprise.code, [])
+        if pattern not in tags:
+            tags.append(pattern)
+
+    def identity(self, id_number: str, pattern: str) -> None:
+        tags = self.identities.setdefault(id_number, [])
+        if pattern not in tags:
+            tags.append(pattern)
+
+
+class Fraudster:
+    """Makes the orders of each pattern with the honest order factory's parts."""
+
+    def __init__(
+        self, factory: OrderFactory, market: Market, rng: random.Random, bonded_share: float
+    ) -> None:
+        self.f = factory
+        self.market = market
+        self.rng = rng
+        self.bonded_share = bonded_share
+        self.truth = Truth()
+        self.truth.enterprise(market.fake_platform.enterprise, FAKE_PLATFORM)
+        self.truth.enterprise(market.colluding_payment, FAKE_PLATFORM)
+
+    def make(self, counts: dict[str, int]) -> list[Order]:
+        """The orders of every pattern, ``counts[pattern]`` of each (overruns may add one)."""
+        orders: list[Order] = []
+        makers = {
+            FAKE_PLATFORM: self.fake_platform,
+            IDENTITY_POOL: self.identity_pool,
+            UNDERVALUED: self.undervalued,
+            BUYER_NOT_PAYER: self.buyer_not_payer,
+            ANNUAL_QUOTA_OVERRUN: self.quota_overrun,
+            DOCUMENTS_DISAGREE: self.documents_disagree,
+            INVALID_ID: self.invalid_id,
+        }
+        for pattern in _PRIORITY:
+            if counts.get(pattern, 0) > 0:
+                made = makers[pattern](counts[pattern])
+                for order in made:
+                    order.patterns.append(pattern)
+                orders.extend(made)
+        return orders
+
+    # --- helpers ---
+
+    def _honest_like(self) -> Order:
+        """An order like an honest one, by a new consumer (so no honest buyer is touched)."""
+        platform = self.f.platform()
+        seller = self.f.seller(platform)
+        return self.f.order(
+            platform=platform,
+            seller=seller,
+            lines=self.f.lines(seller),
+            buyer=self.f.people.person(),
+            bonded_share=self.bonded_share,
+        )
+
+    def _sellers(self) -> list[Seller]:
+        return [s for p in self.market.platforms for s in p.sellers]
+
+    # --- patterns ---
+
+    def fake_platform(self, count: int) -> list[Order]:
+        platform = self.market.fake_platform
+        orders = []
+        for _ in range(count):
+            seller = self.rng.choice(platform.sellers)
+            lines = self.f.lines(seller)
+            for line in lines:  # stock up: several units of each
+                line.qty = max(line.qty, self.rng.randint(2, 5))
+            orders.append(
+                self.f.order(
+                    platform=platform,
+                    seller=seller,
+                    lines=lines,
+                    buyer=self.f.people.person(),
+                    bonded_share=self.bonded_share,
+                    payment=self.market.colluding_payment,
+                )
+            )
+        return orders
+
+    def identity_pool(self, count: int) -> list[Order]:
+        orders: list[Order] = []
+        while len(orders) < count:
+            size = min(count - len(orders), self.rng.randint(6, 14))
+            if count - len(orders) - size < 4:  # no pool smaller than four orders
+                size = count - len(orders)
+            orders.extend(self._pool(size))
+        return orders
+
+    def _pool(self, size: int) -> list[Order]:
+        rng = self.rng
+        people = self.f.people
+        stocked = [
+            (s, o)
+            for s in self._sellers()
+            for o in s.offers
+            if o.goods.bonded and Decimal(300) <= o.price <= Decimal(1500)
+        ]
+        seller, offer = rng.choice(stocked)
+        platform = next(p for p in self.market.platforms if seller in p.sellers)
+        identities = [people.person() for _ in range(max(3, math.ceil(size / 3)))]
+        drop = people.person()  # the receiving end: a few shared addresses and phones
+        addresses = [
+            (drop.district.label + people.street(), drop.district.code)
+            for _ in range(rng.randint(2, 3))
+        ]
+        phones = [people.phone() for _ in range(rng.randint(1, 2))]
+        qty = max(1, int((ORDER_LIMIT * Decimal("0.9")) // offer.price))
+        start = rng.randrange(LAST_ORDER - 7_200)
+        mode = "1210" if rng.random() < 0.7 else "9610"
+        orders = []
+        for i in range(size):
+            identity = identities[i % len(identities)]
+            order = self.f.order(
+                platform=platform,
+                seller=seller,
+                lines=[line_of(offer, qty - rng.randint(0, min(2, qty - 1)))],
+                buyer=identity,
+                bonded_share=self.bonded_share,
+                consignee=replace(identity, phone=rng.choice(phones)),
+                address=rng.choice(addresses),
+                freight=Decimal("0.00"),
+                trade_mode=mode,
+            )
+            order.time = start + i * rng.randint(120, 600)
+            orders.append(order)
+        for identity in identities[: min(size, len(identities))]:
+            self.truth.identity(identity.id_number, IDENTITY_POOL)
+        return orders
+
+    def undervalued(self, count: int) -> list[Order]:
+        orders = []
+        for _ in range(count):
+            order = self._honest_like()
+            for line in order.lines:
+                share = Decimal(self.rng.randint(10, 30)) / 100
+                line.price = max(
+                    Decimal("1.00"), (line.goods.price_min * share).quantize(Decimal(1))
+                )
+            order.finalize()
+            orders.append(order)
+        return orders
+
+    def buyer_not_payer(self, count: int) -> list[Order]:
+        orders = []
+        for _ in range(count):
+            order = self._honest_like()
+            order.payer = self.f.people.person()
+            orders.append(order)
+        return orders
+
+    def quota_overrun(self, count: int) -> list[Order]:
+        buyers = max(1, count // 8)
+        sizes = [count // buyers + (1 if i < count % buyers else 0) for i in range(buyers)]
+        return [order for size in sizes for order in self._overrun(size)]
+
+    def _overrun(self, size: int) -> list[Order]:
+        """One buyer's orders of the day, together above the annual limit."""
+        rng = self.rng
+        buyer = self.f.people.person()
+        dear = [(s, o) for s in self._sellers() for o in s.offers if o.price >= Decimal(400)]
+        orders: list[Order] = []
+        total = Decimal(0)
+        while len(orders) < size or total <= ANNUAL_LIMIT:
+            seller, offer = rng.choice(dear)
+            platform = next(p for p in self.market.platforms if seller in p.sellers)
+            target = Decimal(rng.randint(4_300, 4_950))
+            qty = max(1, int(target // offer.price))
+            order = self.f.order(
+                platform=platform,
+                seller=seller,
+                lines=[line_of(offer, qty)],
+                buyer=buyer,
+                bonded_share=self.bonded_share,
+                freight=Decimal("0.00"),
+            )
+            total += order.transaction_value
+            orders.append(order)
+        self.truth.identity(buyer.id_number, ANNUAL_QUOTA_OVERRUN)
+        return orders
+
+    def documents_disagree(self, count: int) -> list[Order]:
+        orders = []
+        kinds = ("amount", "qty", "waybill")
+        for i in range(count):
+            order = self._honest_like()
+            kind = kinds[i % 3]
+            line = min(order.lines, key=lambda x: x.price)
+            if kind == "qty" and line.qty == 1:
+                if order.transaction_value + line.price > ORDER_LIMIT:
+                    kind = "amount"
+                else:
+                    line.qty = 2
+                    order.finalize()
+            if kind == "amount":
+                cut = Decimal(self.rng.randint(10, 40)) / 100
+                order.amount_paid = (order.actural_paid * (1 - cut)).quantize(Decimal("0.01"))
+            elif kind == "qty":
+                order.list_qty[line.gnum] = line.qty - 1
+            order.disagreement = kind  # a waybill is swapped by swap_waybills, once numbered
+            orders.append(order)
+        return orders
+
+    def invalid_id(self, count: int) -> list[Order]:
+        orders = []
+        for _ in range(count):
+            order = self._honest_like()
+            bad = replace(order.buyer, id_number=spoil_check_digit(order.buyer.id_number))
+            order.buyer = order.payer = bad
+            self.truth.identity(bad.id_number, INVALID_ID)
+            orders.append(order)
+        return orders

@@ -1,0 +1,240 @@
+"""A list, its three documents and what customs answers: end to end over the API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cbec.store.models import AuditEntry, Declaration, QuotaUsage, TaxBill
+from tests.intake.conftest import auth, inventory, order, payment, waybill
+from tests.officers.factories import login, staff
+
+PLATFORM, PAY, LOGISTICS, AGENT = "4401960001", "4401960003", "4401960004", "4401960005"
+
+
+def send(client: TestClient, tokens: dict[str, str], *messages: tuple[str, bytes]) -> None:
+    for sender, data in messages:
+        response = client.post("/api/v1/messages", content=data, headers=auth(tokens[sender]))
+        assert response.status_code == 200, response.text
+
+
+def all_four(**changes: dict[str, str]) -> list[tuple[str, bytes]]:
+    return [
+        (PLATFORM, order(**changes.get("order", {}))),
+        (PAY, payment(**changes.get("payment", {}))),
+        (LOGISTICS, waybill(**changes.get("waybill", {}))),
+        (AGENT, inventory(**changes.get("inventory", {}))),
+    ]
+
+
+def list_receipts(client: TestClient, tokens: dict[str, str]) -> list[tuple[int, str]]:
+    body = client.get("/api/v1/receipts?limit=100", headers=auth(tokens[AGENT])).json()
+    return [(r["returnStatus"], r["returnInfo"]) for r in body["receipts"]]
+
+
+def the_list(db: sessionmaker[Session]) -> Declaration:
+    with db() as s:
+        return s.scalars(select(Declaration)).one()
+
+
+def test_agreeing_set_is_released_with_tax_bill_and_quota(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    send(client, filed, *all_four())
+    assert [status for status, _ in list_receipts(client, filed)] == [120, 399, 800]
+    declaration = the_list(db)
+    assert declaration.status == 800
+    assert declaration.invt_no is not None
+    assert declaration.invt_no.startswith("51412026I")
+    assert declaration.tax_total == Decimal("36.22")  # 398.00 x 13% x 70%
+    with db() as s:
+        bill = s.scalars(select(TaxBill)).one()
+        assert bill.total == Decimal("36.22")
+        assert bill.invt_no == declaration.invt_no
+        usage = s.get(QuotaUsage, ("11010519491231002X", 2026))
+        assert usage is not None
+        assert usage.used == Decimal("398.00")
+    ledger = client.get("/api/v1/tax/my-ledger", headers=auth(filed["4401960002"])).json()
+    assert ledger[0]["total"] == "36.22"
+    assert ledger[0]["bills"] == 1
+
+
+def test_list_waits_for_its_documents_in_any_order(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    send(client, filed, (AGENT, inventory()), (LOGISTICS, waybill()))
+    assert the_list(db).awaiting is True
+    assert the_list(db).status == 120
+    send(client, filed, (PAY, payment()))
+    assert the_list(db).awaiting is True
+    send(client, filed, (PLATFORM, order()))
+    assert the_list(db).status == 800
+
+
+def test_buyer_not_payer_is_rejected_naming_the_rule(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    send(
+        client,
+        filed,
+        *all_four(payment={"payerIdNumber": "110105194912310029", "payerName": "李娜"}),
+    )
+    receipts = list_receipts(client, filed)
+    assert receipts[-1][0] == 100
+    assert "C02.buyer" in receipts[-1][1]
+    assert "Payment/PaymentHead/payerIdNumber" in receipts[-1][1]
+    with db() as s:
+        assert s.get(QuotaUsage, ("11010519491231002X", 2026)) is None
+
+
+def test_over_the_annual_quota_is_rejected(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    with db() as s:
+        s.add(
+            QuotaUsage(
+                buyer_id_number="11010519491231002X", year=2026, used=Decimal("25800"), lists=40
+            )
+        )
+        s.commit()
+    client = make_client()
+    send(client, filed, *all_four())
+    status, info = list_receipts(client, filed)[-1]
+    assert status == 100
+    assert "C05.quota" in info
+    assert "remaining annual quota (200.00" in info
+
+
+def test_goods_off_the_positive_list_are_rejected(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    client = make_client()
+    data = inventory().replace(
+        b"<ceb:gcode>1901101010</ceb:gcode>", b"<ceb:gcode>9301900000</ceb:gcode>"
+    )
+    send(client, filed, *all_four()[:3], (AGENT, data))
+    status, info = list_receipts(client, filed)[-1]
+    assert status == 100
+    assert "C03.positive" in info
+    assert "Inventory/InventoryList[1]/gcode" in info
+
+
+def test_wrong_declared_tax_is_rejected(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    client = make_client()
+    changes = {
+        "order": {"taxTotal": "0", "acturalPaid": "398.00"},
+        "payment": {"amountPaid": "398.00"},
+    }
+    send(client, filed, *all_four(**changes))
+    status, info = list_receipts(client, filed)[-1]
+    assert status == 100
+    assert "C10.tax" in info
+    assert "computed 36.22" in info
+
+
+def test_manual_review_then_approval_by_a_reviewer(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client(review_rate=1.0)
+    send(client, filed, *all_four())
+    declaration = the_list(db)
+    assert declaration.status == 300
+    staff(db, wang_fang=["inspector"], li_wei=["reviewer"])
+    queue = client.get("/api/v1/declarations?status=300", headers=login(client, "li.wei")).json()
+    assert [d["invtNo"] for d in queue] == [declaration.invt_no]
+    assert queue[0]["buyer"] == "110*************2X"
+    url = f"/api/v1/declarations/{declaration.invt_no}/review"
+    refused = client.post(
+        url, json={"approve": True, "reason": "ok"}, headers=login(client, "wang.fang")
+    )
+    assert refused.status_code == 403
+    assert "reviewer" in refused.json()["detail"]
+    done = client.post(
+        url, json={"approve": True, "reason": "invoice checked"}, headers=login(client, "li.wei")
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == 800
+    assert [e["actor"] for e in done.json()["events"]][-2:] == ["li.wei", "li.wei"]
+    assert [s for s, _ in list_receipts(client, filed)] == [120, 300, 399, 800]
+    with db() as s:
+        actions = [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        assert "declaration.approve" in actions
+    again = client.post(
+        url, json={"approve": True, "reason": "twice"}, headers=login(client, "li.wei")
+    )
+    assert again.status_code == 409
+    assert "cannot move to 399" in again.json()["detail"]
+
+
+def test_inspection_and_seizure(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client(inspection_rate=1.0)
+    send(client, filed, *all_four())
+    declaration = the_list(db)
+    assert declaration.status == 500
+    staff(db, wang_fang=["inspector"])
+    response = client.post(
+        f"/api/v1/declarations/{declaration.invt_no}/inspection",
+        json={"result": "seize", "details": "counterfeit labels"},
+        headers=login(client, "wang.fang"),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == 502
+    assert [s for s, _ in list_receipts(client, filed)] == [120, 399, 500, 502]
+
+
+def test_cancel_after_release_restores_the_quota(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    send(client, filed, *all_four())
+    declaration = the_list(db)
+    from cbec.messages import codec
+    from cbec.messages.models import CEB623Message
+    from tests.conftest import sample_xml
+
+    cancel = codec.from_xml(sample_xml("ceb623_cancel.xml"))
+    assert isinstance(cancel, CEB623Message)
+    data = cancel.model_dump()
+    data["invtCancel"]["invtNo"] = declaration.invt_no
+    data["invtCancel"]["copNo"] = "CANCEL0001"
+    message = codec.to_xml(CEB623Message.model_validate(data))
+    response = client.post("/api/v1/messages", content=message, headers=auth(filed[AGENT]))
+    assert response.status_code == 200, response.text
+    assert the_list(db).status == 899
+    with db() as s:
+        usage = s.get(QuotaUsage, ("11010519491231002X", 2026))
+        assert usage is not None
+        assert usage.used == Decimal("0.00")
+    body = client.get("/api/v1/receipts?limit=100", headers=auth(filed[AGENT])).json()["receipts"]
+    cancel_receipts = [r for r in body if r["messageType"] == "CEB624"]
+    assert [r["returnStatus"] for r in cancel_receipts] == [120, 399]
+    assert "quota restored" in cancel_receipts[-1]["returnInfo"]
+
+
+def test_consumer_sees_quota_with_masked_details(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    client = make_client()
+    send(client, filed, *all_four())
+    query = {"name": "张伟", "idNumber": "11010519491231002X", "phone": "13812345678"}
+    answer = client.post("/api/v1/consumer/quota", json=query)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["used"] == "398.00"
+    assert body["remaining"] == "25602.00"
+    assert body["lists"][0]["status"] == 800
+    assert body["lists"][0]["consigneePhone"] == "138****5678"
+    assert "建国路" not in body["lists"][0]["consigneeAddress"]
+    wrong = client.post("/api/v1/consumer/quota", json={**query, "phone": "13900000000"})
+    assert wrong.status_code == 404
