@@ -151,3 +151,20 @@ def undecided(session: Session, limit: int) -> Sequence[Declaration]:
         .scalars()
         .all()
     )
+
+
+def live_declaration_of_order(
+    session: Session, order_no: str, ebp_code: str, ebc_code: str
+) -> Declaration | None:
+    """The latest list of an order that was not rejected."""
+    return session.execute(
+        select(Declaration)
+        .where(
+            Declaration.order_no == order_no,
+            Declaration.ebp_code == ebp_code,
+            Declaration.ebc_code == ebc_code,
+            Declaration.status != 100,
+        )
+        .order_by(Declaration.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()

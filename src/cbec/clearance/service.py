@@ -556,7 +556,13 @@ class Clearance:
                 assert isinstance(message, CEB625Message)
                 head = message.invtRefund.invtRefundHead
                 receipt_type, what = "CEB626", "return"
-            d = repository.declaration_by_invt_no(self.session, head.invtNo)
+            # The list is named by the invtNo customs gave it; senders that did not keep it
+            # are matched by the order (platform, e-commerce enterprise, order number).
+            d = repository.declaration_by_invt_no(
+                self.session, head.invtNo
+            ) or repository.live_declaration_of_order(
+                self.session, head.orderNo, head.ebpCode, head.ebcCode
+            )
             if d is None:
                 status, info = (
                     REJECTED,

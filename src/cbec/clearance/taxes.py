@@ -26,13 +26,26 @@ class TaxResult:
     unknown_codes: list[tuple[str, str]] = field(default_factory=list)
 
 
+#: Quantities convertible to grams / millilitres (customs unit codes). Cosmetics' thresholds
+#: are per g or per ml of net content; a list states mass in kg, so a millilitre is taken as
+#: a gram (density 1) when only the mass is known: an approximation, said in the README.
+_TO_SMALL = {"035": Decimal(1000), "036": Decimal(1), "095": Decimal(1000), "096": Decimal(1)}
+_SMALL = {"036", "096"}
+
+
 def _quantity_in(line: InventoryList, unit: str | None) -> Decimal | None:
-    """The line's quantity in ``unit`` (customs unit code), from qty/qty1/qty2."""
+    """The line's quantity in ``unit`` (customs unit code), from qty/qty1/qty2, converting
+    kg/g/L/ml where the unit asked for is grams or millilitres."""
     if unit is None:
         return None
-    for qty, qty_unit in ((line.qty1, line.unit1), (line.qty2, line.unit2), (line.qty, line.unit)):
+    pairs = ((line.qty1, line.unit1), (line.qty2, line.unit2), (line.qty, line.unit))
+    for qty, qty_unit in pairs:
         if qty is not None and qty_unit == unit:
             return qty
+    if unit in _SMALL:
+        for qty, qty_unit in pairs:
+            if qty is not None and qty_unit in _TO_SMALL:
+                return qty * _TO_SMALL[qty_unit]
     return None
 
 
