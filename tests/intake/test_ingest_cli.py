@@ -81,8 +81,13 @@ def test_ingest_folder_json_lines(
 
 
 def test_ingest_zip_and_list_receipts(
-    tmp_path: Path, filed: dict[str, str], db: sessionmaker[Session], store_env: None
+    tmp_path: Path,
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "220")  # the dead-letter table is wide
     files = _drop(tmp_path / "drop")
     archive = tmp_path / "drop.zip"
     with zipfile.ZipFile(archive, "w") as z:

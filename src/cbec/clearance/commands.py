@@ -24,7 +24,7 @@ app = typer.Typer(
     help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _fail(exc: CbecError) -> typer.Exit:

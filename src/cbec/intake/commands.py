@@ -23,7 +23,7 @@ from cbec.messages import codec
 from cbec.privacy import scrub
 from cbec.store import open_store, session_scope
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 receipts_app = typer.Typer(help="Receipts owed to senders, and dead letters.", no_args_is_help=True)
 
 #: A message to read: (name shown and kept as its source, file path, zip member or "").
