@@ -135,6 +135,8 @@ class Clearance:
         self._receipts: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
         self._doc_status: dict[int, int] = {}
+        #: lists parsed in this run, by document id (filed, then gathered)
+        self._parsed: dict[int, Any] = {}
 
     # -- the intake listener ------------------------------------------------------------
 
@@ -166,6 +168,7 @@ class Clearance:
         }
         existing = repository.declarations_by_key(self.session, [i.business_key for i in items])
         now = self.clock()
+        fresh: list[Declaration] = []
         for item in items:
             doc = docs[item.document_id]
             declaration = existing.get(item.business_key)
@@ -202,14 +205,19 @@ class Clearance:
             if declaration is None:
                 declaration = Declaration(business_key=item.business_key, **values)
                 self.session.add(declaration)
-                self.session.flush()
-                declaration.invt_no = _invt_no(declaration)
                 existing[item.business_key] = declaration
+                fresh.append(declaration)
             else:
                 for key, value in values.items():
                     setattr(declaration, key, value)
                 declaration.version += 1
-                declaration.invt_no = declaration.invt_no or _invt_no(declaration)
+            self._parsed[doc.id] = message
+        if fresh:
+            self.session.flush()  # one flush gives every new list its id
+            for declaration in fresh:
+                declaration.invt_no = _invt_no(declaration)
+        for declaration in existing.values():
+            declaration.invt_no = declaration.invt_no or _invt_no(declaration)
 
     def recheck(self, limit: int = 100_000) -> int:
         """Evaluate again every undecided list (after a catalogue load, say). Returns how
@@ -256,7 +264,7 @@ class Clearance:
             list_row = lists.get(d.business_key)
             if list_row is None:
                 continue
-            inventory = _load(list_row.message_type, list_row.body)
+            inventory = self._parsed.get(list_row.id) or _load(list_row.message_type, list_row.body)
             found = _Set(d, inventory, inventory.inventory.inventoryHead.guid)
             o = orders.get(f"{d.ebp_code}|{d.ebc_code}|{d.order_no}")
             p = payments.get((d.order_no, d.ebp_code))

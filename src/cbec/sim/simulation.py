@@ -11,6 +11,7 @@ import bisect
 import multiprocessing
 import os
 import random
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -333,8 +334,12 @@ def _parallel(day: Day, location: Path, workers: int, exact: bool) -> None:
         )
         for share in range(workers)
     ]
-    for process in processes:
-        process.start()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns on fork() while threads run (pytest's, say); the writers only
+        # render and write files, then exit.
+        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+        for process in processes:
+            process.start()
     for process in processes:
         process.join()
     failed = [p.name for p in processes if p.exitcode != 0]

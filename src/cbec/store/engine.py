@@ -58,9 +58,17 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+_stores: dict[str, sessionmaker[Session]] = {}
+
+
 def open_store(url: str, *, migrate: bool = True) -> sessionmaker[Session]:
-    """Engine + migrations + session factory, for CLI commands and the API."""
-    engine = make_engine(url)
-    if migrate:
-        upgrade(engine)
-    return make_session_factory(engine)
+    """Engine + migrations + session factory, for CLI commands. One engine per URL for the
+    life of the process (its pool is reused, and migrations run once)."""
+    factory = _stores.get(url)
+    if factory is None:
+        engine = make_engine(url)
+        if migrate:
+            upgrade(engine)
+        factory = make_session_factory(engine)
+        _stores[url] = factory
+    return factory
