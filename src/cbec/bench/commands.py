@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from cbec.bench.clearance import latency, throughput
 from cbec.bench.ingest import Rate, ingest_rate, load_day, parse_validate, raw_parse
 
 app = typer.Typer(help="Benchmarks: print throughput figures.", no_args_is_help=True)
@@ -131,3 +132,75 @@ def ingest_bench(
         if rate.accepted == 0:
             console.print(f"[red]{rate.name}: nothing was accepted[/]")
             raise typer.Exit(1)
+
+
+@app.command("clearance")
+def clearance_bench(
+    orders: int = typer.Option(10_000, help="Orders in the generated day."),
+    seed: int = typer.Option(1, help="Seed of the generated day."),
+    day: Path | None = typer.Option(None, "--dir", help="Use a day already written by cbec sim."),
+    batch_size: int = typer.Option(500, help="Messages per transaction (throughput run)."),
+    workers: int = typer.Option(0, help="Parsing processes (0: one per core)."),
+    latency_messages: int = typer.Option(
+        4000, help="Messages sent one at a time for the latency run (from the day's start)."
+    ),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server to measure on."),
+    sqlite_only: bool = typer.Option(False, help="Skip PostgreSQL."),
+) -> None:
+    """Declarations/s through intake and clearance end to end, and p50/p99 from a list's
+    last document to its decision receipt, on SQLite and PostgreSQL."""
+    workers = workers or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
+        folder = day or Path(scratch) / "day"
+        if day is None:
+            _generate(folder, orders, seed)
+        registry, items = load_day(folder)
+        console.print(f"{len(items):,} messages loaded into memory; {os.cpu_count()} cores")
+        stores = [("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}")]
+        if not sqlite_only:
+            if _postgres_answers(postgres_url):
+                stores.append(("PostgreSQL", postgres_url))
+            else:
+                console.print(f"[yellow]PostgreSQL at {postgres_url} does not answer: skipped[/]")
+        rates = []
+        delays = []
+        for label, url in stores:
+            rates.append(
+                throughput(
+                    f"{label}, batches of {batch_size}, {workers} parsing processes",
+                    url,
+                    registry,
+                    items,
+                    batch_size=batch_size,
+                    workers=workers,
+                )
+            )
+            delays.append(
+                latency(f"{label}, one message per commit", url, registry, items[:latency_messages])
+            )
+    table = Table(title="cbec bench clearance: throughput (intake + clearance, end to end)")
+    for column in ("configuration", "messages", "lists decided", "seconds", "lists/s", "by status"):
+        table.add_column(
+            column, justify="left" if column in ("configuration", "by status") else "right"
+        )
+    for r in rates:
+        table.add_row(
+            r.name,
+            f"{r.messages:,}",
+            f"{r.declarations:,}",
+            f"{r.seconds:.1f}",
+            f"{r.per_second:,.0f}",
+            " ".join(f"{s}:{n}" for s, n in sorted(r.statuses.items())),
+        )
+    console.print(table)
+    lat = Table(title="latency: last document in -> decision receipt committed")
+    for column in ("configuration", "decisions", "p50 ms", "p99 ms", "max ms"):
+        lat.add_column(column, justify="left" if column == "configuration" else "right")
+    for d in delays:
+        lat.add_row(
+            d.name, f"{d.samples:,}", f"{d.p50_ms:.1f}", f"{d.p99_ms:.1f}", f"{d.max_ms:.1f}"
+        )
+    console.print(lat)
+    if any(r.declarations == 0 for r in rates):
+        console.print("[red]no list was decided[/]")
+        raise typer.Exit(1)

@@ -115,7 +115,7 @@ def ingest_rate(
     accepted = 0
     started = time.perf_counter()
     with factory() as session:
-        intake = Intake(session)
+        intake = Intake(session, [])  # intake alone: clearance is `cbec bench clearance`
         for batch in _batches(items, batch_size, workers):
             outcomes = intake.submit(batch)
             session.commit()

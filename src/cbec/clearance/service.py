@@ -137,6 +137,9 @@ class Clearance:
         self._doc_status: dict[int, int] = {}
         #: lists parsed in this run, by document id (filed, then gathered)
         self._parsed: dict[int, Any] = {}
+        self._tax_bills: list[dict[str, Any]] = []
+        #: how many lists this instance has decided (for benchmarks and summaries)
+        self.decided = 0
 
     # -- the intake listener ------------------------------------------------------------
 
@@ -293,9 +296,13 @@ class Clearance:
             self.session,
             {code for s in sets for code in _codes(s).values()},
         )
-        others = repository.declarations_for_orders(
+        # The earliest live list of each order: a later one for the same order is a duplicate.
+        first_live: dict[tuple[str, str, str], Declaration] = {}
+        for other in repository.declarations_for_orders(
             self.session, {s.declaration.order_no for s in sets}
-        )
+        ):
+            if other.status != REJECTED:
+                first_live.setdefault((other.order_no, other.ebp_code, other.ebc_code), other)
         for s in sets:
             d = s.declaration
             assert s.order is not None
@@ -324,7 +331,10 @@ class Clearance:
                 for code, e in ((c, enterprises.get(c)) for c in _codes(s).values())
             }
             findings += checks.check_filing(_codes(s), statuses)
-            findings += checks.check_duplicate(_duplicate(d, others))
+            first = first_live.get((d.order_no, d.ebp_code, d.ebc_code))
+            findings += checks.check_duplicate(
+                first.business_key if first is not None and first.id < d.id else None
+            )
             findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
             tax = compute_tax(s.inventory.inventory, snapshot, full_rates=limit.full_rates)
             if tax.unknown_codes:
@@ -386,6 +396,7 @@ class Clearance:
         now: datetime,
     ) -> None:
         d = s.declaration
+        self.decided += 1
         reasons = "; ".join(decision.reasons)
         d.reasons = reasons
         d.decided_at = now
@@ -508,6 +519,9 @@ class Clearance:
         if self._receipts:
             bulk.insert_many(self.session, Receipt.__tablename__, self._receipts)
             self._receipts = []
+        if self._tax_bills:
+            bulk.insert_many(self.session, TaxBill.__tablename__, self._tax_bills)
+            self._tax_bills = []
         if self._doc_status:
             bulk.update_many(
                 self.session,
@@ -711,19 +725,6 @@ def _codes(s: _Set) -> dict[str, str]:
     return checks.enterprise_codes(
         s.inventory.inventory, s.order.order, s.payment.payment, s.waybill.logistics
     )
-
-
-def _duplicate(d: Declaration, others: Sequence[Declaration]) -> str | None:
-    for other in others:
-        if (
-            other.id < d.id
-            and other.order_no == d.order_no
-            and other.ebp_code == d.ebp_code
-            and other.ebc_code == d.ebc_code
-            and other.status != REJECTED
-        ):
-            return other.business_key
-    return None
 
 
 def counts_against_quota(status: int) -> bool:

@@ -11,6 +11,7 @@ a path such as ``CEB311Message/Order/OrderList[2]/price`` and the rule it broke.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import types
 import typing
@@ -22,6 +23,7 @@ from lxml import etree
 from pydantic import BaseModel, ValidationError
 
 from cbec.errors import FieldError, PayloadTooLarge, ValidationFailed
+from cbec.messages.fields import XML_TEXT
 from cbec.messages.models import MESSAGE_TYPES, CebMessage, Node
 
 NS = "http://www.chinaport.gov.cn/ceb"
@@ -140,12 +142,23 @@ def path_of(message_type: str, loc: tuple[int | str, ...]) -> str:
     return "/".join(parts)
 
 
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def errors_of(message_type: str, exc: ValidationError) -> list[FieldError]:
     """Each pydantic error as a FieldError with an XML path and a rule."""
-    return [
-        FieldError(path_of(message_type, tuple(e["loc"])), _rule(e), e["msg"])
-        for e in exc.errors(include_url=False)
-    ]
+    found = []
+    for e in exc.errors(include_url=False):
+        rule, message = _rule(e), e["msg"]
+        if (
+            e["type"] == "string_pattern_mismatch"
+            and (e.get("ctx") or {}).get("pattern") == XML_TEXT
+        ):
+            bad = _NOT_XML_CHAR.search(str(e.get("input", "")))
+            code = f"U+{ord(bad.group()):04X}" if bad else "a character"
+            rule, message = "xml_char", f"contains {code}, a character XML cannot carry"
+        found.append(FieldError(path_of(message_type, tuple(e["loc"])), rule, message))
+    return found
 
 
 # --- XML reading -----------------------------------------------------------------------
