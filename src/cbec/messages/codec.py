@@ -250,72 +250,87 @@ def _element_table(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseMode
 _NS_LEN = len(_NS_PREFIX)
 
 
+@cache
+def _leaf_tags(model: type[BaseModel]) -> dict[str, str]:
+    """Qualified tag (``{ns}orderNo``) -> attribute, for the plain text fields of ``model``."""
+    return {
+        _NS_PREFIX + local: name
+        for local, (name, node, _many) in _element_table(model).items()
+        if node is None and name != "extendMessage"
+    }
+
+
 def _element_dict(
     element: etree._Element, model: type[BaseModel], message_type: str, path: str
 ) -> dict[str, Any]:
-    table = _element_table(model)
+    leaves = _leaf_tags(model)
     out: dict[str, Any] = {}
     for child in element:
-        tag = child.tag
-        if not isinstance(tag, str):
+        # The fast path (most elements): a known text field, seen once, with no children.
+        name = leaves.get(child.tag)
+        if name is not None and name not in out and not len(child):
+            text = child.text
+            if text:  # an empty element is the same as an absent one
+                out[name] = text
             continue
-        if not tag.startswith(_NS_PREFIX):
-            qname = etree.QName(child)
-            if (
-                qname.namespace == DS_NS
-                and qname.localname == "Signature"
-                and ("signature" in model.model_fields)
-            ):
-                _once(out, "signature", qname.localname, path, message_type)
-                out["signature"] = _verbatim(child)
-                continue
+        _child(child, out, model, message_type, path)
+    return out
+
+
+def _child(
+    child: etree._Element,
+    out: dict[str, Any],
+    model: type[BaseModel],
+    message_type: str,
+    path: str,
+) -> None:
+    """Every other element: nodes and lists of nodes, the Signature, ExtendMessage, foreign
+    or unknown elements, repeats, and the rejections they lead to."""
+    table = _element_table(model)
+    tag = child.tag
+    if not isinstance(tag, str):
+        return
+    if not tag.startswith(_NS_PREFIX):
+        qname = etree.QName(child)
+        if (
+            qname.namespace == DS_NS
+            and qname.localname == "Signature"
+            and ("signature" in model.model_fields)
+        ):
+            _once(out, "signature", qname.localname, path, message_type)
+            out["signature"] = _verbatim(child)
+            return
+        raise _reject(
+            "xml.namespace",
+            f"element {qname.localname} must be in namespace {NS}",
+            f"{path}/{qname.localname}",
+            message_type=message_type,
+        )
+    local = tag[_NS_LEN:]
+    entry = table.get(local)
+    if entry is None:
+        if local in model.model_fields:  # e.g. <orderHead> or <ceb:signature>
             raise _reject(
-                "xml.namespace",
-                f"element {qname.localname} must be in namespace {NS}",
-                f"{path}/{qname.localname}",
-                message_type=message_type,
-            )
-        local = tag[_NS_LEN:]
-        entry = table.get(local)
-        if entry is None:
-            if local in model.model_fields:  # e.g. <orderHead> or <ceb:signature>
-                raise _reject(
-                    "unknown-element",
-                    f"unknown element {local}",
-                    f"{path}/{local}",
-                    message_type=message_type,
-                )
-            # Unknown: hand it to the model, which names it as an extra element.
-            out[local] = child.text or ""
-            continue
-        name, node, many = entry
-        if name == "extendMessage":
-            _once(out, name, local, path, message_type)
-            out[name] = _verbatim(child)
-            continue
-        if node is not None:
-            if many:
-                items = out.setdefault(name, [])
-                items.append(
-                    _element_dict(child, node, message_type, f"{path}/{local}[{len(items) + 1}]")
-                )
-                continue
-            if name in out:
-                raise _reject(
-                    "maxOccurs=1",
-                    f"{local} appears more than once",
-                    f"{path}/{local}",
-                    message_type=message_type,
-                )
-            out[name] = _element_dict(child, node, message_type, f"{path}/{local}")
-            continue
-        if len(child):
-            raise _reject(
-                "text",
-                f"{local} must hold text, not elements",
+                "unknown-element",
+                f"unknown element {local}",
                 f"{path}/{local}",
                 message_type=message_type,
             )
+        # Unknown: hand it to the model, which names it as an extra element.
+        out[local] = child.text or ""
+        return
+    name, node, many = entry
+    if name == "extendMessage":
+        _once(out, name, local, path, message_type)
+        out[name] = _verbatim(child)
+        return
+    if node is not None:
+        if many:
+            items = out.setdefault(name, [])
+            items.append(
+                _element_dict(child, node, message_type, f"{path}/{local}[{len(items) + 1}]")
+            )
+            return
         if name in out:
             raise _reject(
                 "maxOccurs=1",
@@ -323,10 +338,25 @@ def _element_dict(
                 f"{path}/{local}",
                 message_type=message_type,
             )
-        text = child.text
-        if text:  # an empty element is the same as an absent one
-            out[name] = text
-    return out
+        out[name] = _element_dict(child, node, message_type, f"{path}/{local}")
+        return
+    if len(child):
+        raise _reject(
+            "text",
+            f"{local} must hold text, not elements",
+            f"{path}/{local}",
+            message_type=message_type,
+        )
+    if name in out:
+        raise _reject(
+            "maxOccurs=1",
+            f"{local} appears more than once",
+            f"{path}/{local}",
+            message_type=message_type,
+        )
+    text = child.text
+    if text:  # an empty element is the same as an absent one
+        out[name] = text
 
 
 def _verbatim(element: etree._Element) -> str:
