@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cbec.store import bulk
@@ -23,40 +23,52 @@ def enterprises_by_code(session: Session, codes: Iterable[str]) -> dict[str, Ent
 def known_messages(
     session: Session, pairs: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, int | None]]:
-    """(sender, content hash) -> (message id, receipt id) for messages already accepted."""
-    pairs = list(set(pairs))
-    if not pairs:
-        return {}
-    hashes = list({h for _, h in pairs})
-    rows = session.execute(
-        select(
-            InboundMessage.sender_code, InboundMessage.content_hash, InboundMessage.id, Receipt.id
-        )
-        .outerjoin(Receipt, Receipt.message_id == InboundMessage.id)
-        .where(InboundMessage.content_hash.in_(hashes))
-    ).all()
+    """(sender, content hash) -> (message id, receipt id) for messages already accepted
+    (one indexed lookup of the batch's hashes; receipts only for the rare re-deliveries)."""
     wanted = set(pairs)
-    return {(s, h): (mid, rid) for s, h, mid, rid in rows if (s, h) in wanted}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(InboundMessage.sender_code, InboundMessage.content_hash, InboundMessage.id).where(
+            InboundMessage.content_hash.in_(list({h for _, h in wanted}))
+        )
+    ).all()
+    hits = {(s, h): mid for s, h, mid in rows if (s, h) in wanted}
+    if not hits:
+        return {}
+    receipts = dict(
+        session.execute(
+            select(Receipt.message_id, Receipt.id).where(
+                Receipt.message_id.in_(list(hits.values()))
+            )
+        ).all()
+    )
+    return {key: (mid, receipts.get(mid)) for key, mid in hits.items()}
 
 
 def documents_by_key(
     session: Session, keys: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], Any]:
-    keys = list(set(keys))
-    if not keys:
-        return {}
-    rows = session.execute(
-        select(
-            Document.id,
-            Document.kind,
-            Document.business_key,
-            Document.status,
-            Document.version,
-            Document.deleted,
-            Document.sender_code,
-        ).where(tuple_(Document.kind, Document.business_key).in_(keys))
-    ).all()
-    return {(r.kind, r.business_key): r for r in rows}
+    """The documents with these (kind, business key), one query per kind (index order)."""
+    by_kind: dict[str, set[str]] = {}
+    for kind, key in keys:
+        by_kind.setdefault(kind, set()).add(key)
+    found: dict[tuple[str, str], Any] = {}
+    for kind, business_keys in by_kind.items():
+        rows = session.execute(
+            select(
+                Document.id,
+                Document.kind,
+                Document.business_key,
+                Document.status,
+                Document.version,
+                Document.deleted,
+                Document.sender_code,
+            ).where(Document.kind == kind, Document.business_key.in_(list(business_keys)))
+        ).all()
+        for r in rows:
+            found[(r.kind, r.business_key)] = r
+    return found
 
 
 def decided_orders(

@@ -45,6 +45,8 @@ RETURNED = 0.003
 PRETTY = 0.03
 #: From this many messages on, a folder is written by two processes.
 PARALLEL_FROM = 40_000
+#: Orders placed after this (16:00) are not cancelled or returned the same day.
+LAST_RETURNABLE = 57_600
 
 _CANCEL_REASONS = ("消费者取消订单", "库存不足，商家取消订单", "收货地址无法送达，取消订单")
 _RETURN_REASONS = ("商品破损，消费者申请退货", "七天无理由退货", "商品与描述不符，退货退款")
@@ -165,24 +167,26 @@ def _swap_waybills(orders: list[Order], rng: random.Random) -> None:
 
 
 def _later_events(orders: list[Order], people: People, rng: random.Random) -> None:
-    """Choose the honest orders that are modified, cancelled or returned."""
+    """Choose the honest orders that are modified, cancelled or returned.
+
+    Cancellations and returns come hours after the list, so they are chosen among orders
+    placed before 16:00.
+    """
     honest = [o for o in orders if not o.patterns]
     n = len(orders)
 
     def how_many(share: float) -> int:
         return max(1, round(n * share)) if n >= 20 else 0
 
-    picked = rng.sample(honest, min(len(honest), how_many(MODIFIED) + how_many(CANCELLED)
-                                    + how_many(RETURNED)))  # fmt: skip
-    modified = picked[: how_many(MODIFIED)]
-    cancelled = picked[len(modified) : len(modified) + how_many(CANCELLED)]
-    returned = picked[len(modified) + len(cancelled) :]
+    modified = rng.sample(honest, min(len(honest), how_many(MODIFIED)))
     for order in modified:  # the buyer corrects the street address
         order.first_address = order.address
         order.address = order.district_label + people.street()
-    for order in cancelled:
+    early = [o for o in honest if o.time < LAST_RETURNABLE and o.first_address is None]
+    later = rng.sample(early, min(len(early), how_many(CANCELLED) + how_many(RETURNED)))
+    for order in later[: how_many(CANCELLED)]:
         order.cancel_reason = rng.choice(_CANCEL_REASONS)
-    for order in returned:
+    for order in later[how_many(CANCELLED) :]:
         order.return_reason = rng.choice(_RETURN_REASONS)
 
 
@@ -225,14 +229,14 @@ def _schedule(orders: list[Order], market: Market, rng: random.Random) -> list[E
         if order.cancel_reason is not None:
             add("CEB623", i, listed.arrival + within(1_800, 21_600), order.agent.code)
         if order.return_reason is not None:
-            add("CEB625", i, listed.arrival + within(7_200, 28_800), order.agent.code)
+            add("CEB625", i, listed.arrival + within(7_200, 21_600), order.agent.code)
 
     for event in list(events):
-        if rng.random() < REDELIVERED:
-            later = min(event.arrival + within(300, 10_800), DAY_SECONDS - 1)
+        room = DAY_SECONDS - 1 - event.arrival
+        if rng.random() < REDELIVERED and room >= 300:
             events.append(
                 Event(
-                    max(later, event.arrival),
+                    event.arrival + within(300, min(10_800, room)),
                     rng.getrandbits(32),
                     event.kind,
                     event.order,

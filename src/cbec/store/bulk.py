@@ -25,24 +25,33 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
 def _sqlite_rows(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
     """Rows as tuples, datetimes as SQLAlchemy's text form (each distinct one converted
     once: a batch shares its timestamp), bools as 0/1."""
-    converted: dict[datetime, str | None] = {}
+    first, last = rows[0], rows[-1]
     special = [
-        c for c in columns if any(isinstance(r[c], datetime | bool) for r in (rows[0], rows[-1]))
+        i
+        for i, c in enumerate(columns)
+        if isinstance(first[c], datetime | bool) or isinstance(last[c], datetime | bool)
     ]
+    tuples = [tuple([row[c] for c in columns]) for row in rows]
     if not special:
-        return [tuple(row[c] for c in columns) for row in rows]
+        return tuples
+    converted: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, datetime):
+            text = converted.get(value)
+            if text is None:
+                text = converted[value] = _sqlite_datetime(value)
+            return text
+        return value
+
     out = []
-    for row in rows:
-        values = dict(row)
-        for c in special:
-            value = row[c]
-            if isinstance(value, bool):
-                values[c] = int(value)
-            elif isinstance(value, datetime):
-                if value not in converted:
-                    converted[value] = _sqlite_datetime(value)
-                values[c] = converted[value]
-        out.append(tuple(values[c] for c in columns))
+    for values in tuples:
+        mutable = list(values)
+        for i in special:
+            mutable[i] = convert(mutable[i])
+        out.append(tuple(mutable))
     return out
 
 

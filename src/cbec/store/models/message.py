@@ -25,7 +25,8 @@ class InboundMessage(Base):
 
     __tablename__ = "inbound_messages"
     __table_args__ = (
-        UniqueConstraint("sender_code", "content_hash"),
+        # content_hash first: intake looks a batch of hashes up at once
+        UniqueConstraint("content_hash", "sender_code"),
         Index("ix_inbound_messages_type_key", "message_type", "business_key"),
     )
 

@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=255), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbound_messages")),
         sa.UniqueConstraint(
-            "sender_code", "content_hash", name=op.f("uq_inbound_messages_sender_code_content_hash")
+            "content_hash", "sender_code", name=op.f("uq_inbound_messages_content_hash_sender_code")
         ),
     )
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
