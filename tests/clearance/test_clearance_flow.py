@@ -238,3 +238,28 @@ def test_consumer_sees_quota_with_masked_details(
     assert "建国路" not in body["lists"][0]["consigneeAddress"]
     wrong = client.post("/api/v1/consumer/quota", json={**query, "phone": "13900000000"})
     assert wrong.status_code == 404
+
+
+def test_reviewer_cannot_approve_past_the_annual_quota(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client(review_rate=1.0)
+    send(client, filed, *all_four())
+    declaration = the_list(db)
+    assert declaration.status == 300
+    with db() as s:  # meanwhile other lists of the buyer were approved
+        s.add(
+            QuotaUsage(
+                buyer_id_number="11010519491231002X", year=2026, used=Decimal("25800"), lists=40
+            )
+        )
+        s.commit()
+    staff(db, li_wei=["reviewer"])
+    response = client.post(
+        f"/api/v1/declarations/{declaration.invt_no}/review",
+        json={"approve": True, "reason": "looks fine"},
+        headers=login(client, "li.wei"),
+    )
+    assert response.status_code == 409
+    assert "C05.quota" in response.json()["detail"]
+    assert the_list(db).status == 300

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cbec.sim.goods import CATALOGUE, order_taxes
+from cbec.sim.goods import CATALOGUE, catalogue_ct, order_taxes
 from tests.sim.reading import Written
 
 SKU = {g.sku: g for g in CATALOGUE}
@@ -46,9 +46,9 @@ def test_unlabelled_orders_agree_across_documents(written: Written) -> None:
         assert order.consigneeAddress == listing.consigneeAddress == waybill.consigneeAddress
         order_lines = written.lines(order_no, "CEB311")
         list_lines = written.lines(order_no, "CEB621")
-        assert [
-            (x.gnum, x.itemName, x.qty, x.price, x.totalPrice) for x in order_lines
-        ] == [(x.gnum, x.itemName, x.qty, x.price, x.totalPrice) for x in list_lines]
+        assert [(x.gnum, x.itemName, x.qty, x.price, x.totalPrice) for x in order_lines] == [
+            (x.gnum, x.itemName, x.qty, x.price, x.totalPrice) for x in list_lines
+        ]
         assert order.goodsValue == sum(x.totalPrice for x in order_lines)
         checked += 1
     assert checked > 1800
@@ -58,7 +58,7 @@ def test_tax_is_the_cbec_composite_tax(written: Written) -> None:
     for order_no in written.by_order:
         order = written.last(order_no, "CEB311")
         lines = written.lines(order_no, "CEB311")
-        rates = [(SKU[x.itemNo].vat, SKU[x.itemNo].ct_at(x.price)) for x in lines]
+        rates = [(SKU[x.itemNo].vat, catalogue_ct(SKU[x.itemNo], x.price)) for x in lines]
         taxes = order_taxes([x.totalPrice for x in lines], order.freight, rates)
         assert order.taxTotal == sum(taxes), order_no
 

@@ -84,9 +84,10 @@ def test_identity_pools_split_one_consignment(written: Written) -> None:
         buyers = {written.last(o, "CEB311").buyerIdNumber for o in group}
         assert len(addresses) <= 3 < len(group)
         assert len(buyers) >= 3
-        assert Counter(written.last(o, "CEB311").buyerIdNumber for o in group).most_common(1)[
-            0
-        ][1] >= 2
+        assert (
+            Counter(written.last(o, "CEB311").buyerIdNumber for o in group).most_common(1)[0][1]
+            >= 2
+        )
 
 
 def test_quota_overrun_buyers_exceed_the_annual_limit(written: Written) -> None:
@@ -111,9 +112,7 @@ def test_quota_overrun_buyers_exceed_the_annual_limit(written: Written) -> None:
 def test_documents_disagree_in_one_document(written: Written) -> None:
     orders = written.labelled(fraud.DOCUMENTS_DISAGREE)
     kinds: Counter[str] = Counter()
-    waybill_owner = {
-        written.last(o, "CEB511").logisticsNo: o for o in written.by_order
-    }
+    waybill_owner = {written.last(o, "CEB511").logisticsNo: o for o in written.by_order}
     for order_no in orders:
         order = written.last(order_no, "CEB311")
         payment = written.last(order_no, "CEB411")

@@ -67,4 +67,3 @@ def test_honest_buyers_live_in_the_province_of_their_id(written: Written) -> Non
         assert order.consigneeAddress.startswith(
             next(p.name for p in PROVINCES if p.code == order.buyerIdNumber[:2])
         )
-

@@ -19,6 +19,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from importlib.resources import files
 from types import MappingProxyType
 from typing import Any
@@ -33,6 +34,7 @@ from cbec.catalog.schemas import (
     HsCodeRow,
     Kind,
     LoadSummary,
+    PolicyRow,
     PositiveListRow,
     Row,
 )
@@ -387,3 +389,36 @@ def describe(session: Session, code: str, on: date) -> CodeReport:
     else:
         goods = tuple(g for c, g in sorted(snap.goods_by_code.items()) if c.startswith(code))
     return CodeReport(code, on, goods, snap.positive_line(code), dict(snap.editions))
+
+
+@cache
+def shipped_snapshot(on: date) -> CatalogSnapshot:
+    """The shipped catalogue in force on ``on``, built in memory without a store: what the
+    simulator prices its goods with, so that its declared taxes are the ones clearance
+    computes from the same data."""
+    goods: dict[str, GoodsRates] = {}
+    positive: dict[str, PositiveLine] = {}
+    params: dict[str, Decimal] = {}
+    chosen: dict[str, EditionRef] = {}
+    for item in SHIPPED:
+        if item.effective_from is not None and item.effective_from > on:
+            continue
+        chosen[item.kind] = EditionRef(item.kind, item.name, item.effective_from or on, None)
+        for row in parse_csv(item.kind, shipped_data(item.file)):
+            start = getattr(row, "effective_from", None)
+            end = getattr(row, "effective_to", None)
+            if (start is not None and start > on) or (end is not None and end < on):
+                continue
+            if isinstance(row, HsCodeRow):
+                goods[row.code10] = _goods(row)  # type: ignore[arg-type]
+            elif isinstance(row, PositiveListRow):
+                positive[row.tariff_code8] = _positive(row)  # type: ignore[arg-type]
+            elif isinstance(row, PolicyRow):
+                params[row.name] = row.value
+    return CatalogSnapshot(
+        on=on,
+        editions=MappingProxyType(chosen),
+        goods_by_code=MappingProxyType(goods),
+        positive_by_code8=MappingProxyType(positive),
+        params=MappingProxyType(params),
+    )

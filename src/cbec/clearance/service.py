@@ -35,7 +35,7 @@ from cbec.clearance.findings import Finding
 from cbec.clearance.states import COUNTS_AGAINST_QUOTA, check_move, name
 from cbec.clearance.taxes import TaxResult, compute_tax
 from cbec.config import Settings
-from cbec.errors import BadRequest, FieldError, NotFound
+from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.intake.pipeline import Accepted
 from cbec.messages.fields import CST, parse_decl_date
 from cbec.messages.models import (
@@ -655,6 +655,14 @@ class Clearance:
             quota: dict[tuple[str, int], QuotaUsage] = repository.quota_rows(
                 self.session, [(d.buyer_id_number, d.quota_year)]
             )
+            usage = quota.get((d.buyer_id_number, d.quota_year))
+            used = usage.used if usage is not None else Decimal(0)
+            annual = self.catalog(d.decl_date).param("annual_limit")
+            if d.taxable_value is not None and used + d.taxable_value > annual:
+                raise Conflict(
+                    f"approving {d.invt_no} would take the buyer's annual quota to "
+                    f"{used + d.taxable_value} of {annual} [C05.quota]; reject it instead",
+                )
             self._approve(d, now, quota, f"approved by {officer}: {reason}")
             self._events[-1]["actor"] = officer
             self._release(d, now)

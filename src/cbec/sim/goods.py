@@ -24,9 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from stdnum import ean
+
+from cbec.catalog.service import shipped_snapshot
 
 CENT = Decimal("0.01")
 #: Within the limits, VAT and consumption tax are levied at 70% of the statutory amount.
@@ -246,3 +249,23 @@ def order_taxes(
         line_tax(total + share, vat, ct)
         for total, share, (vat, ct) in zip(line_totals, shares, rates, strict=True)
     ]
+
+
+#: The catalogue the simulated platforms price with (the shipped one; it is the same for
+#: every day since 2022).
+_PRICED_ON = date(2026, 1, 1)
+_GRAMS_PER = {"035": Decimal(1000), "036": Decimal(1), "095": Decimal(1000), "096": Decimal(1)}
+
+
+def catalogue_ct(goods: Goods, price: Decimal) -> Decimal:
+    """The consumption-tax rate of one unit sold at ``price``, by the shipped catalogue's
+    rule (cosmetics: high-grade from 10 CNY per g or ml, the content taken from the legal
+    quantity), so that the tax the platform collects is the one clearance computes."""
+    rates = shipped_snapshot(_PRICED_ON).goods(goods.hs)
+    if rates is None:
+        return goods.ct
+    per_unit = None
+    if rates.consumption_threshold_unit in ("036", "096") and goods.unit1 in _GRAMS_PER:
+        content = goods.qty1 * _GRAMS_PER[goods.unit1]
+        per_unit = price / content if content else None
+    return rates.consumption_rate_at(per_unit)

@@ -16,7 +16,7 @@ from decimal import Decimal
 from itertools import accumulate
 
 from cbec.sim.enterprises import Enterprise, Market, Offer, Platform, Seller, Site
-from cbec.sim.goods import Goods, money, order_taxes
+from cbec.sim.goods import Goods, catalogue_ct, money, order_taxes
 from cbec.sim.people import People, Person
 
 #: Per-order limit on the transaction value (goods and freight), CNY.
@@ -121,7 +121,7 @@ class Order:
         taxes = order_taxes(
             totals,
             self.freight,
-            [(line.goods.vat, line.goods.ct_at(line.price)) for line in self.lines],
+            [(line.goods.vat, catalogue_ct(line.goods, line.price)) for line in self.lines],
         )
         self.goods_value = sum(totals, Decimal(0))
         self.discount = min(self.discount, money(self.goods_value / 10))  # coupons: <= 10%
