@@ -1,0 +1,118 @@
+"""The officer's terminal: queues, review with password check, the sweep, the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from cbec.cli import app
+from cbec.config import get_settings
+from cbec.store.models import Declaration
+from tests.clearance.test_clearance_flow import AGENT, all_four, list_receipts, send
+from tests.intake.conftest import inventory
+from tests.officers.factories import PASSWORD, staff
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_review_from_the_terminal_checks_password_and_role(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+) -> None:
+    client = make_client(review_rate=1.0)
+    send(client, filed, *all_four())
+    with db() as s:
+        invt_no = s.scalars(select(Declaration.invt_no)).one()
+    staff(db, li_wei=["reviewer"], wang_fang=["inspector"])
+    queue = runner.invoke(app, ["clearance", "queue", "--status", "300"])
+    assert queue.exit_code == 0, queue.output
+    assert str(invt_no) in queue.stdout
+    wrong = runner.invoke(
+        app,
+        [
+            "clearance",
+            "review",
+            str(invt_no),
+            "--officer",
+            "li.wei",
+            "--approve",
+            "--reason",
+            "ok",
+            "--password-stdin",
+        ],
+        input="not the password\n",
+    )
+    assert wrong.exit_code == 1
+    not_reviewer = runner.invoke(
+        app,
+        [
+            "clearance",
+            "review",
+            str(invt_no),
+            "--officer",
+            "wang.fang",
+            "--approve",
+            "--reason",
+            "ok",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+    assert not_reviewer.exit_code == 1
+    assert "reviewer" in not_reviewer.stderr
+    done = runner.invoke(
+        app,
+        [
+            "clearance",
+            "review",
+            str(invt_no),
+            "--officer",
+            "li.wei",
+            "--approve",
+            "--reason",
+            "invoice checked",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+    assert done.exit_code == 0, done.output
+    assert "now 800" in done.stdout
+    shown = runner.invoke(app, ["clearance", "show", str(invt_no)])
+    assert "li.wei" in shown.stdout
+    ledger = runner.invoke(app, ["clearance", "ledger", "--ebc", "4401960002"])
+    assert "36.22" in ledger.stdout
+
+
+def test_sweep_rejects_lists_whose_documents_never_came(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+) -> None:
+    client = make_client()
+    send(client, filed, (AGENT, inventory()))
+    kept = runner.invoke(app, ["clearance", "sweep"])  # within the default 24 hours
+    assert "0 list(s) rejected" in kept.stdout
+    swept = runner.invoke(app, ["clearance", "sweep", "--older-than", "0"])
+    assert swept.exit_code == 0, swept.output
+    assert "1 list(s) rejected" in swept.stdout
+    status, info = list_receipts(client, filed)[-1]
+    assert status == 100
+    assert "C01.missing" in info
+    assert "order (CEB311), payment (CEB411), waybill (CEB511)" in info
