@@ -263,3 +263,29 @@ def test_reviewer_cannot_approve_past_the_annual_quota(
     assert response.status_code == 409
     assert "C05.quota" in response.json()["detail"]
     assert the_list(db).status == 300
+
+
+def test_tax_bill_ceb816_for_the_enterprise_only(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    from lxml import etree
+
+    from cbec.messages import codec
+    from cbec.messages.xsd import schema_for
+
+    client = make_client()
+    send(client, filed, *all_four())
+    invt_no = the_list(db).invt_no
+    ebc = {"Authorization": f"Bearer {filed['4401960002']}", "Accept": "application/xml"}
+    response = client.get(f"/api/v1/tax/bills/{invt_no}", headers=ebc)
+    assert response.status_code == 200, response.text
+    bill = codec.from_xml(response.content)
+    assert bill.MESSAGE_TYPE == "CEB816"
+    root = etree.fromstring(response.content)
+    ns = {"c": "http://www.chinaport.gov.cn/ceb"}
+    assert root.findtext("c:Tax/c:TaxHeadRd/c:valueAddedTax", namespaces=ns) == "36.22"
+    assert root.findtext("c:Tax/c:TaxListRd/c:gcode", namespaces=ns) == "1901101010"
+    schema = etree.XMLSchema(etree.fromstring(schema_for("CEB816")))
+    assert schema.validate(root), schema.error_log
+    other = client.get(f"/api/v1/tax/bills/{invt_no}", headers=auth(filed[PAY]))
+    assert other.status_code == 404

@@ -70,7 +70,8 @@ def test_fake_platform_is_paid_only_through_its_colluding_payer(written: Written
 def test_identity_pools_split_one_consignment(written: Written) -> None:
     pool_ids = {i for i, tags in written.labels["identities"].items() if "identity_pool" in tags}
     orders = written.labelled(fraud.IDENTITY_POOL)
-    assert len(orders) >= 6 and len(pool_ids) >= 3
+    assert len(orders) >= 6
+    assert len(pool_ids) >= 3
     by_goods: dict[str, list[str]] = defaultdict(list)
     for order_no in orders:
         order = written.last(order_no, "CEB311")
@@ -134,8 +135,10 @@ def test_documents_disagree_in_one_document(written: Written) -> None:
 def test_invalid_ids_are_labelled(written: Written) -> None:
     invalid = {i for i, tags in written.labels["identities"].items() if "invalid_id" in tags}
     orders = written.labelled(fraud.INVALID_ID)
-    assert orders and invalid
+    assert orders
+    assert invalid
     for order_no in orders:
         number = written.last(order_no, "CEB311").buyerIdNumber
-        assert number in invalid and not ric.is_valid(number)
+        assert number in invalid
+        assert not ric.is_valid(number)
         assert written.last(order_no, "CEB621").buyerIdNumber == number

@@ -26,7 +26,8 @@ def test_catalogue_data_is_well_formed() -> None:
     assert len({g.sku for g in CATALOGUE}) == len(CATALOGUE)
     for goods in CATALOGUE:
         assert re.fullmatch(r"\d{10}", goods.hs), goods.sku
-        assert re.fullmatch(r"\d{3}", goods.unit) and re.fullmatch(r"\d{3}", goods.unit1)
+        assert re.fullmatch(r"\d{3}", goods.unit)
+        assert re.fullmatch(r"\d{3}", goods.unit1)
         assert re.fullmatch(r"\d{3}", goods.country)
         assert ean.is_valid(goods.barcode), goods.sku
         assert 0 < goods.price_min < goods.price_max <= 5000

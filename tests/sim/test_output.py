@@ -76,9 +76,11 @@ def test_the_command_writes_the_layout(tmp_path: Path) -> None:
         app, ["sim", "--orders", "50", "--seed", "3", "--out", str(out), "--date", "2026-06-18"]
     )
     assert result.exit_code == 0, result.output
-    assert "CEB621" in result.output and "identity_pool" in result.output
+    assert "CEB621" in result.output
+    assert "identity_pool" in result.output
     names = sorted(p.name for p in (out / "messages").iterdir())
-    assert len(names) >= 200 and names[0].startswith("0000001_")
+    assert len(names) >= 200
+    assert names[0].startswith("0000001_")
     assert b"<ceb:declTime>20260618</ceb:declTime>" in b"".join(
         (out / "messages" / n).read_bytes() for n in names if "_CEB621_" in n
     )

@@ -30,7 +30,8 @@ def test_people_have_valid_ids_of_their_province_birth_and_sex() -> None:
         assert 18 <= 2026 - person.birth.year <= 66
         assert person.address.startswith(person.province.name)
         assert person.district.code[:2] == person.province.code
-        assert person.phone.isdigit() and len(person.phone) == 11
+        assert person.phone.isdigit()
+        assert len(person.phone) == 11
 
 
 def test_every_province_can_issue_ids_for_its_adults() -> None:
@@ -57,7 +58,8 @@ def test_every_id_in_the_traffic_is_valid_unless_labelled(written: Written) -> N
                 continue
             seen.add(number)
             assert ric.is_valid(number) or number in invalid, number
-    assert invalid and invalid <= seen
+    assert invalid
+    assert invalid <= seen
 
 
 def test_honest_buyers_live_in_the_province_of_their_id(written: Written) -> None:

@@ -27,7 +27,8 @@ def test_registry_entries_are_well_formed(written: Written) -> None:
         assert set(entry) == {"customsCode", "uscc", "name", "roles", "status", "filingDate"}
         assert re.fullmatch(r"[0-9A-Z]{10}", entry["customsCode"])
         assert uscc.is_valid(entry["uscc"]), entry
-        assert entry["roles"] and set(entry["roles"]) <= {str(r) for r in Role}
+        assert entry["roles"]
+        assert set(entry["roles"]) <= {str(r) for r in Role}
         assert entry["status"] in ("active", "suspended", "revoked")
         assert re.fullmatch(r"20\d\d-\d\d-\d\d", entry["filingDate"])
     assert entries[0]["customsCode"] == "4401960001"  # the sample order's platform

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -10,9 +11,13 @@ from sqlalchemy.orm import Session
 
 from cbec.clearance.schemas import DeclarationOut, EventOut, LedgerRow
 from cbec.errors import NotFound
+from cbec.messages.fields import format_return_time
+from cbec.messages.models import CEB816Message
 from cbec.messages.receipts import STATUS_TEXT
 from cbec.privacy import mask_id
 from cbec.store.models import Declaration, DeclarationEvent, TaxBill
+
+_BILL_NS = uuid.UUID("2b7e1d4c-8a0f-4f6e-9c3d-5a1b7e9f0c24")
 
 
 def _cents(value: Decimal | None) -> Decimal | None:
@@ -115,3 +120,55 @@ def ledger(
         )
         for r in session.execute(query).all()
     ]
+
+
+def tax_bill(session: Session, invt_no: str, *, for_code: str | None = None) -> CEB816Message:
+    """The electronic tax bill (CEB816) of a released list. ``for_code``: an enterprise may
+    see only the bills of lists it is the e-commerce enterprise or the agent of."""
+    row = session.execute(
+        select(TaxBill, Declaration)
+        .join(Declaration, Declaration.id == TaxBill.declaration_id)
+        .where(TaxBill.invt_no == invt_no)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no tax bill for list {invt_no}")
+    bill, d = row
+    if for_code is not None and for_code not in (d.ebc_code, d.agent_code):
+        raise NotFound(f"no tax bill for list {invt_no}")
+    cents = Decimal("0.01")
+    lines = [
+        {
+            "gnum": line["gnum"],
+            "gcode": line["gcode"],
+            "taxPrice": line["taxPrice"],
+            "customsTax": line["customsTax"],
+            "valueAddedTax": line["valueAddedTax"],
+            "consumptionTax": line["consumptionTax"],
+        }
+        for line in json.loads(bill.lines or "[]")
+    ]
+    return CEB816Message.model_validate(
+        {
+            "guid": str(uuid.uuid5(_BILL_NS, bill.tax_no)).upper(),
+            "tax": {
+                "taxHeadRd": {
+                    "guid": str(uuid.uuid5(_BILL_NS, f"head-{bill.tax_no}")).upper(),
+                    "returnTime": format_return_time(bill.issued_at),
+                    "invtNo": bill.invt_no,
+                    "taxNo": bill.tax_no,
+                    "customsTax": str(bill.customs_tax.quantize(cents)),
+                    "valueAddedTax": str(bill.value_added_tax.quantize(cents)),
+                    "consumptionTax": str(bill.consumption_tax.quantize(cents)),
+                    "status": str(bill.status),
+                    "assureCode": bill.assure_code,
+                    "ebcCode": bill.ebc_code,
+                    "logisticsCode": d.logistics_code,
+                    "agentCode": d.agent_code,
+                    "customsCode": d.customs_code,
+                    "orderNo": bill.order_no,
+                    "logisticsNo": bill.logistics_no,
+                },
+                "taxListRd": lines,
+            },
+        }
+    )

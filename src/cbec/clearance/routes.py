@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 
 from cbec.clearance import queries
 from cbec.clearance.schemas import DeclarationOut, InspectionResult, LedgerRow, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
 from cbec.deps import EnterpriseDep, OfficerDep, SessionDep, require_role
+from cbec.messages import codec
 from cbec.officers.roles import Role
 from cbec.store.models import Officer
 
@@ -96,3 +98,15 @@ def enterprise_ledger(
 ) -> list[LedgerRow]:
     """Your own tax ledger (as the e-commerce enterprise of the lists)."""
     return queries.ledger(session, enterprise.customs_code, period)
+
+
+@router.get("/tax/bills/{invt_no}")
+def get_tax_bill(
+    invt_no: str, request: Request, session: SessionDep, enterprise: EnterpriseDep
+) -> Response:
+    """The electronic tax bill (CEB816) of one of your released lists (as its e-commerce
+    enterprise or its agent): CEB XML with `Accept: application/xml`, else JSON."""
+    message = queries.tax_bill(session, invt_no, for_code=enterprise.customs_code)
+    if "xml" in request.headers.get("accept", ""):
+        return Response(codec.to_xml(message), media_type="application/xml")
+    return JSONResponse(codec.to_json_dict(message))

@@ -415,6 +415,42 @@ class MessageReturn(Node):
     oriMessageType: Annotated[str, Text(16, "type of the message this answers")]
 
 
+# --- CEB816 electronic tax bill ------------------------------------------------------
+
+
+class TaxHeadRd(Node):
+    guid: Guid
+    returnTime: ReturnTime
+    invtNo: Annotated[str, Text(18, "list number assigned by customs")]
+    taxNo: Annotated[str, Text(24, "tax bill number")]
+    customsTax: Money
+    valueAddedTax: Money
+    consumptionTax: Money
+    status: Annotated[str, Choice("1", "2", "3", doc="1 issued, 2 summarised, 3 void")]
+    assureCode: EntCode
+    ebcCode: EntCode
+    logisticsCode: EntCode
+    agentCode: EntCode
+    customsCode: CustomsCode
+    orderNo: OrderNo
+    logisticsNo: Annotated[str, Text(60, "waybill number")]
+    note: Note | None = None
+
+
+class TaxListRd(Node):
+    gnum: Gnum
+    gcode: Annotated[str, Code(10, "10-digit HS code", exact=True, digits=True)]
+    taxPrice: Money
+    customsTax: Money
+    valueAddedTax: Money
+    consumptionTax: Money
+
+
+class Tax(Node):
+    taxHeadRd: TaxHeadRd
+    taxListRd: list[TaxListRd] = Field(min_length=1)  # 1..n lines
+
+
 # --- messages --------------------------------------------------------------------------
 
 
@@ -525,6 +561,12 @@ class CEB626Message(ReceiptMessage):
     invtRefundReturn: InvtRefundReturn
 
 
+class CEB816Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB816"
+    BUSINESS = "tax"
+    tax: Tax
+
+
 class CEB900Message(ReceiptMessage):
     MESSAGE_TYPE = "CEB900"
     BUSINESS = "messageReturn"
@@ -551,6 +593,7 @@ RECEIPT_TYPES: dict[str, type[ReceiptMessage]] = {
         CEB622Message,
         CEB624Message,
         CEB626Message,
+        CEB816Message,
         CEB900Message,
     )
 }
