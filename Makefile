@@ -44,14 +44,16 @@ demo: install
 	$(BIN)/cbec sim --orders $(DEMO_ORDERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
 	$(BIN)/cbec registry import $(DEMO_DIR)/registry.json --keys-out $(DEMO_DIR)/keys.json
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DEMO_DIR)/officer-password
+	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(DEMO_DIR)/admin-token
 	$(BIN)/cbec officers add demo --name "Demo Officer" --role administrator --role reviewer \
 		--role inspector --role risk_analyst --password-stdin < $(DEMO_DIR)/officer-password
 	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 2
 	$(BIN)/cbec clearance status
 	@echo "Officer login: demo / $$(cat $(DEMO_DIR)/officer-password)  (POST /api/v1/officers/login)"
+	@echo "Administrator token (registry routes): $$(cat $(DEMO_DIR)/admin-token)"
 	@echo "Enterprise API keys: $(DEMO_DIR)/keys.json; ground truth of the injected fraud: $(DEMO_DIR)/labels.json"
 	@echo "Serving the API on http://127.0.0.1:8000 (OpenAPI docs: http://127.0.0.1:8000/docs); Ctrl-C stops it"
-	CBEC_ADMIN_TOKEN=$$(cat $(DEMO_DIR)/officer-password) $(BIN)/cbec serve
+	CBEC_ADMIN_TOKEN=$$(cat $(DEMO_DIR)/admin-token) $(BIN)/cbec serve
 
 bench: install
 	$(BIN)/cbec bench ingest

@@ -116,3 +116,20 @@ def test_sweep_rejects_lists_whose_documents_never_came(
     assert status == 100
     assert "C01.missing" in info
     assert "order (CEB311), payment (CEB411), waybill (CEB511)" in info
+
+
+def test_an_enterprises_own_rates_decide_its_sampling(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+) -> None:
+    bad = runner.invoke(app, ["registry", "rates", "4401960002", "--inspection", "1.5"])
+    assert bad.exit_code == 1
+    assert "inspection" in bad.stderr
+    done = runner.invoke(app, ["registry", "rates", "4401960002", "--inspection", "1"])
+    assert done.exit_code == 0, done.output
+    client = make_client()  # default rates 0: only the enterprise's own rate applies
+    send(client, filed, *all_four())
+    with db() as s:
+        assert s.scalars(select(Declaration.status)).one() == 500

@@ -289,3 +289,73 @@ def test_tax_bill_ceb816_for_the_enterprise_only(
     assert schema.validate(root), schema.error_log
     other = client.get(f"/api/v1/tax/bills/{invt_no}", headers=auth(filed[PAY]))
     assert other.status_code == 404
+
+
+def _sugar_set(order_no: str, guid_seed: int) -> list[tuple[str, bytes]]:
+    """An agreeing set for 1.5 kg of sugar (price 30.00, tax 2.73)."""
+    from cbec.messages import codec
+    from cbec.messages.models import CEB311Message, CEB621Message
+
+    g = f"{guid_seed:08d}-2222-3333-4444-555555555555"
+    o = codec.from_xml(
+        order(
+            guid=g,
+            orderNo=order_no,
+            goodsValue="30.00",
+            taxTotal="2.73",
+            acturalPaid="32.73",
+            payTransactionId=f"P{order_no}",
+        )
+    )
+    assert isinstance(o, CEB311Message)
+    data = o.model_dump()
+    data["order"]["orderList"][0].update(
+        itemName="白砂糖", gmodel="1.5kg/袋", qty="1", price="30.00", totalPrice="30.00"
+    )
+    order_xml = codec.to_xml(CEB311Message.model_validate(data))
+    i = codec.from_xml(
+        inventory(
+            guid=g,
+            orderNo=order_no,
+            copNo=f"C{order_no}",
+            logisticsNo=f"L{order_no}",
+            grossWeight="1.6",
+            netWeight="1.5",
+        )
+    )
+    assert isinstance(i, CEB621Message)
+    data = i.model_dump()
+    data["inventory"]["inventoryList"][0].update(
+        gcode="1701991001",
+        gname="砂糖",
+        gmodel="1.5kg/袋",
+        qty="1",
+        qty1="1.5",
+        unit1="035",
+        price="30.00",
+        totalPrice="30.00",
+    )
+    list_xml = codec.to_xml(CEB621Message.model_validate(data))
+    return [
+        (PLATFORM, order_xml),
+        (
+            PAY,
+            payment(guid=g, orderNo=order_no, payTransactionId=f"P{order_no}", amountPaid="32.73"),
+        ),
+        (LOGISTICS, waybill(guid=g, orderNo=order_no, logisticsNo=f"L{order_no}", weight="1.6")),
+        (AGENT, list_xml),
+    ]
+
+
+def test_positive_list_weight_cap_per_person_and_year(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    send(client, filed, *_sugar_set("S1", 1))
+    assert list_receipts(client, filed)[-1][0] == 800
+    send(client, filed, *_sugar_set("S2", 2))
+    status, info = list_receipts(client, filed)[-1]
+    assert status == 100
+    assert "C03.cap" in info
+    assert "capped at 2" in info
+    assert "1.5 kg already cleared" in info

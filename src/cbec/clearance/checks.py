@@ -281,3 +281,47 @@ def enterprise_codes(
     if head.assureCode:
         codes[f"{HEAD}/assureCode"] = head.assureCode
     return codes
+
+
+def kilos_by_line(inventory: Inventory) -> dict[str, Decimal]:
+    """Net kg per 8-digit tariff line of a list (lines whose legal unit is kg)."""
+    kilos: dict[str, Decimal] = {}
+    for line in inventory.inventoryList:
+        if line.unit1 == KG:
+            kilos[line.gcode[:8]] = kilos.get(line.gcode[:8], Decimal(0)) + line.qty1
+    return kilos
+
+
+def capped_lines(inventory: Inventory, catalog: CatalogView) -> dict[str, Decimal]:
+    """8-digit lines of this list that the positive list caps per person and year, with
+    the cap in kg."""
+    caps: dict[str, Decimal] = {}
+    for line in inventory.inventoryList:
+        entry = catalog.positive_line(line.gcode)
+        cap = getattr(entry, "annual_weight_cap_kg", None) if entry is not None else None
+        if cap is not None:
+            caps[line.gcode[:8]] = cap
+    return caps
+
+
+def check_weight_caps(
+    inventory: Inventory, caps: Mapping[str, Decimal], used: Mapping[str, Decimal]
+) -> list[Finding]:
+    """The positive list's per-person annual weight caps (e.g. 2 kg of sugar): ``used`` is
+    what the buyer's approved lists of the year already carry, by 8-digit line."""
+    found: list[Finding] = []
+    for code8, kilos in kilos_by_line(inventory).items():
+        cap = caps.get(code8)
+        if cap is None:
+            continue
+        already = used.get(code8, Decimal(0))
+        if already + kilos > cap:
+            found.append(
+                Finding(
+                    "C03.cap",
+                    f"{HEAD}/buyerIdNumber",
+                    f"tariff line {code8} is capped at {cap} kg a year per person: "
+                    f"{already} kg already cleared, {kilos} kg on this list",
+                )
+            )
+    return found

@@ -336,6 +336,11 @@ class Clearance:
                 first.business_key if first is not None and first.id < d.id else None
             )
             findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
+            caps = checks.capped_lines(s.inventory.inventory, snapshot)
+            if caps:  # rare (rice, sugar): look at what the buyer cleared this year
+                findings += checks.check_weight_caps(
+                    s.inventory.inventory, caps, self._kilos_cleared(d, set(caps))
+                )
             tax = compute_tax(s.inventory.inventory, snapshot, full_rates=limit.full_rates)
             if tax.unknown_codes:
                 findings += [
@@ -367,6 +372,23 @@ class Clearance:
                 seed=self.policy.seed,
             )
             self._apply(s, decision, tax, usage, quota, now)
+
+    def _kilos_cleared(self, d: Declaration, lines: set[str]) -> dict[str, Decimal]:
+        """kg per 8-digit line on the buyer's lists of the year counted against the quota."""
+        counted = [
+            other
+            for other in repository.declarations_of_buyer(
+                self.session, d.buyer_id_number, d.quota_year
+            )
+            if other.quota_counted and other.id != d.id
+        ]
+        used: dict[str, Decimal] = {}
+        for row in repository.documents_by_id(self.session, [o.document_id for o in counted]):
+            listed = self._parsed.get(row.id) or _load(row.message_type, row.body)
+            for code8, kilos in checks.kilos_by_line(listed.inventory).items():
+                if code8 in lines:
+                    used[code8] = used.get(code8, Decimal(0)) + kilos
+        return used
 
     def _rates(self, d: Declaration, enterprises: dict[str, Any]) -> Rates:
         review, inspection = self.policy.rates.review, self.policy.rates.inspection

@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -116,6 +117,31 @@ def amend_command(
     with _unit_of_work() as session:
         out = EnterpriseOut.of(service.amend(session, code, changes))
     typer.echo(f"amended {_describe(out)}")
+
+
+@app.command("rates")
+def rates_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    review: Annotated[
+        str | None, typer.Option(help="Share of its lists sent to manual review, 0..1.")
+    ] = None,
+    inspection: Annotated[
+        str | None, typer.Option(help="Share of its lists sent to inspection, 0..1.")
+    ] = None,
+) -> None:
+    """Set an enterprise's review and inspection rates (leave one out: back to the default)."""
+    try:
+        review_rate = Decimal(review) if review is not None else None
+        inspection_rate = Decimal(inspection) if inspection is not None else None
+    except ArithmeticError:
+        typer.echo("error: rates are decimal shares such as 0.05", err=True)
+        raise typer.Exit(1) from None
+    with _unit_of_work() as session:
+        enterprise = service.set_rates(
+            session, code, review=review_rate, inspection=inspection_rate
+        )
+        shown = (enterprise.review_rate, enterprise.inspection_rate)
+    typer.echo(f"{code}: review {shown[0] or 'default'}, inspection {shown[1] or 'default'}")
 
 
 @app.command("suspend")

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
@@ -149,6 +150,30 @@ def get_by_code(session: Session, customs_code: str) -> Enterprise:
     enterprise = repository.by_code(session, customs_code)
     if enterprise is None:
         raise NotFound(f"no enterprise is filed under customs code {customs_code}")
+    return enterprise
+
+
+def set_rates(
+    session: Session,
+    customs_code: str,
+    *,
+    review: Decimal | None,
+    inspection: Decimal | None,
+) -> Enterprise:
+    """Set an enterprise's own manual-review and inspection rates (shares, 0..1); None
+    returns it to the defaults. Its portrait class will set these; an administrator can
+    adjust them at once (the seeds' "emergency adjustment")."""
+    errors = [
+        FieldError(name, "range=0..1", f"{value} is not a share between 0 and 1")
+        for name, value in (("review", review), ("inspection", inspection))
+        if value is not None and not Decimal(0) <= value <= Decimal(1)
+    ]
+    if errors:
+        raise ValidationFailed("rates out of range", fields=errors)
+    enterprise = get_by_code(session, customs_code)
+    enterprise.review_rate = review
+    enterprise.inspection_rate = inspection
+    session.flush()
     return enterprise
 
 

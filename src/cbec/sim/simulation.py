@@ -12,9 +12,12 @@ import multiprocessing
 import os
 import random
 import warnings
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +31,9 @@ from cbec.sim.writer import (
     LABELS_FORMAT,
     REGISTRY_FORMAT,
     FolderSink,
-    Sink,
+    Member,
     ZipSink,
+    deflate,
     message_name,
     write_json,
 )
@@ -43,7 +47,10 @@ CANCELLED = 0.005
 RETURNED = 0.003
 #: Share of messages pretty-printed (senders differ).
 PRETTY = 0.03
-#: From this many messages on, a folder is written by two processes.
+
+#: A rendered message: file name, bytes, arrival (Y, M, D, h, m, s).
+Rendered = tuple[str, bytes, tuple[int, int, int, int, int, int]]
+#: From this many messages on, two processes render the messages.
 PARALLEL_FROM = 40_000
 #: Orders placed after this (16:00) are not cancelled or returned the same day.
 LAST_RETURNABLE = 57_600
@@ -302,8 +309,8 @@ def message_type_of(event: Event) -> str:
     return "CEB311" if event.kind == "CEB311M" else event.kind
 
 
-def _write_share(day: Day, sink: Sink, share: int, shares: int, exact: bool) -> None:
-    """Render and store every ``shares``-th message, from the ``share``-th."""
+def _messages(day: Day, share: int, shares: int, exact: bool) -> Iterator[Rendered]:
+    """Every ``shares``-th message from the ``share``-th: (file name, bytes, arrival)."""
     year, month, dd = day.options.day.year, day.options.day.month, day.options.day.day
     events = day.events
     orders = day.orders
@@ -316,34 +323,44 @@ def _write_share(day: Day, sink: Sink, share: int, shares: int, exact: bool) -> 
             data = message_bytes(message_type, content, pretty=event.pretty)
         name = message_name(index + 1, message_type, orders[event.order].order_no)
         hours, rest = divmod(event.arrival, 3600)
-        sink.write(name, data, (year, month, dd, hours, rest // 60, rest % 60))
+        yield name, data, (year, month, dd, hours, rest // 60, rest % 60)
 
 
 def _write_folder_share(day: Day, location: Path, share: int, shares: int, exact: bool) -> None:
     with FolderSink(location) as sink:
-        _write_share(day, sink, share, shares, exact)
+        for name, data, arrival in _messages(day, share, shares, exact):
+            sink.write(name, data, arrival)
 
 
-def _parallel(day: Day, location: Path, workers: int, exact: bool) -> None:
-    """Write the messages with ``workers`` forked processes, each every ``workers``-th one.
+def _deflate_share(day: Day, share: int, shares: int, exact: bool, channel: Connection) -> None:
+    """Compress every ``shares``-th message and send the members, in batches, in order."""
+    batch: list[Member] = []
+    for name, data, arrival in _messages(day, share, shares, exact):
+        batch.append(deflate(name, data, arrival))
+        if len(batch) == 500:
+            channel.send(batch)
+            batch = []
+    channel.send(batch)
+    channel.send(None)
+    channel.close()
 
-    Rendering is deterministic given the day, so who writes a file does not matter.
-    """
+
+def _fork(target: Callable[..., None], arguments: list[tuple[Any, ...]]) -> list[BaseProcess]:
     context = multiprocessing.get_context("fork")
-    processes = [
-        context.Process(
-            target=_write_folder_share,
-            args=(day, location, share, workers, exact),
-            name=f"cbec-sim-writer-{share}",
-        )
-        for share in range(workers)
+    processes: list[BaseProcess] = [
+        context.Process(target=target, args=args, name=f"cbec-sim-writer-{i}")
+        for i, args in enumerate(arguments)
     ]
     with warnings.catch_warnings():
         # Python 3.12+ warns on fork() while threads run (pytest's, say); the writers only
-        # render and write files, then exit.
+        # render, compress and write, then exit.
         warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
         for process in processes:
             process.start()
+    return processes
+
+
+def _join(processes: list[BaseProcess]) -> None:
     for process in processes:
         process.join()
     failed = [p.name for p in processes if p.exitcode != 0]
@@ -351,12 +368,47 @@ def _parallel(day: Day, location: Path, workers: int, exact: bool) -> None:
         raise RuntimeError(f"writing messages failed in {', '.join(failed)}")
 
 
-def _workers(day: Day, as_zip: bool) -> int:
-    if (
-        as_zip
-        or len(day.events) < PARALLEL_FROM
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+def _write_folder(day: Day, location: Path, workers: int, exact: bool) -> None:
+    """Write the files with ``workers`` forked processes, each every ``workers``-th one.
+
+    Rendering is deterministic given the day, so who writes a file does not matter.
+    """
+    if workers == 1:
+        _write_folder_share(day, location, 0, 1, exact)
+        return
+    _join(_fork(_write_folder_share, [(day, location, k, workers, exact) for k in range(workers)]))
+
+
+def _write_zip(day: Day, sink: ZipSink, workers: int, exact: bool) -> None:
+    """Fill the zip; forked workers render and compress, this process appends in order."""
+    if workers == 1:
+        for name, data, arrival in _messages(day, 0, 1, exact):
+            sink.write(name, data, arrival)
+        return
+    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(workers)]
+    processes = _fork(
+        _deflate_share, [(day, k, workers, exact, pipes[k][1]) for k in range(workers)]
+    )
+    for _, sending in pipes:
+        sending.close()
+    pending: list[deque[Member]] = [deque() for _ in range(workers)]
+    try:
+        for index in range(len(day.events)):
+            share = index % workers
+            if not pending[share]:
+                batch = pipes[share][0].recv()
+                if batch is None:
+                    raise RuntimeError(f"writer {share} ended early")
+                pending[share].extend(batch)
+            sink.add(pending[share].popleft())
+    except EOFError:
+        raise RuntimeError("a writer process died") from None
+    finally:
+        _join(processes)
+
+
+def _workers(day: Day) -> int:
+    if len(day.events) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return min(2, os.cpu_count() or 1)
 
@@ -371,9 +423,9 @@ def write(
 ) -> Summary:
     """Write the registry, the labels and the messages of ``day`` under ``out``.
 
-    Large days are written by two forked processes (``workers`` overrides; the zip is
-    always written by one). ``exact`` serialises every message through the models and
-    ``to_xml`` (slow; the same bytes, which the tests check).
+    Large days are rendered by two forked processes (``workers`` overrides). ``exact``
+    serialises every message through the models and ``to_xml`` (slow; the same bytes,
+    which the tests check).
     """
     summary = Summary(orders=len(day.orders), enterprises=len(day.market.enterprises))
     summary.trade_modes.update(o.trade_mode for o in day.orders)
@@ -384,17 +436,14 @@ def write(
         modified=sum(o.first_address is not None for o in day.orders),
         redelivered=sum(e.redelivery for e in day.events),
     )
-    workers = workers or _workers(day, as_zip)
+    workers = workers or _workers(day)
     if as_zip:
         with ZipSink(out) as zipped:
-            _write_share(day, zipped, 0, 1, exact)
+            _write_zip(day, zipped, workers, exact)
         summary.files = zipped.location
-    elif workers > 1:
-        summary.files = FolderSink.prepare(out)
-        _parallel(day, summary.files, workers, exact)
     else:
         summary.files = FolderSink.prepare(out)
-        _write_folder_share(day, summary.files, 0, 1, exact)
+        _write_folder(day, summary.files, workers, exact)
     summary.registry = out / "registry.json"
     write_json(summary.registry, registry_document(day.market))
     summary.labels = out / "labels.json"
