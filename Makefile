@@ -47,7 +47,7 @@ demo: install
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(DEMO_DIR)/admin-token
 	$(BIN)/cbec officers add demo --name "Demo Officer" --role administrator --role reviewer \
 		--role inspector --role risk_analyst --password-stdin < $(DEMO_DIR)/officer-password
-	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 2
+	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 1
 	$(BIN)/cbec clearance status
 	@echo "Officer login: demo / $$(cat $(DEMO_DIR)/officer-password)  (POST /api/v1/officers/login)"
 	@echo "Administrator token (registry routes): $$(cat $(DEMO_DIR)/admin-token)"

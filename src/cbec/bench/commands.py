@@ -62,7 +62,9 @@ def ingest_bench(
         None, "--dir", help="Use a day already written by `cbec sim` instead of generating one."
     ),
     batch_size: int = typer.Option(1000, help="Messages per transaction."),
-    workers: int = typer.Option(0, help="Parsing processes (0: one per core)."),
+    workers: int = typer.Option(
+        1, help="Parsing processes beside the writer in the parallel runs (0: none)."
+    ),
     postgres_url: str = typer.Option(
         DEFAULT_POSTGRES, help="PostgreSQL server to measure on (a cbec_bench database is made)."
     ),
@@ -70,7 +72,6 @@ def ingest_bench(
 ) -> None:
     """Messages/s for parse + validate + persist on SQLite and PostgreSQL, next to the raw
     lxml parse rate of the same files (the floor) measured in the same run."""
-    workers = workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
         folder = day or Path(scratch) / "day"
         if day is None:
@@ -81,13 +82,13 @@ def ingest_bench(
         sqlite_url = f"sqlite:///{Path(scratch) / 'bench.db'}"
         rates.append(
             ingest_rate(
-                "SQLite, 1 process", sqlite_url, registry, items, batch_size=batch_size, workers=1
+                "SQLite, one process", sqlite_url, registry, items, batch_size=batch_size, workers=0
             )
         )
-        if workers > 1:
+        if workers > 0:
             rates.append(
                 ingest_rate(
-                    f"SQLite, {workers} parsing processes",
+                    f"SQLite, {workers} parsing process(es) + the writer",
                     sqlite_url,
                     registry,
                     items,
@@ -99,7 +100,7 @@ def ingest_bench(
             if _postgres_answers(postgres_url):
                 rates.append(
                     ingest_rate(
-                        f"PostgreSQL, {workers} parsing processes",
+                        f"PostgreSQL, {workers} parsing process(es) + the writer",
                         postgres_url,
                         registry,
                         items,
@@ -140,7 +141,7 @@ def clearance_bench(
     seed: int = typer.Option(1, help="Seed of the generated day."),
     day: Path | None = typer.Option(None, "--dir", help="Use a day already written by cbec sim."),
     batch_size: int = typer.Option(500, help="Messages per transaction (throughput run)."),
-    workers: int = typer.Option(0, help="Parsing processes (0: one per core)."),
+    workers: int = typer.Option(1, help="Parsing processes beside the writer (0: none)."),
     latency_messages: int = typer.Option(
         4000, help="Messages sent one at a time for the latency run (from the day's start)."
     ),
@@ -149,7 +150,6 @@ def clearance_bench(
 ) -> None:
     """Declarations/s through intake and clearance end to end, and p50/p99 from a list's
     last document to its decision receipt, on SQLite and PostgreSQL."""
-    workers = workers or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
         folder = day or Path(scratch) / "day"
         if day is None:
@@ -167,7 +167,7 @@ def clearance_bench(
         for label, url in stores:
             rates.append(
                 throughput(
-                    f"{label}, batches of {batch_size}, {workers} parsing processes",
+                    f"{label}, batches of {batch_size}, {workers} parsing process(es) + writer",
                     url,
                     registry,
                     items,

@@ -70,7 +70,7 @@ def _batches(
     items: list[Item], batch_size: int, workers: int
 ) -> Iterator[list[Prepared | Rejected]]:
     chunks = list(_chunks(items, batch_size))
-    if workers <= 1:
+    if workers <= 0:  # parse in the writing process
         for chunk in chunks:
             yield prepare_many(chunk)
         return

@@ -82,7 +82,7 @@ def _prepared_batches(
     locators: list[Locator], batch_size: int, workers: int, max_bytes: int
 ) -> Iterator[list[Prepared | Rejected]]:
     chunks = list(_chunks(locators, batch_size))
-    if workers <= 1 or len(chunks) <= 1:
+    if workers <= 0 or len(chunks) <= 1:
         for chunk in chunks:
             yield load_and_prepare(chunk, max_bytes)
         return
@@ -103,7 +103,9 @@ def ingest(
     batch_size: int = typer.Option(
         0, help="Messages per transaction (default CBEC_INGEST_BATCH_SIZE)."
     ),
-    workers: int = typer.Option(1, help="Processes that parse and validate (0: one per core)."),
+    workers: int = typer.Option(
+        1, help="Processes that parse and validate beside the one that writes (0: none)."
+    ),
 ) -> None:
     """Ingest a file drop: each message is checked as if its BaseTransfer/copCode had sent it,
     answered with a receipt, and kept (accepted) or dead-lettered (rejected)."""
