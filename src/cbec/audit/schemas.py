@@ -6,24 +6,13 @@ import json
 from datetime import datetime
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from cbec.audit.masking import mask_details
 from cbec.audit.service import VerifyResult
 from cbec.privacy import scrub
+from cbec.schemas import CamelModel
 from cbec.store.models import AuditEntry
-
-
-class CamelModel(BaseModel):
-    """camelCase JSON keys, snake_case attributes."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
 
 
 class AuditEntryOut(CamelModel):

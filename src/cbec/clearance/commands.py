@@ -23,7 +23,7 @@ from cbec.store import open_store, session_scope
 app = typer.Typer(
     help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
 )
-console = Console()
+
 errors = Console(stderr=True, soft_wrap=True)
 
 
@@ -67,7 +67,7 @@ def queue_command(
                 str(d.tax_total or "-"),
                 scrub(d.reasons)[:120],
             )
-        console.print(table)
+        Console().print(table)
 
 
 @app.command("show")
@@ -79,16 +79,16 @@ def show_command(invt_no: str) -> None:
             d = queries.declaration(session, invt_no)
         except CbecError as exc:
             raise _fail(exc) from None
-        console.print(
+        Console().print(
             f"[bold]{d.invt_no}[/] order {d.order_no} ({d.trade_mode}) buyer {d.buyer}: "
             f"[bold]{d.status} {d.status_text}[/]"
         )
-        console.print(f"value {d.taxable_value}, tax {d.tax_total} (declared {d.declared_tax})")
+        Console().print(f"value {d.taxable_value}, tax {d.tax_total} (declared {d.declared_tax})")
         for finding in d.findings:
-            console.print(f"  [{finding['rule']}] {finding['path']}: {scrub(finding['message'])}")
+            Console().print(f"  [{finding['rule']}] {finding['path']}: {scrub(finding['message'])}")
         for e in d.events:
             when = f"{e.at:%Y-%m-%d %H:%M:%S}"
-            console.print(
+            Console().print(
                 f"  {when} {e.from_status} -> {e.to_status} by {e.actor}: {scrub(e.reason)}"
             )
 
@@ -110,7 +110,7 @@ def review_command(
             d = Clearance(session, Policy.from_settings(settings)).review(
                 invt_no, approve=approve, officer=who, reason=reason
             )
-            console.print(f"{invt_no}: now {d.status}")
+            Console().print(f"{invt_no}: now {d.status}")
     except CbecError as exc:
         raise _fail(exc) from None
 
@@ -133,7 +133,7 @@ def inspect_command(
             d = Clearance(session, Policy.from_settings(settings)).inspection_result(
                 invt_no, result=result, officer=who, details=details, detention=detention
             )
-            console.print(f"{invt_no}: now {d.status}")
+            Console().print(f"{invt_no}: now {d.status}")
     except CbecError as exc:
         raise _fail(exc) from None
 
@@ -154,7 +154,7 @@ def sweep_command(
     factory = open_store(settings.database_url)
     with session_scope(factory) as session:
         rejected = Clearance(session, policy).sweep()
-    console.print(f"{rejected} list(s) rejected for missing documents")
+    Console().print(f"{rejected} list(s) rejected for missing documents")
 
 
 @app.command("recheck")
@@ -164,7 +164,7 @@ def recheck_command() -> None:
     factory = open_store(settings.database_url)
     with session_scope(factory) as session:
         looked = Clearance(session, Policy.from_settings(settings)).recheck()
-    console.print(f"{looked} undecided list(s) evaluated again")
+    Console().print(f"{looked} undecided list(s) evaluated again")
 
 
 @app.command("status")
@@ -180,7 +180,7 @@ def status_command() -> None:
 
     for status, count in sorted(counts.items()):
         table.add_row(f"{status} {STATUS_TEXT.get(status, '')}", f"{count:,}")
-    console.print(table)
+    Console().print(table)
 
 
 @app.command("ledger")
@@ -215,4 +215,4 @@ def ledger_command(
             str(r.consumption_tax),
             str(r.total),
         )
-    console.print(table)
+    Console().print(table)

@@ -6,32 +6,26 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field
+
+from cbec.schemas import CamelModel
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        serialize_by_alias=True,
-        from_attributes=True,
-    )
-
-
-class ReviewVerdict(_Camel):
+class ReviewVerdict(CamelModel):
     approve: bool
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class InspectionResult(_Camel):
+class InspectionResult(CamelModel):
     result: Literal["conform", "discrepancy", "seize"]
     details: str = Field(min_length=1, max_length=4000)
     #: for a discrepancy: 501 detained to clearance, 503 to legal, 599 other, 700 returned
     detention: Literal[501, 503, 599, 700] | None = None
 
 
-class EventOut(_Camel):
+class EventOut(CamelModel):
+    model_config = ConfigDict(from_attributes=True)
+
     at: datetime
     from_status: int
     to_status: int
@@ -39,7 +33,7 @@ class EventOut(_Camel):
     reason: str
 
 
-class DeclarationOut(_Camel):
+class DeclarationOut(CamelModel):
     invt_no: str | None
     business_key: str
     order_no: str
@@ -59,10 +53,10 @@ class DeclarationOut(_Camel):
     full_rates: bool
     reasons: str
     findings: list[dict[str, str]]
-    events: list[EventOut] = []
+    events: list[EventOut] = Field(default_factory=list)
 
 
-class LedgerRow(_Camel):
+class LedgerRow(CamelModel):
     ebc_code: str
     assure_code: str
     period: str

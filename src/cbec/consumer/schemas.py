@@ -5,17 +5,12 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from cbec.schemas import CamelModel
 
 
-class _Camel(BaseModel):
-    model_config = ConfigDict(
-        alias_generator=to_camel, validate_by_name=True, serialize_by_alias=True
-    )
-
-
-class QuotaQuery(_Camel):
+class QuotaQuery(CamelModel):
     """Who asks: the name, ID number and phone on the lists declared for them."""
 
     name: str = Field(min_length=1, max_length=60)
@@ -24,7 +19,7 @@ class QuotaQuery(_Camel):
     year: int | None = Field(default=None, ge=2016, le=2100)
 
 
-class ListSummary(_Camel):
+class ListSummary(CamelModel):
     invt_no: str | None
     decl_date: date
     platform: str
@@ -39,7 +34,7 @@ class ListSummary(_Camel):
     consignee_phone: str
 
 
-class QuotaAnswer(_Camel):
+class QuotaAnswer(CamelModel):
     year: int
     annual_limit: Decimal
     used: Decimal

@@ -11,43 +11,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
-from pydantic.alias_generators import to_camel
+from pydantic import Field, SecretStr
 
 from cbec.officers.roles import Role
 from cbec.officers.service import IssuedSession
+from cbec.schemas import CamelModel, InputModel
 from cbec.store.models import Officer
 
 _ROLES_DOC = ", ".join(Role)
 
 
-class CamelModel(BaseModel):
-    """camelCase JSON keys, snake_case attributes."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
-
-
-class _Input(CamelModel):
-    # A misspelt key must not be silently dropped.
-    model_config = ConfigDict(extra="forbid")
-
-
 # --- input --------------------------------------------------------------------------------
 
 
-class LoginIn(_Input):
+class LoginIn(InputModel):
     """Username and password of an officer."""
 
     username: str = Field(examples=["li.wei"])
     password: SecretStr
 
 
-class OfficerCreate(_Input):
+class OfficerCreate(InputModel):
     """A new officer account."""
 
     username: str = Field(
@@ -61,19 +45,19 @@ class OfficerCreate(_Input):
     )
 
 
-class RolesIn(_Input):
+class RolesIn(InputModel):
     """The complete new set of roles of an officer."""
 
     roles: list[str] = Field(description=f"one or more of: {_ROLES_DOC}", examples=[["inspector"]])
 
 
-class DeactivateIn(_Input):
+class DeactivateIn(InputModel):
     """Why an account is closed (kept in the audit log)."""
 
     reason: str | None = Field(default=None, description="why, for the audit log")
 
 
-class PasswordChange(_Input):
+class PasswordChange(InputModel):
     """An officer's own password change."""
 
     current_password: SecretStr

@@ -11,12 +11,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticValidationError
-from pydantic.alias_generators import to_camel
 
 from cbec.errors import FieldError, ValidationFailed
 from cbec.registry.credentials import IssuedKey
+from cbec.schemas import CamelModel, InputModel
 from cbec.store.models import ApiCredential, Enterprise
 
 #: Filing dates are customs dates: Beijing time (China has no daylight saving time).
@@ -34,26 +34,10 @@ def beijing_today() -> date:
     return datetime.now(UTC).astimezone(BEIJING).date()
 
 
-class CamelModel(BaseModel):
-    """camelCase JSON keys, snake_case attributes."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel,
-        validate_by_name=True,
-        validate_by_alias=True,
-        serialize_by_alias=True,
-    )
-
-
-class _Input(CamelModel):
-    # A misspelt key (``filingdate``) must not be silently dropped.
-    model_config = ConfigDict(extra="forbid")
-
-
 # --- input --------------------------------------------------------------------------------
 
 
-class _Enterprise(_Input):
+class _Enterprise(InputModel):
     customs_code: str = Field(
         description="10-character customs registration code, 0-9 and A-Z",
         examples=["4401960001"],
@@ -74,7 +58,7 @@ class EnterpriseFiling(_Enterprise):
     )
 
 
-class EnterpriseAmend(_Input):
+class EnterpriseAmend(InputModel):
     """Changes to a filed enterprise; fields left out stay as they are."""
 
     name: str | None = Field(default=None, description="new registered name")
@@ -84,7 +68,7 @@ class EnterpriseAmend(_Input):
     )
 
 
-class StatusChange(_Input):
+class StatusChange(InputModel):
     """Why an enterprise's status changes (kept on the enterprise as its status reason)."""
 
     reason: str = Field(description="the reason, as it will be shown to the enterprise")
