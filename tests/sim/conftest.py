@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cbec.sim.simulation import Options, generate, write
+from cbec.sim.output import write
+from cbec.sim.simulation import Options, generate
 from tests.sim.reading import Written
 
 DAY_OPTIONS = Options(orders=2000, seed=11)

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.sim.simulation import Options, generate, write
+from cbec.sim.output import write
+from cbec.sim.simulation import Options, generate
 from tests.sim.reading import folder_digest
 
 SMALL = Options(orders=300, seed=5)

@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cbec.sim.fraud import PATTERNS
-from cbec.sim.simulation import Options, Summary, generate, write
+from cbec.sim.output import Summary, write
+from cbec.sim.simulation import Options, generate
 
 console = Console()
 

@@ -18,7 +18,7 @@ sample order is filed under the registry that ``cbec sim`` writes.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -123,10 +123,6 @@ class Market:
     colluding_payment: Enterprise
     logistics: dict[str, list[Enterprise]]  # by site key
     areas: dict[str, Enterprise]  # bonded zone operator, by site key
-    by_code: dict[str, Enterprise] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.by_code = {e.code: e for e in self.enterprises}
 
 
 # --- codes --------------------------------------------------------------------------------
@@ -378,6 +374,8 @@ def build_market(rng: random.Random) -> Market:
             sample_platform, 0.24, first_sellers, [(sample_payment, 0.5), (payments[4], 0.5)], 0.8
         )
     )
+    # name, site, share of orders, payment companies (indexes into payments, by use),
+    # share of orders the platform sends itself, sites of its sellers
     for name, site_key, share, pay, own, mine in (
         ("钱塘全球购", "HZ", 0.22, [1, 2, 0], 0.9, ["HZ", "NB"]),
         ("甬城海淘", "NB", 0.12, [1, 3], 0.7, ["NB", "HZ"]),

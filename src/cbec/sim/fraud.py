@@ -35,7 +35,7 @@ INVALID_ID = "invalid_id"
 PATTERNS: dict[str, str] = {
     IDENTITY_POOL: (
         "A small pool of identities splits one consignment of the same goods into orders "
-        "under the per-order limit, on one platform and seller within an hour or two, shipped "
+        "under the per-order limit, on one platform and seller within about two hours, shipped "
         "to two or three shared addresses and phone numbers. The identities are labelled."
     ),
     FAKE_PLATFORM: (
@@ -173,14 +173,14 @@ class Fraudster:
 
     def _honest_like(self) -> Order:
         """An order like an honest one, by a new consumer (so no honest buyer is touched)."""
-        platform = self.f.platform()
-        seller = self.f.seller(platform)
+        platform, seller, mode = self.f.pick(self.bonded_share)
         return self.f.order(
             platform=platform,
             seller=seller,
-            lines=self.f.lines(seller),
+            lines=self.f.lines(seller, bonded=mode == "1210"),
             buyer=self.f.people.person(),
             bonded_share=self.bonded_share,
+            trade_mode=mode,
         )
 
     def _sellers(self) -> list[Seller]:
@@ -189,6 +189,7 @@ class Fraudster:
     # --- patterns ---
 
     def fake_platform(self, count: int) -> list[Order]:
+        """Orders on the fake platform, paid through the colluding company."""
         platform = self.market.fake_platform
         orders = []
         for _ in range(count):
@@ -209,6 +210,7 @@ class Fraudster:
         return orders
 
     def identity_pool(self, count: int) -> list[Order]:
+        """Consignments split among pools of three or more identities."""
         orders: list[Order] = []
         while len(orders) < count:
             size = min(count - len(orders), self.rng.randint(6, 14))
@@ -237,7 +239,7 @@ class Fraudster:
         phones = [people.phone() for _ in range(rng.randint(1, 2))]
         qty = max(1, int((ORDER_LIMIT * Decimal("0.9")) // offer.price))
         start = rng.randrange(LAST_ORDER - 7_200)
-        mode = "1210" if rng.random() < 0.7 else "9610"
+        mode = "1210" if rng.random() < self.bonded_share else "9610"
         orders = []
         for i in range(size):
             identity = identities[i % len(identities)]
@@ -259,6 +261,7 @@ class Fraudster:
         return orders
 
     def undervalued(self, count: int) -> list[Order]:
+        """Honest-looking orders declared at 10-30% of the lowest price."""
         orders = []
         for _ in range(count):
             order = self._honest_like()
@@ -272,6 +275,7 @@ class Fraudster:
         return orders
 
     def buyer_not_payer(self, count: int) -> list[Order]:
+        """Honest-looking orders paid by someone else."""
         orders = []
         for _ in range(count):
             order = self._honest_like()
@@ -280,6 +284,7 @@ class Fraudster:
         return orders
 
     def quota_overrun(self, count: int) -> list[Order]:
+        """Buyers with about eight orders each, together above 26,000 CNY."""
         buyers = max(1, count // 8)
         sizes = [count // buyers + (1 if i < count % buyers else 0) for i in range(buyers)]
         return [order for size in sizes for order in self._overrun(size)]
@@ -310,6 +315,7 @@ class Fraudster:
         return orders
 
     def documents_disagree(self, count: int) -> list[Order]:
+        """Orders whose payment amount, list quantity or list waybill differs."""
         orders = []
         kinds = ("amount", "qty", "waybill")
         for i in range(count):
@@ -332,6 +338,7 @@ class Fraudster:
         return orders
 
     def invalid_id(self, count: int) -> list[Order]:
+        """Orders by buyers whose ID number has a wrong check digit."""
         orders = []
         for _ in range(count):
             order = self._honest_like()

@@ -17,6 +17,7 @@ from faker.providers.person.zh_CN import Provider as ZhPerson
 from faker.providers.phone_number.zh_CN import Provider as ZhPhone
 from stdnum.cn import ric
 
+from cbec.sim.draw import weighted
 from cbec.sim.regions import PROVINCES, District, Province
 
 _SURNAMES: list[str] = list(ZhPerson.last_names)
@@ -96,10 +97,10 @@ class People:
         self._earliest = {p.code: p.earliest_birth_year for p in PROVINCES}
 
     def province(self) -> Province:
-        return self.rng.choices(PROVINCES, cum_weights=_PROVINCE_WEIGHTS)[0]
+        return weighted(self.rng, PROVINCES, _PROVINCE_WEIGHTS)
 
     def name(self, male: bool) -> str:
-        surname = self.rng.choices(_SURNAMES, cum_weights=_SURNAME_WEIGHTS)[0]
+        surname = weighted(self.rng, _SURNAMES, _SURNAME_WEIGHTS)
         return surname + self.rng.choice(_MALE if male else _FEMALE)
 
     def phone(self) -> str:
@@ -118,7 +119,7 @@ class People:
 
     def birth(self, province: Province) -> date:
         rng = self.rng
-        first, last = rng.choices(_AGE_BANDS, cum_weights=_AGE_WEIGHTS)[0]
+        first, last = weighted(rng, _AGE_BANDS, _AGE_WEIGHTS)
         year = self.today.year - first - int(rng.random() * (last - first + 1))
         earliest = self._earliest[province.code]
         if year < earliest:  # Hainan (1988) and Chongqing (1997) codes begin late

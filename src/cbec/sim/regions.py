@@ -43,6 +43,8 @@ class IdArea:
 
 @dataclass(frozen=True, slots=True)
 class Province:
+    """A province, autonomous region or municipality."""
+
     code: str
     name: str
     weight: float

@@ -1,10 +1,10 @@
 """An order's documents as CEB messages, in the shape of the message models.
 
 Each function returns the content of one message as plain data (``dict`` and ``list``,
-attribute names as in :mod:`cbec.messages.models`), which
-:func:`cbec.sim.xml.model_of` turns into a validated model and :func:`cbec.sim.xml.fast_xml`
-straight into XML: building 400,000 pydantic models for a 100,000-order day would cost
-more than the rest of the simulation.
+attribute names as in :mod:`cbec.messages.models`), which :func:`cbec.sim.fastxml.model_of`
+turns into a validated model and :func:`cbec.sim.fastxml.fast_xml` straight into XML:
+building 400,000 pydantic models for a 100,000-order day would cost more than the rest of
+the simulation.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ ZERO = Decimal(0)
 PACKING = Decimal("0.1")  # kg of carton and filling per parcel
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stamp:
     """The identity of one message: its guid, appTime, appType and envelope version."""
 
@@ -106,6 +106,7 @@ def order_message(plan: Plan, stamp: Stamp, *, first_version: bool = False) -> M
 
 
 def payment_message(plan: Plan, stamp: Stamp, pay_time: str) -> Message:
+    """The CEB411 payment, sent by the payment company (``pay_time``: yyyyMMddHHmmss)."""
     platform = plan.platform.enterprise
     head = {
         "guid": stamp.guid,
@@ -141,6 +142,7 @@ def _weights(plan: Plan, qty: dict[int, int]) -> tuple[Decimal, Decimal]:
 
 
 def waybill_message(plan: Plan, stamp: Stamp) -> Message:
+    """The CEB511 waybill, sent by the logistics company."""
     _, gross = _weights(plan, {})
     goods_info = "，".join(line.goods.gname for line in plan.lines)
     head = {
@@ -172,6 +174,10 @@ def waybill_message(plan: Plan, stamp: Stamp) -> Message:
 
 
 def inventory_message(plan: Plan, stamp: Stamp, decl_date: str) -> Message:
+    """The CEB621 import list, sent by the seller's declaration agent.
+
+    A ``documents_disagree`` order shows here: lower quantities or another order's waybill.
+    """
     platform = plan.platform.enterprise
     site = plan.site
     bonded = plan.bonded
@@ -257,6 +263,7 @@ def inventory_message(plan: Plan, stamp: Stamp, decl_date: str) -> Message:
 
 
 def cancel_message(plan: Plan, stamp: Stamp) -> Message:
+    """The CEB623 cancellation of the list (``invtNo`` as customs would have assigned it)."""
     platform = plan.platform.enterprise
     site = plan.site
     body = {
@@ -292,6 +299,7 @@ def cancel_message(plan: Plan, stamp: Stamp) -> Message:
 
 
 def refund_message(plan: Plan, stamp: Stamp) -> Message:
+    """The CEB625 return of all the list's goods."""
     platform = plan.platform.enterprise
     site = plan.site
     head = {

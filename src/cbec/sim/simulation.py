@@ -1,5 +1,5 @@
-"""One simulated day, end to end: market, consumers, honest and fraudulent orders, the
-schedule of arriving messages, and the files written.
+"""One simulated day in memory: market, consumers, honest and fraudulent orders, the
+schedule of arriving messages, and the registry and labels documents.
 
 Everything random comes from generators seeded with ``--seed`` (one per concern, so that
 changing, say, the fraud rate does not reshuffle the market). Nothing reads the clock.
@@ -8,35 +8,18 @@ changing, say, the fraud rate does not reshuffle the market). Nothing reads the 
 from __future__ import annotations
 
 import bisect
-import multiprocessing
-import os
 import random
-import warnings
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from pathlib import Path
 from typing import Any
 
-from cbec.messages.codec import to_xml
 from cbec.sim import fraud, render
 from cbec.sim.enterprises import Market, build_market
-from cbec.sim.fastxml import message_bytes, model_of
 from cbec.sim.people import People
 from cbec.sim.traffic import DAY_SECONDS, Numbering, Order, OrderFactory
-from cbec.sim.writer import (
-    LABELS_FORMAT,
-    REGISTRY_FORMAT,
-    FolderSink,
-    Member,
-    ZipSink,
-    deflate,
-    message_name,
-    write_json,
-)
+
+REGISTRY_FORMAT = "cbec-registry/1"
+LABELS_FORMAT = "cbec-labels/1"
 
 #: Share of messages delivered a second time, byte for byte, later in the day.
 REDELIVERED = 0.01
@@ -47,11 +30,6 @@ CANCELLED = 0.005
 RETURNED = 0.003
 #: Share of messages pretty-printed (senders differ).
 PRETTY = 0.03
-
-#: A rendered message: file name, bytes, arrival (Y, M, D, h, m, s).
-Rendered = tuple[str, bytes, tuple[int, int, int, int, int, int]]
-#: From this many messages on, two processes render the messages.
-PARALLEL_FROM = 40_000
 #: Orders placed after this (16:00) are not cancelled or returned the same day.
 LAST_RETURNABLE = 57_600
 
@@ -79,21 +57,6 @@ class Options:
 
 
 @dataclass(slots=True)
-class Summary:
-    """What was generated, for the command's report."""
-
-    messages: Counter[str] = field(default_factory=Counter)
-    trade_modes: Counter[str] = field(default_factory=Counter)
-    patterns: Counter[str] = field(default_factory=Counter)
-    events: Counter[str] = field(default_factory=Counter)  # redelivered, modified, ...
-    orders: int = 0
-    files: Path | None = None
-    registry: Path | None = None
-    labels: Path | None = None
-    enterprises: int = 0
-
-
-@dataclass(slots=True)
 class Day:
     """A generated day before it is written."""
 
@@ -104,7 +67,7 @@ class Day:
     events: list[Event]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Event:
     """One message arriving: ``(arrival, tie)`` orders the day."""
 
@@ -287,6 +250,7 @@ def render_event(day: Day, event: Event) -> tuple[str, render.Message]:
 
 
 def registry_document(market: Market) -> dict[str, Any]:
+    """``registry.json``: every enterprise filed for the day (``cbec-registry/1``)."""
     return {
         "format": REGISTRY_FORMAT,
         "enterprises": [e.registry_entry() for e in market.enterprises],
@@ -294,6 +258,7 @@ def registry_document(market: Market) -> dict[str, Any]:
 
 
 def labels_document(day: Day) -> dict[str, Any]:
+    """``labels.json``: the ground truth (``cbec-labels/1``), keys sorted."""
     orders = {o.order_no: sorted(o.patterns) for o in day.orders if o.patterns}
     return {
         "format": LABELS_FORMAT,
@@ -303,154 +268,3 @@ def labels_document(day: Day) -> dict[str, Any]:
         "identities": dict(sorted(day.truth.identities.items())),
         "patterns": dict(fraud.PATTERNS),
     }
-
-
-def message_type_of(event: Event) -> str:
-    return "CEB311" if event.kind == "CEB311M" else event.kind
-
-
-def _messages(day: Day, share: int, shares: int, exact: bool) -> Iterator[Rendered]:
-    """Every ``shares``-th message from the ``share``-th: (file name, bytes, arrival)."""
-    year, month, dd = day.options.day.year, day.options.day.month, day.options.day.day
-    events = day.events
-    orders = day.orders
-    for index in range(share, len(events), shares):
-        event = events[index]
-        message_type, content = render_event(day, event)
-        if exact:
-            data = to_xml(model_of(message_type, content), pretty=event.pretty)
-        else:
-            data = message_bytes(message_type, content, pretty=event.pretty)
-        name = message_name(index + 1, message_type, orders[event.order].order_no)
-        hours, rest = divmod(event.arrival, 3600)
-        yield name, data, (year, month, dd, hours, rest // 60, rest % 60)
-
-
-def _write_folder_share(day: Day, location: Path, share: int, shares: int, exact: bool) -> None:
-    with FolderSink(location) as sink:
-        for name, data, arrival in _messages(day, share, shares, exact):
-            sink.write(name, data, arrival)
-
-
-def _deflate_share(day: Day, share: int, shares: int, exact: bool, channel: Connection) -> None:
-    """Compress every ``shares``-th message and send the members, in batches, in order."""
-    batch: list[Member] = []
-    for name, data, arrival in _messages(day, share, shares, exact):
-        batch.append(deflate(name, data, arrival))
-        if len(batch) == 500:
-            channel.send(batch)
-            batch = []
-    channel.send(batch)
-    channel.send(None)
-    channel.close()
-
-
-def _fork(target: Callable[..., None], arguments: list[tuple[Any, ...]]) -> list[BaseProcess]:
-    context = multiprocessing.get_context("fork")
-    processes: list[BaseProcess] = [
-        context.Process(target=target, args=args, name=f"cbec-sim-writer-{i}")
-        for i, args in enumerate(arguments)
-    ]
-    with warnings.catch_warnings():
-        # Python 3.12+ warns on fork() while threads run (pytest's, say); the writers only
-        # render, compress and write, then exit.
-        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-        for process in processes:
-            process.start()
-    return processes
-
-
-def _join(processes: list[BaseProcess]) -> None:
-    for process in processes:
-        process.join()
-    failed = [p.name for p in processes if p.exitcode != 0]
-    if failed:
-        raise RuntimeError(f"writing messages failed in {', '.join(failed)}")
-
-
-def _write_folder(day: Day, location: Path, workers: int, exact: bool) -> None:
-    """Write the files with ``workers`` forked processes, each every ``workers``-th one.
-
-    Rendering is deterministic given the day, so who writes a file does not matter.
-    """
-    if workers == 1:
-        _write_folder_share(day, location, 0, 1, exact)
-        return
-    _join(_fork(_write_folder_share, [(day, location, k, workers, exact) for k in range(workers)]))
-
-
-def _write_zip(day: Day, sink: ZipSink, workers: int, exact: bool) -> None:
-    """Fill the zip; forked workers render and compress, this process appends in order."""
-    if workers == 1:
-        for name, data, arrival in _messages(day, 0, 1, exact):
-            sink.write(name, data, arrival)
-        return
-    pipes = [multiprocessing.Pipe(duplex=False) for _ in range(workers)]
-    processes = _fork(
-        _deflate_share, [(day, k, workers, exact, pipes[k][1]) for k in range(workers)]
-    )
-    for _, sending in pipes:
-        sending.close()
-    pending: list[deque[Member]] = [deque() for _ in range(workers)]
-    try:
-        for index in range(len(day.events)):
-            share = index % workers
-            if not pending[share]:
-                batch = pipes[share][0].recv()
-                if batch is None:
-                    raise RuntimeError(f"writer {share} ended early")
-                pending[share].extend(batch)
-            sink.add(pending[share].popleft())
-    except EOFError:
-        raise RuntimeError("a writer process died") from None
-    finally:
-        _join(processes)
-
-
-def _workers(day: Day) -> int:
-    if len(day.events) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(2, os.cpu_count() or 1)
-
-
-def write(
-    day: Day,
-    out: Path,
-    *,
-    as_zip: bool,
-    exact: bool = False,
-    workers: int | None = None,
-) -> Summary:
-    """Write the registry, the labels and the messages of ``day`` under ``out``.
-
-    Large days are rendered by two forked processes (``workers`` overrides). ``exact``
-    serialises every message through the models and ``to_xml`` (slow; the same bytes,
-    which the tests check).
-    """
-    summary = Summary(orders=len(day.orders), enterprises=len(day.market.enterprises))
-    summary.trade_modes.update(o.trade_mode for o in day.orders)
-    for order in day.orders:
-        summary.patterns.update(order.patterns)
-    summary.messages.update(message_type_of(e) for e in day.events)
-    summary.events.update(
-        modified=sum(o.first_address is not None for o in day.orders),
-        redelivered=sum(e.redelivery for e in day.events),
-    )
-    workers = workers or _workers(day)
-    if as_zip:
-        with ZipSink(out) as zipped:
-            _write_zip(day, zipped, workers, exact)
-        summary.files = zipped.location
-    else:
-        summary.files = FolderSink.prepare(out)
-        _write_folder(day, summary.files, workers, exact)
-    summary.registry = out / "registry.json"
-    write_json(summary.registry, registry_document(day.market))
-    summary.labels = out / "labels.json"
-    write_json(summary.labels, labels_document(day))
-    return summary
-
-
-def run(options: Options, out: Path, *, as_zip: bool = False) -> Summary:
-    """Generate and write one day."""
-    return write(generate(options), out, as_zip=as_zip)

@@ -15,6 +15,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import accumulate
 
+from cbec.sim.draw import weighted
 from cbec.sim.enterprises import Enterprise, Market, Offer, Platform, Seller, Site
 from cbec.sim.goods import Goods, catalogue_ct, money, order_taxes
 from cbec.sim.people import People, Person
@@ -158,26 +159,29 @@ class OrderFactory:
     # --- parts ---
 
     def order_time(self) -> int:
-        hour = self.rng.choices(_HOURS, cum_weights=_HOURLY_CUM)[0]
+        hour = weighted(self.rng, _HOURS, _HOURLY_CUM)
         return min(hour * 3600 + int(self.rng.random() * 3600), LAST_ORDER)
 
     def platform(self) -> Platform:
-        return self.rng.choices(self.market.platforms, cum_weights=self.platform_cum)[0]
+        return weighted(self.rng, self.market.platforms, self.platform_cum)
 
     def seller(self, platform: Platform) -> Seller:
         if platform.self_operated is not None and self.rng.random() < 0.6:
             return platform.self_operated
         return self.rng.choice(platform.sellers)
 
-    def lines(self, seller: Seller) -> list[Line]:
+    def lines(self, seller: Seller, *, bonded: bool = False) -> list[Line]:
+        """One to three lines of the seller's goods (only goods stocked in a zone if
+        ``bonded``)."""
         rng = self.rng
-        count = rng.choices(_LINES, cum_weights=_LINES_CUM)[0]
-        offers = rng.sample(seller.offers, min(count, len(seller.offers)))
+        count = weighted(rng, _LINES, _LINES_CUM)
+        stock = [o for o in seller.offers if o.goods.bonded] if bonded else seller.offers
+        offers = rng.sample(stock, min(count, len(stock)))
         lines = []
         for gnum, offer in enumerate(offers, start=1):
             qty = 1
             if offer.price < 1000:
-                qty = rng.choices(_QTY, cum_weights=_QTY_CUM)[0]
+                qty = weighted(rng, _QTY, _QTY_CUM)
             lines.append(Line(gnum, offer.goods, qty, offer.price, offer.item_record_no))
         return lines
 
@@ -202,9 +206,23 @@ class OrderFactory:
         self.consumers.append(buyer)
         return buyer
 
-    def trade_mode(self, seller: Seller, lines: list[Line], bonded_share: float) -> str:
+    def trade_mode(self, lines: list[Line], bonded_share: float) -> str:
+        """1210 for a share of the orders whose goods can all be stocked in a zone."""
         stocked = all(line.goods.bonded for line in lines)
         return "1210" if stocked and self.rng.random() < bonded_share else "9610"
+
+    def pick(self, bonded_share: float) -> tuple[Platform, Seller, str]:
+        """A platform, a seller on it and the trade mode (1210 for ``bonded_share`` of the
+        orders, from a seller with goods in a zone)."""
+        platform = self.platform()
+        seller = self.seller(platform)
+        if self.rng.random() >= bonded_share:
+            return platform, seller, "9610"
+        for _ in range(10):
+            if any(o.goods.bonded for o in seller.offers):
+                return platform, seller, "1210"
+            seller = self.seller(platform)
+        return platform, seller, "9610"
 
     # --- orders ---
 
@@ -231,7 +249,7 @@ class OrderFactory:
             consignee = buyer if rng.random() < 0.85 else self.people.relative(buyer)
         full_address, district = address or (consignee.address, consignee.district.code)
         label = consignee.district.label if address is None else ""
-        mode = trade_mode or self.trade_mode(seller, lines, bonded_share)
+        mode = trade_mode or self.trade_mode(lines, bonded_share)
         sender = platform.enterprise
         if rng.random() >= platform.sends_orders:
             sender = seller.enterprise
@@ -258,8 +276,7 @@ class OrderFactory:
             time=self.order_time(),
         )
         self.count += 1
-        order.finalize()
-        order.discount = self.discount(order.goods_value)
+        order.discount = self.discount(sum((line.total for line in lines), Decimal(0)))
         order.finalize()
         self.year_totals[buyer.id_number] = (
             self.year_totals.get(buyer.id_number, Decimal(0)) + order.transaction_value
@@ -267,13 +284,18 @@ class OrderFactory:
         return order
 
     def honest(self, bonded_share: float) -> Order:
-        platform = self.platform()
-        seller = self.seller(platform)
-        lines = self.lines(seller)
+        """An order as most are: a consumer buys one to three items on a platform."""
+        platform, seller, mode = self.pick(bonded_share)
+        lines = self.lines(seller, bonded=mode == "1210")
         value = sum((line.total for line in lines), Decimal(0))
         buyer = self.honest_buyer(min(value, ORDER_LIMIT))
         return self.order(
-            platform=platform, seller=seller, lines=lines, buyer=buyer, bonded_share=bonded_share
+            platform=platform,
+            seller=seller,
+            lines=lines,
+            buyer=buyer,
+            bonded_share=bonded_share,
+            trade_mode=mode,
         )
 
 
@@ -294,6 +316,7 @@ def cap_to_limit(lines: list[Line], freight: Decimal, limit: Decimal = ORDER_LIM
 
 
 def line_of(offer: Offer, qty: int, gnum: int = 1, price: Decimal | None = None) -> Line:
+    """An order line for ``qty`` of an offer (at its price unless ``price`` is given)."""
     return Line(
         gnum, offer.goods, qty, offer.price if price is None else price, offer.item_record_no
     )

@@ -213,8 +213,9 @@ class ZipSink:
     ) -> None:
         if kind is None:
             self.close()
-        else:
+        else:  # no half-written archive left behind
             self._file.close()
+            self.location.unlink(missing_ok=True)
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:

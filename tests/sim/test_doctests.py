@@ -1,0 +1,18 @@
+"""The examples in the sim modules' docstrings run."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["draw", "enterprises", "fraud", "goods", "people", "simulation", "writer"],
+)
+def test_docstring_examples(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(f"cbec.sim.{module}"))
+    assert result.failed == 0
+    assert result.attempted > 0
