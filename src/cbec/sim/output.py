@@ -29,7 +29,7 @@ from cbec.sim.simulation import (
     registry_document,
     render_event,
 )
-from cbec.sim.writer import FolderSink, Member, ZipSink, deflate, message_name, write_json
+from cbec.sim.writer import FolderSink, ZipSink, message_name, write_json
 
 #: A rendered message: file name, bytes, arrival (Y, M, D, h, m, s).
 Rendered = tuple[str, bytes, tuple[int, int, int, int, int, int]]
@@ -80,11 +80,11 @@ def _write_folder_share(day: Day, location: Path, share: int, shares: int, exact
             sink.write(name, data, arrival)
 
 
-def _deflate_share(day: Day, share: int, shares: int, exact: bool, channel: Connection) -> None:
-    """Compress every ``shares``-th message and send the members, in batches, in order."""
-    batch: list[Member] = []
-    for name, data, arrival in _messages(day, share, shares, exact):
-        batch.append(deflate(name, data, arrival))
+def _render_share(day: Day, share: int, shares: int, exact: bool, channel: Connection) -> None:
+    """Render every ``shares``-th message and send them, in batches, in order."""
+    batch: list[Rendered] = []
+    for item in _messages(day, share, shares, exact):
+        batch.append(item)
         if len(batch) == 500:
             channel.send(batch)
             batch = []
@@ -131,18 +131,18 @@ def _write_folder(day: Day, location: Path, workers: int, exact: bool) -> None:
 
 
 def _write_zip(day: Day, sink: ZipSink, workers: int, exact: bool) -> None:
-    """Fill the zip; forked workers render and compress, this process appends in order."""
+    """Fill the zip; forked workers render, this process compresses and appends in order."""
     if workers == 1:
         for name, data, arrival in _messages(day, 0, 1, exact):
             sink.write(name, data, arrival)
         return
     pipes = [multiprocessing.Pipe(duplex=False) for _ in range(workers)]
     processes = _fork(
-        _deflate_share, [(day, k, workers, exact, pipes[k][1]) for k in range(workers)]
+        _render_share, [(day, k, workers, exact, pipes[k][1]) for k in range(workers)]
     )
     for _, sending in pipes:
         sending.close()
-    pending: list[deque[Member]] = [deque() for _ in range(workers)]
+    pending: list[deque[Rendered]] = [deque() for _ in range(workers)]
     try:
         for index in range(len(day.events)):
             share = index % workers
@@ -151,7 +151,7 @@ def _write_zip(day: Day, sink: ZipSink, workers: int, exact: bool) -> None:
                 if batch is None:
                     raise RuntimeError(f"writer {share} ended early")
                 pending[share].extend(batch)
-            sink.add(pending[share].popleft())
+            sink.write(*pending[share].popleft())
     except EOFError:
         _join(processes, stop=True)
         raise RuntimeError("a writer process died") from None
