@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -359,3 +360,35 @@ def test_positive_list_weight_cap_per_person_and_year(
     assert "C03.cap" in info
     assert "capped at 2" in info
     assert "1.5 kg already cleared" in info
+
+
+def test_a_fault_in_clearance_loses_no_message(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import logging
+
+    from cbec.clearance import service
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug in the tax code")
+
+    monkeypatch.setattr(service, "compute_tax", broken)
+    logging.getLogger("cbec.clearance").disabled = True
+    try:
+        client = make_client()
+        send(client, filed, *all_four())  # every message still accepted (200)
+    finally:
+        logging.getLogger("cbec.clearance").disabled = False
+    declaration = the_list(db)
+    assert declaration.status == 120
+    assert declaration.awaiting is True
+    monkeypatch.undo()
+    with db() as s:
+        from cbec.clearance.service import Clearance
+
+        assert Clearance(s).recheck() == 1
+        s.commit()
+    assert the_list(db).status == 800

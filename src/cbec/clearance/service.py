@@ -304,74 +304,102 @@ class Clearance:
             if other.status != REJECTED:
                 first_live.setdefault((other.order_no, other.ebp_code, other.ebc_code), other)
         for s in sets:
-            d = s.declaration
-            assert s.order is not None
-            assert s.payment is not None
-            assert s.waybill is not None
-            d.awaiting = False
-            d.complete_at = now
-            snapshot = self.catalog(d.decl_date)
-            limits = checks.Limits(
-                per_order=snapshot.param("per_order_limit"),
-                annual=snapshot.param("annual_limit"),
-                single_item_exception=snapshot.params.get("single_item_exception", Decimal(1)) == 1,
+            marks = (len(self._events), len(self._receipts), len(self._tax_bills))
+            status, counted = s.declaration.status, s.declaration.quota_counted
+            try:
+                self._decide_one(s, now, quota, enterprises, first_live)
+            except Exception:
+                # A fault deciding one list must not lose the messages of the batch:
+                # the list stays undecided (`cbec clearance recheck` tries again).
+                log.exception("could not decide list %s; it waits", s.declaration.business_key)
+                del self._events[marks[0] :]
+                del self._receipts[marks[1] :]
+                del self._tax_bills[marks[2] :]
+                d = s.declaration
+                if d.quota_counted and not counted and d.taxable_value is not None:
+                    usage = quota.get((d.buyer_id_number, d.quota_year))
+                    if usage is not None:
+                        usage.used -= d.taxable_value
+                        usage.lists -= 1
+                d.status, d.quota_counted, d.awaiting, d.decided_at = status, counted, True, None
+
+    def _decide_one(
+        self,
+        s: _Set,
+        now: datetime,
+        quota: dict[tuple[str, int], QuotaUsage],
+        enterprises: dict[str, Any],
+        first_live: dict[tuple[str, str, str], Declaration],
+    ) -> None:
+        """Check, tax and decide one complete list."""
+        d = s.declaration
+        assert s.order is not None
+        assert s.payment is not None
+        assert s.waybill is not None
+        d.awaiting = False
+        d.complete_at = now
+        snapshot = self.catalog(d.decl_date)
+        limits = checks.Limits(
+            per_order=snapshot.param("per_order_limit"),
+            annual=snapshot.param("annual_limit"),
+            single_item_exception=snapshot.params.get("single_item_exception", Decimal(1)) == 1,
+        )
+        usage = quota.get((d.buyer_id_number, d.quota_year))
+        used = usage.used if usage is not None else Decimal(0)
+        findings: list[Finding] = []
+        findings += compare(
+            s.inventory.inventory, s.order.order, s.payment.payment, s.waybill.logistics
+        )
+        findings += checks.check_positive_list(s.inventory.inventory, snapshot)
+        limit = checks.check_limits(s.inventory.inventory, limits, used)
+        findings += limit.findings
+        findings += checks.check_buyer(s.inventory.inventory)
+        statuses = {
+            code: (e.status if e else None)
+            for code, e in ((c, enterprises.get(c)) for c in _codes(s).values())
+        }
+        findings += checks.check_filing(_codes(s), statuses)
+        first = first_live.get((d.order_no, d.ebp_code, d.ebc_code))
+        findings += checks.check_duplicate(
+            first.business_key if first is not None and first.id < d.id else None
+        )
+        findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
+        caps = checks.capped_lines(s.inventory.inventory, snapshot)
+        if caps:  # rare (rice, sugar): look at what the buyer cleared this year
+            findings += checks.check_weight_caps(
+                s.inventory.inventory, caps, self._kilos_cleared(d, set(caps))
             )
-            usage = quota.get((d.buyer_id_number, d.quota_year))
-            used = usage.used if usage is not None else Decimal(0)
-            findings: list[Finding] = []
-            findings += compare(
-                s.inventory.inventory, s.order.order, s.payment.payment, s.waybill.logistics
-            )
-            findings += checks.check_positive_list(s.inventory.inventory, snapshot)
-            limit = checks.check_limits(s.inventory.inventory, limits, used)
-            findings += limit.findings
-            findings += checks.check_buyer(s.inventory.inventory)
-            statuses = {
-                code: (e.status if e else None)
-                for code, e in ((c, enterprises.get(c)) for c in _codes(s).values())
-            }
-            findings += checks.check_filing(_codes(s), statuses)
-            first = first_live.get((d.order_no, d.ebp_code, d.ebc_code))
-            findings += checks.check_duplicate(
-                first.business_key if first is not None and first.id < d.id else None
-            )
-            findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
-            caps = checks.capped_lines(s.inventory.inventory, snapshot)
-            if caps:  # rare (rice, sugar): look at what the buyer cleared this year
-                findings += checks.check_weight_caps(
-                    s.inventory.inventory, caps, self._kilos_cleared(d, set(caps))
-                )
-            tax = compute_tax(s.inventory.inventory, snapshot, full_rates=limit.full_rates)
-            if tax.unknown_codes:
-                findings += [
-                    Finding("C03.positive", path, f"{code} has no tax rates in the catalogue")
-                    for path, code in tax.unknown_codes
-                ]
-            else:
-                findings += checks.check_tax(
-                    s.order.order.orderHead.taxTotal,
-                    tax.total,
-                    snapshot.param("tax_tolerance"),
-                )
-            d.taxable_value = checks.taxable_value(s.inventory.inventory)
-            d.full_rates = limit.full_rates
-            d.declared_tax = s.order.order.orderHead.taxTotal
-            d.tax_customs, d.tax_vat, d.tax_consumption, d.tax_total = (
-                tax.customs,
-                tax.vat,
-                tax.consumption,
+        tax = compute_tax(s.inventory.inventory, snapshot, full_rates=limit.full_rates)
+        if tax.unknown_codes:
+            findings += [
+                Finding("C03.positive", path, f"{code} has no tax rates in the catalogue")
+                for path, code in tax.unknown_codes
+            ]
+        else:
+            findings += checks.check_tax(
+                s.order.order.orderHead.taxTotal,
                 tax.total,
+                snapshot.param("tax_tolerance"),
             )
-            d.pay_code = s.payment.payment.paymentHead.payCode
-            d.findings = json.dumps([f.as_dict() for f in findings], ensure_ascii=False)
-            decision = decide(
-                findings,
-                self.assessor.assess(s),
-                self._rates(d, enterprises),
-                key=d.business_key,
-                seed=self.policy.seed,
-            )
-            self._apply(s, decision, tax, usage, quota, now)
+        d.taxable_value = checks.taxable_value(s.inventory.inventory)
+        d.full_rates = limit.full_rates
+        d.declared_tax = s.order.order.orderHead.taxTotal
+        d.tax_customs, d.tax_vat, d.tax_consumption, d.tax_total = (
+            tax.customs,
+            tax.vat,
+            tax.consumption,
+            tax.total,
+        )
+        d.pay_code = s.payment.payment.paymentHead.payCode
+        d.findings = json.dumps([f.as_dict() for f in findings], ensure_ascii=False)
+        decision = decide(
+            findings,
+            self.assessor.assess(s),
+            self._rates(d, enterprises),
+            key=d.business_key,
+            seed=self.policy.seed,
+        )
+        self._apply(s, decision, tax, usage, quota, now)
 
     def _kilos_cleared(self, d: Declaration, lines: set[str]) -> dict[str, Decimal]:
         """kg per 8-digit line on the buyer's lists of the year counted against the quota."""
