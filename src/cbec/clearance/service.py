@@ -535,29 +535,21 @@ class Clearance:
         )
         info = f"{STATUS_TEXT[target]}" + (f": {reason}" if reason and target != RELEASED else "")
         self._receipts.append(
-            {
-                "message_id": None,
-                "dead_letter_id": None,
-                "recipient_code": d.agent_code,
-                "message_type": "CEB622",
-                "ori_message_type": "CEB621",
-                "ori_guid": "",
-                "business_key": d.business_key,
-                "return_status": target,
-                "return_info": info[:4000],
-                "created_at": now,
-                "body": json.dumps(
-                    {
-                        "customsCode": d.customs_code,
-                        "ebpCode": d.ebp_code,
-                        "ebcCode": d.ebc_code,
-                        "agentCode": d.agent_code,
-                        "copNo": d.cop_no,
-                        "invtNo": d.invt_no,
-                    },
-                    ensure_ascii=False,
-                ),
-            }
+            _receipt(
+                d.agent_code,
+                "CEB622",
+                "CEB621",
+                d.business_key,
+                target,
+                info,
+                now,
+                customsCode=d.customs_code,
+                ebpCode=d.ebp_code,
+                ebcCode=d.ebc_code,
+                agentCode=d.agent_code,
+                copNo=d.cop_no,
+                invtNo=d.invt_no,
+            )
         )
 
     def flush(self) -> None:
@@ -654,29 +646,21 @@ class Clearance:
                     f"rejected: list {d.invt_no} is at {name(d.status)}; no {what}",
                 )
             self._receipts.append(
-                {
-                    "message_id": None,
-                    "dead_letter_id": None,
-                    "recipient_code": item.sender_code,
-                    "message_type": receipt_type,
-                    "ori_message_type": item.message_type,
-                    "ori_guid": "",
-                    "business_key": item.business_key,
-                    "return_status": status,
-                    "return_info": info,
-                    "created_at": now,
-                    "body": json.dumps(
-                        {
-                            "customsCode": head.customsCode,
-                            "ebpCode": head.ebpCode,
-                            "ebcCode": head.ebcCode,
-                            "agentCode": head.agentCode,
-                            "copNo": head.copNo,
-                            "invtNo": head.invtNo,
-                        },
-                        ensure_ascii=False,
-                    ),
-                }
+                _receipt(
+                    item.sender_code,
+                    receipt_type,
+                    item.message_type,
+                    item.business_key,
+                    status,
+                    info,
+                    now,
+                    customsCode=head.customsCode,
+                    ebpCode=head.ebpCode,
+                    ebcCode=head.ebcCode,
+                    agentCode=head.agentCode,
+                    copNo=head.copNo,
+                    invtNo=head.invtNo,
+                )
             )
 
     # -- officer actions ------------------------------------------------------------------
@@ -769,6 +753,32 @@ class Clearance:
         if d is None:
             raise NotFound(f"no list {invt_no}")
         return d
+
+
+def _receipt(
+    recipient: str,
+    receipt_type: str,
+    ori_message_type: str,
+    business_key: str,
+    status: int,
+    info: str,
+    now: datetime,
+    **keys: str | None,
+) -> dict[str, Any]:
+    """A receipts row (as intake writes them) answering a list or a message about one."""
+    return {
+        "message_id": None,
+        "dead_letter_id": None,
+        "recipient_code": recipient,
+        "message_type": receipt_type,
+        "ori_message_type": ori_message_type,
+        "ori_guid": "",
+        "business_key": business_key,
+        "return_status": status,
+        "return_info": info[:4000],
+        "created_at": now,
+        "body": json.dumps(keys, ensure_ascii=False),
+    }
 
 
 def _invt_no(d: Declaration) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,14 @@ class Rejected:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: The list and the messages about a list share their keys: kind, head path, head.
+_LIST_LIKE: dict[type[DeclarationMessage], tuple[str, str, Callable[[Any], Any]]] = {
+    CEB621Message: ("inventory", "Inventory/InventoryHead", lambda m: m.inventory.inventoryHead),
+    CEB623Message: ("cancel", "InvtCancel", lambda m: m.invtCancel),
+    CEB625Message: ("refund", "InvtRefund/InvtRefundHead", lambda m: m.invtRefund.invtRefundHead),
+}
+
+
 def describe(
     message: DeclarationMessage,
 ) -> tuple[str, str, str, str | None, str | None, dict[str, str], dict[str, Any], str, str]:
@@ -112,76 +121,29 @@ def describe(
             w.guid,
             w.appType,
         )
-    if isinstance(message, CEB621Message):
-        i = message.inventory.inventoryHead
-        return (
-            "inventory",
-            f"{i.agentCode}|{i.copNo}",
-            i.orderNo,
-            i.ebpCode,
-            i.ebcCode,
-            {
-                "Inventory/InventoryHead/agentCode": i.agentCode,
-                "Inventory/InventoryHead/ebcCode": i.ebcCode,
-            },
-            {
-                "guid": i.guid,
-                "customsCode": i.customsCode,
-                "ebpCode": i.ebpCode,
-                "ebcCode": i.ebcCode,
-                "agentCode": i.agentCode,
-                "copNo": i.copNo,
-                "preNo": i.preNo,
-                "invtNo": i.invtNo,
-            },
-            i.guid,
-            i.appType,
-        )
-    if isinstance(message, CEB623Message):
-        c = message.invtCancel
-        return (
-            "cancel",
-            f"{c.agentCode}|{c.copNo}",
-            c.orderNo,
-            c.ebpCode,
-            c.ebcCode,
-            {"InvtCancel/agentCode": c.agentCode, "InvtCancel/ebcCode": c.ebcCode},
-            {
-                "guid": c.guid,
-                "customsCode": c.customsCode,
-                "ebpCode": c.ebpCode,
-                "ebcCode": c.ebcCode,
-                "agentCode": c.agentCode,
-                "copNo": c.copNo,
-                "invtNo": c.invtNo,
-            },
-            c.guid,
-            c.appType,
-        )
-    if isinstance(message, CEB625Message):
-        r = message.invtRefund.invtRefundHead
-        return (
-            "refund",
-            f"{r.agentCode}|{r.copNo}",
-            r.orderNo,
-            r.ebpCode,
-            r.ebcCode,
-            {
-                "InvtRefund/InvtRefundHead/agentCode": r.agentCode,
-                "InvtRefund/InvtRefundHead/ebcCode": r.ebcCode,
-            },
-            {
-                "guid": r.guid,
-                "customsCode": r.customsCode,
-                "ebpCode": r.ebpCode,
-                "ebcCode": r.ebcCode,
-                "agentCode": r.agentCode,
-                "copNo": r.copNo,
-                "invtNo": r.invtNo,
-            },
-            r.guid,
-            r.appType,
-        )
+    for model, (kind, path, head_of) in _LIST_LIKE.items():
+        if isinstance(message, model):
+            h = head_of(message)
+            return (
+                kind,
+                f"{h.agentCode}|{h.copNo}",
+                h.orderNo,
+                h.ebpCode,
+                h.ebcCode,
+                {f"{path}/agentCode": h.agentCode, f"{path}/ebcCode": h.ebcCode},
+                {
+                    "guid": h.guid,
+                    "customsCode": h.customsCode,
+                    "ebpCode": h.ebpCode,
+                    "ebcCode": h.ebcCode,
+                    "agentCode": h.agentCode,
+                    "copNo": h.copNo,
+                    "preNo": h.preNo,
+                    "invtNo": h.invtNo,
+                },
+                h.guid,
+                h.appType,
+            )
     raise TypeError(f"not a declaration message: {type(message).__name__}")
 
 
