@@ -66,21 +66,31 @@ EnterpriseDep = Annotated[Enterprise, Depends(current_enterprise)]
 
 def require_admin(
     settings: SettingsDep,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_admin_bearer)],
 ) -> None:
-    """Let only the customs administrator through (403 otherwise).
-
-    The administrator is whoever presents ``CBEC_ADMIN_TOKEN`` as a Bearer token: a
-    stand-in until officer accounts with roles exist. With no token configured, every
-    administrative route is refused.
-    """
+    """Let only a customs administrator through (403 otherwise): an officer signed in with
+    the administrator role (``cbo_...`` session token), or whoever presents
+    ``CBEC_ADMIN_TOKEN`` (for bootstrapping and scripts; with none configured, only
+    administrator officers get in)."""
+    presented = credentials.credentials if credentials is not None else ""
+    if presented.startswith(f"{officers.TOKEN_PREFIX}_"):
+        officer = officers.authenticate(session, presented)
+        if "administrator" not in officer.role_names:
+            held = ", ".join(officer.role_names) or "no role"
+            raise Forbidden(
+                f"this needs the role administrator; officer {officer.username!r} holds {held}"
+            )
+        return
     if not settings.admin_token:
-        raise Forbidden("administration is disabled: no CBEC_ADMIN_TOKEN is configured")
-    if credentials is None or not hmac.compare_digest(
-        credentials.credentials.encode(), settings.admin_token.encode()
-    ):
         raise Forbidden(
-            "the customs administrator token is required: Authorization: Bearer <CBEC_ADMIN_TOKEN>"
+            "administration needs an administrator officer's session (no CBEC_ADMIN_TOKEN "
+            "is configured)"
+        )
+    if not presented or not hmac.compare_digest(presented.encode(), settings.admin_token.encode()):
+        raise Forbidden(
+            "the customs administrator token (Authorization: Bearer <CBEC_ADMIN_TOKEN>) or "
+            "an administrator officer's session is required"
         )
 
 
