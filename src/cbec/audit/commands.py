@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Annotated
 
@@ -12,38 +10,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from cbec.audit import service
 from cbec.audit.chain import canonical_json
 from cbec.audit.schemas import AuditEntryOut
-from cbec.config import get_settings
-from cbec.errors import CbecError
-from cbec.store import open_store, session_scope
+from cbec.commandline import unit_of_work
 
 app = typer.Typer(help="The audit log: verify its hash chain, read it.", no_args_is_help=True)
 console = Console()
 
 
-@contextmanager
-def _unit_of_work() -> Iterator[Session]:
-    """A session on the configured store; errors become exit 1."""
-    factory = open_store(get_settings().database_url)
-    try:
-        with session_scope(factory) as session:
-            yield session
-    except CbecError as exc:
-        for problem in [str(f) for f in exc.fields] or [exc.detail]:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        factory.kw["bind"].dispose()
-
-
 @app.command("verify")
 def verify_command() -> None:
     """Walk the hash chain from the first entry; exit 1 at the first broken link."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         result = service.verify(session)
     if result.ok:
         typer.echo(f"audit log intact: {result.checked} entries, head {result.head_hash}")
@@ -95,7 +75,7 @@ def log_command(
     """Show audit entries, newest first, personal data masked."""
     subject_kind, subject_key = _subject(subject) if subject else (None, None)
     since_at = _since(since) if since else None
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         found = [
             AuditEntryOut.of(e)
             for e in service.search(

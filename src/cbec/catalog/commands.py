@@ -6,8 +6,6 @@ per problem (``error: line 3, column vat_rate: ...``) and exits with status 1.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,15 +13,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy.orm import Session
 
 from cbec.catalog import service
 from cbec.catalog.schemas import KINDS, LoadSummary
 from cbec.catalog.snapshot import GoodsRates
 from cbec.catalog.units import unit_name
-from cbec.config import get_settings
-from cbec.errors import CbecError
-from cbec.store import open_store, session_scope
+from cbec.commandline import unit_of_work
 
 app = typer.Typer(
     help="The catalogue: positive list, HS codes and tax rates, policy parameters.",
@@ -31,27 +26,6 @@ app = typer.Typer(
 )
 
 _BEIJING = ZoneInfo("Asia/Shanghai")
-
-
-def _fail(exc: CbecError, note: str | None = None) -> typer.Exit:
-    for problem in [str(f) for f in exc.fields] or [exc.detail]:
-        typer.echo(f"error: {problem}", err=True)
-    if note:
-        typer.echo(note, err=True)
-    return typer.Exit(1)
-
-
-@contextmanager
-def _unit_of_work(note: str | None = None) -> Iterator[Session]:
-    """A session on the configured store, committed on success; errors become exit 1."""
-    factory = open_store(get_settings().database_url)
-    try:
-        with session_scope(factory) as session:
-            yield session
-    except CbecError as exc:
-        raise _fail(exc, note) from None
-    finally:
-        factory.kw["bind"].dispose()
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -123,7 +97,7 @@ def load_command(
     except OSError as exc:
         typer.echo(f"error: cannot read {file}: {exc.strerror}", err=True)
         raise typer.Exit(1) from None
-    with _unit_of_work(note=f"nothing was loaded from {file}") as session:
+    with unit_of_work(note=f"nothing was loaded from {file}") as session:
         summary = service.load(
             session,
             kind,
@@ -140,7 +114,7 @@ def load_command(
 @app.command("seed")
 def seed_command() -> None:
     """Load the catalogue shipped with cbec (loading it again changes nothing)."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         summaries = service.seed(session)
     for summary in summaries:
         _print_summary(summary)
@@ -184,7 +158,7 @@ def show_command(
 ) -> None:
     """Show what is in force on a date: a code's rates and positive-list line, or the policy."""
     day = _date(on, "--on") or datetime.now(_BEIJING).date()
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         if code is None:
             snap = service.snapshot(session, day)
             report = None
@@ -238,7 +212,7 @@ def _edition(report: service.CodeReport, kind: str) -> str:
 @app.command("editions")
 def editions_command() -> None:
     """List the loaded editions of each kind with their dates."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         found = service.editions(session)
     for e in found:
         until = f" to {e.effective_to}" if e.effective_to else ""

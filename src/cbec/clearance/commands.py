@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from cbec.clearance import queries
 from cbec.clearance.service import Clearance, Policy
+from cbec.commandline import unit_of_work
 from cbec.config import get_settings
-from cbec.errors import CbecError, Forbidden
+from cbec.errors import Forbidden
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
@@ -23,15 +24,6 @@ from cbec.store import open_store, session_scope
 app = typer.Typer(
     help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
 )
-
-errors = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(exc: CbecError) -> typer.Exit:
-    errors.print(f"[red]error:[/] {exc.detail}")
-    for field in exc.fields:
-        errors.print(f"  {field}")
-    return typer.Exit(1)
 
 
 def _officer(session: Session, username: str, password_stdin: bool, role: Role) -> str:
@@ -73,12 +65,8 @@ def queue_command(
 @app.command("show")
 def show_command(invt_no: str) -> None:
     """One list: status, findings, tax and decision history."""
-    factory = open_store(get_settings().database_url)
-    with session_scope(factory) as session:
-        try:
-            d = queries.declaration(session, invt_no)
-        except CbecError as exc:
-            raise _fail(exc) from None
+    with unit_of_work() as session:
+        d = queries.declaration(session, invt_no)
         Console().print(
             f"[bold]{d.invt_no}[/] order {d.order_no} ({d.trade_mode}) buyer {d.buyer}: "
             f"[bold]{d.status} {d.status_text}[/]"
@@ -103,16 +91,12 @@ def review_command(
 ) -> None:
     """Approve or reject a list in manual review."""
     settings = get_settings()
-    factory = open_store(settings.database_url)
-    try:
-        with session_scope(factory) as session:
-            who = _officer(session, officer, password_stdin, Role.REVIEWER)
-            d = Clearance(session, Policy.from_settings(settings)).review(
-                invt_no, approve=approve, officer=who, reason=reason
-            )
-            Console().print(f"{invt_no}: now {d.status}")
-    except CbecError as exc:
-        raise _fail(exc) from None
+    with unit_of_work() as session:
+        who = _officer(session, officer, password_stdin, Role.REVIEWER)
+        d = Clearance(session, Policy.from_settings(settings)).review(
+            invt_no, approve=approve, officer=who, reason=reason
+        )
+        Console().print(f"{invt_no}: now {d.status}")
 
 
 @app.command("inspect")
@@ -126,16 +110,12 @@ def inspect_command(
 ) -> None:
     """Record an inspection result."""
     settings = get_settings()
-    factory = open_store(settings.database_url)
-    try:
-        with session_scope(factory) as session:
-            who = _officer(session, officer, password_stdin, Role.INSPECTOR)
-            d = Clearance(session, Policy.from_settings(settings)).inspection_result(
-                invt_no, result=result, officer=who, details=details, detention=detention
-            )
-            Console().print(f"{invt_no}: now {d.status}")
-    except CbecError as exc:
-        raise _fail(exc) from None
+    with unit_of_work() as session:
+        who = _officer(session, officer, password_stdin, Role.INSPECTOR)
+        d = Clearance(session, Policy.from_settings(settings)).inspection_result(
+            invt_no, result=result, officer=who, details=details, detention=detention
+        )
+        Console().print(f"{invt_no}: now {d.status}")
 
 
 @app.command("sweep")

@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
-from cbec.config import get_settings
-from cbec.errors import CbecError
+from cbec.commandline import unit_of_work
 from cbec.officers import service
 from cbec.officers.roles import Role
 from cbec.officers.schemas import OfficerOut
-from cbec.store import open_store, session_scope
 
 app = typer.Typer(help="Officer accounts: add, list, roles, passwords.", no_args_is_help=True)
 console = Console()
@@ -45,21 +40,6 @@ PasswordStdin = Annotated[
         "--password-stdin", help="Read the password from the first line of standard input."
     ),
 ]
-
-
-@contextmanager
-def _unit_of_work() -> Iterator[Session]:
-    """A session on the configured store, committed on success; errors become exit 1."""
-    factory = open_store(get_settings().database_url)
-    try:
-        with session_scope(factory) as session:
-            yield session
-    except CbecError as exc:
-        for problem in [str(f) for f in exc.fields] or [exc.detail]:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        factory.kw["bind"].dispose()
 
 
 def _password(from_stdin: bool) -> str:
@@ -83,7 +63,7 @@ def add_command(
 ) -> None:
     """Open an officer account (the first administrator is made this way)."""
     password = _password(password_stdin)
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = OfficerOut.of(
             service.create_officer(
                 session, username=username, name=name, roles=role, password=password, by=CLI
@@ -97,7 +77,7 @@ def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
     """List officer accounts by username."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         found = [OfficerOut.of(o) for o in service.list_officers(session)]
     if as_json:
         typer.echo(
@@ -127,7 +107,7 @@ def deactivate_command(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (for the audit log).")] = None,
 ) -> None:
     """Close an officer account: its sessions end and it can no longer log in."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = OfficerOut.of(service.deactivate(session, username, by=CLI, reason=reason))
     typer.echo(f"deactivated {_describe(out)}")
 
@@ -138,7 +118,7 @@ def roles_command(
     role: RoleOption,
 ) -> None:
     """Replace an officer's roles (--role replaces the whole set)."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = OfficerOut.of(service.set_roles(session, username, role, by=CLI))
     typer.echo(f"roles set: {_describe(out)}")
 
@@ -150,6 +130,6 @@ def password_command(
 ) -> None:
     """Reset an officer's password; every session of the officer ends."""
     password = _password(password_stdin)
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = OfficerOut.of(service.change_password(session, username, password, by=CLI))
     typer.echo(f"password reset for {out.username}")

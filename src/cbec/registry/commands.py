@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,10 +18,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
-from cbec.config import get_settings
-from cbec.errors import CbecError
+from cbec.commandline import unit_of_work
 from cbec.registry import service
 from cbec.registry.schemas import (
     EnterpriseAmend,
@@ -32,7 +28,6 @@ from cbec.registry.schemas import (
     KeyInfo,
     parse,
 )
-from cbec.store import open_store, session_scope
 
 app = typer.Typer(
     help="The enterprise registry: filing, status, API keys, registry files.",
@@ -48,28 +43,6 @@ RoleOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _fail(exc: CbecError, note: str | None = None) -> typer.Exit:
-    problems = [str(f) for f in exc.fields] or [exc.detail]
-    for problem in problems:
-        typer.echo(f"error: {problem}", err=True)
-    if note:
-        typer.echo(note, err=True)
-    return typer.Exit(1)
-
-
-@contextmanager
-def _unit_of_work(note: str | None = None) -> Iterator[Session]:
-    """A session on the configured store, committed on success; errors become exit 1."""
-    factory = open_store(get_settings().database_url)
-    try:
-        with session_scope(factory) as session:
-            yield session
-    except CbecError as exc:
-        raise _fail(exc, note) from None
-    finally:
-        factory.kw["bind"].dispose()
 
 
 def _describe(out: EnterpriseOut) -> str:
@@ -97,7 +70,7 @@ def file_command(
     data: dict[str, Any] = {"customsCode": code, "uscc": uscc, "name": name, "roles": role or []}
     if filing_date is not None:
         data["filingDate"] = filing_date
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         enterprise, key = service.file_enterprise(session, parse(EnterpriseFiling, data))
         out = EnterpriseOut.of(enterprise)
     typer.echo(f"filed {_describe(out)}, filing date {out.filing_date}")
@@ -114,7 +87,7 @@ def amend_command(
 ) -> None:
     """Change an enterprise's name, USCC or roles (--role replaces the whole set)."""
     changes = EnterpriseAmend(name=name, uscc=uscc, roles=role or None)
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = EnterpriseOut.of(service.amend(session, code, changes))
     typer.echo(f"amended {_describe(out)}")
 
@@ -136,7 +109,7 @@ def rates_command(
     except ArithmeticError:
         typer.echo("error: rates are decimal shares such as 0.05", err=True)
         raise typer.Exit(1) from None
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         enterprise = service.set_rates(
             session, code, review=review_rate, inspection=inspection_rate
         )
@@ -150,7 +123,7 @@ def suspend_command(
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to the enterprise).")],
 ) -> None:
     """Suspend an active enterprise."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = EnterpriseOut.of(service.suspend(session, code, reason))
     typer.echo(f"suspended {_describe(out)}")
 
@@ -161,7 +134,7 @@ def reinstate_command(
     reason: Annotated[str | None, typer.Option("--reason", help="Why (optional).")] = None,
 ) -> None:
     """Make a suspended enterprise active again (a revoked one cannot be)."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = EnterpriseOut.of(service.reinstate(session, code, reason))
     typer.echo(f"reinstated {_describe(out)}")
 
@@ -172,7 +145,7 @@ def revoke_command(
     reason: Annotated[str, typer.Option("--reason", help="Why (shown to the enterprise).")],
 ) -> None:
     """Revoke a filing for good, with all its API keys."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = EnterpriseOut.of(service.revoke(session, code, reason))
     typer.echo(f"revoked {_describe(out)}")
 
@@ -186,7 +159,7 @@ def list_command(
     as_json: JsonOption = False,
 ) -> None:
     """List filed enterprises by customs code."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         found = [
             EnterpriseOut.of(e) for e in service.list_enterprises(session, role=role, status=status)
         ]
@@ -215,7 +188,7 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show one enterprise and its API keys (ids and dates, never secrets)."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         out = EnterpriseOut.of(service.get_by_code(session, code))
         keys = [KeyInfo.of(k) for k in service.list_keys(session, code)]
     if as_json:
@@ -237,7 +210,7 @@ def issue_key_command(
     code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
 ) -> None:
     """Issue another API key and print it (shown this once)."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         key = service.issue_key(session, code)
     typer.echo(f"API key {key.key_id} for {code} (shown once, store it now):")
     typer.echo(key.token)
@@ -249,7 +222,7 @@ def revoke_key_command(
     key_id: Annotated[str, typer.Argument(help="The key id (cbec_<key id>_...).")],
 ) -> None:
     """Revoke one API key of an enterprise."""
-    with _unit_of_work() as session:
+    with unit_of_work() as session:
         service.revoke_key(session, code, key_id)
     typer.echo(f"revoked key {key_id} of {code}")
 
@@ -299,7 +272,7 @@ def import_command(
     except ValueError as exc:
         typer.echo(f"error: {file} is not JSON: {exc}", err=True)
         raise typer.Exit(1) from None
-    with _unit_of_work(note=f"nothing was imported from {file}") as session:
+    with unit_of_work(note=f"nothing was imported from {file}") as session:
         summary = service.import_registry(session, document)
     tokens = summary.tokens()
     typer.echo(
