@@ -37,6 +37,7 @@ from cbec.clearance.taxes import TaxResult, compute_tax
 from cbec.config import Settings
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.intake.pipeline import Accepted
+from cbec.intake.service import receipt_row
 from cbec.messages.fields import CST, parse_decl_date
 from cbec.messages.models import (
     MESSAGE_TYPES,
@@ -535,7 +536,7 @@ class Clearance:
         )
         info = f"{STATUS_TEXT[target]}" + (f": {reason}" if reason and target != RELEASED else "")
         self._receipts.append(
-            _receipt(
+            receipt_row(
                 d.agent_code,
                 "CEB622",
                 "CEB621",
@@ -543,12 +544,14 @@ class Clearance:
                 target,
                 info,
                 now,
-                customsCode=d.customs_code,
-                ebpCode=d.ebp_code,
-                ebcCode=d.ebc_code,
-                agentCode=d.agent_code,
-                copNo=d.cop_no,
-                invtNo=d.invt_no,
+                {
+                    "customsCode": d.customs_code,
+                    "ebpCode": d.ebp_code,
+                    "ebcCode": d.ebc_code,
+                    "agentCode": d.agent_code,
+                    "copNo": d.cop_no,
+                    "invtNo": d.invt_no,
+                },
             )
         )
 
@@ -646,7 +649,7 @@ class Clearance:
                     f"rejected: list {d.invt_no} is at {name(d.status)}; no {what}",
                 )
             self._receipts.append(
-                _receipt(
+                receipt_row(
                     item.sender_code,
                     receipt_type,
                     item.message_type,
@@ -654,12 +657,14 @@ class Clearance:
                     status,
                     info,
                     now,
-                    customsCode=head.customsCode,
-                    ebpCode=head.ebpCode,
-                    ebcCode=head.ebcCode,
-                    agentCode=head.agentCode,
-                    copNo=head.copNo,
-                    invtNo=head.invtNo,
+                    {
+                        "customsCode": head.customsCode,
+                        "ebpCode": head.ebpCode,
+                        "ebcCode": head.ebcCode,
+                        "agentCode": head.agentCode,
+                        "copNo": head.copNo,
+                        "invtNo": head.invtNo,
+                    },
                 )
             )
 
@@ -753,32 +758,6 @@ class Clearance:
         if d is None:
             raise NotFound(f"no list {invt_no}")
         return d
-
-
-def _receipt(
-    recipient: str,
-    receipt_type: str,
-    ori_message_type: str,
-    business_key: str,
-    status: int,
-    info: str,
-    now: datetime,
-    **keys: str | None,
-) -> dict[str, Any]:
-    """A receipts row (as intake writes them) answering a list or a message about one."""
-    return {
-        "message_id": None,
-        "dead_letter_id": None,
-        "recipient_code": recipient,
-        "message_type": receipt_type,
-        "ori_message_type": ori_message_type,
-        "ori_guid": "",
-        "business_key": business_key,
-        "return_status": status,
-        "return_info": info[:4000],
-        "created_at": now,
-        "body": json.dumps(keys, ensure_ascii=False),
-    }
 
 
 def _invt_no(d: Declaration) -> str:

@@ -571,24 +571,50 @@ def _apply_document(
     return {"1": "new", "2": "modified", "3": "deleted"}[item.app_type]
 
 
-def _receipt_row(
-    outcome: Outcome, recipient: str, keys: str | dict[str, Any], now: datetime
+def receipt_row(
+    recipient: str,
+    receipt_type: str,
+    ori_message_type: str,
+    business_key: str,
+    status: int,
+    info: str,
+    now: datetime,
+    keys: str | dict[str, Any],
+    ori_guid: str = "",
 ) -> dict[str, Any]:
+    """A row of the receipts table, as :func:`cbec.store.bulk.insert_many` takes it.
+    ``keys``: the identifying fields the receipt echoes (a dict, or already JSON)."""
     return {
         "message_id": None,
         "dead_letter_id": None,
         "recipient_code": recipient,
-        "message_type": outcome.receipt_type,
-        "ori_message_type": outcome.message_type or "unknown",
-        "ori_guid": (outcome.guid or "")[:36],
-        "business_key": outcome.business_key or "",
-        "return_status": outcome.return_status,
-        "return_info": outcome.return_info[:4000],
+        "message_type": receipt_type,
+        "ori_message_type": ori_message_type,
+        "ori_guid": ori_guid[:36],
+        "business_key": business_key,
+        "return_status": status,
+        "return_info": info[:4000],
         "created_at": now,
         "body": keys
         if isinstance(keys, str)
         else json.dumps({k: v for k, v in keys.items() if v is not None}, ensure_ascii=False),
     }
+
+
+def _receipt_row(
+    outcome: Outcome, recipient: str, keys: str | dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return receipt_row(
+        recipient,
+        outcome.receipt_type,
+        outcome.message_type or "unknown",
+        outcome.business_key or "",
+        outcome.return_status,
+        outcome.return_info,
+        now,
+        keys,
+        ori_guid=outcome.guid or "",
+    )
 
 
 # -- reading receipts -------------------------------------------------------------------
