@@ -21,9 +21,16 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+def _database_name(worker_id: str) -> str:
+    """One database per xdist worker and per test run, so that two runs at once (two
+    checkouts, a helper and a developer) never drop each other's database."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:8] or f"p{os.getpid()}"
+    return f"cbec_test_{run}_{worker_id}"
+
+
 def _postgres_engine(worker_id: str) -> Engine:
     assert PG_URL is not None
-    name = f"cbec_test_{worker_id}"
+    name = _database_name(worker_id)
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -46,6 +53,16 @@ def engine(
     upgrade(eng)
     yield eng
     eng.dispose()
+    if request.param == "postgresql":
+        _drop_database(_database_name(worker_id))
+
+
+def _drop_database(name: str) -> None:
+    assert PG_URL is not None
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _empty(engine: Engine) -> None:
