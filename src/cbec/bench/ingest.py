@@ -17,7 +17,7 @@ from lxml import etree
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cbec.intake.prepare import Prepared, Rejected, prepare_many
+from cbec.intake.prepare import Prepared, Rejected, prepare_for_transfer, prepare_many
 from cbec.intake.service import Intake
 from cbec.registry.service import import_registry
 from cbec.store import make_engine, make_session_factory, upgrade
@@ -75,7 +75,7 @@ def _batches(
             yield prepare_many(chunk)
         return
     with get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap(prepare_many, chunks)
+        yield from pool.imap(prepare_for_transfer, chunks)
 
 
 def fresh_database(url: str) -> str:

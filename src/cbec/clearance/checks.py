@@ -27,6 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Protocol
 
+from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import (
     InvalidChecksum,
@@ -137,15 +138,30 @@ def check_limits(inventory: Inventory, limits: Limits, quota_used: Decimal) -> L
     return LimitResult(found, full_rates)
 
 
-@lru_cache(maxsize=65_536)
-def _birth_place_known(prefix: str, year: int) -> bool:
-    # The place lookup is the slow part of ric.validate (a database search); it depends
-    # only on the area code and the birth year, so it is cached on those.
+@lru_cache(maxsize=8192)
+def _county_spans(prefix: str) -> tuple[tuple[int, int], ...]:
+    # The place lookup is the slow part of ric.validate (a search of stdnum's database,
+    # ~0.1 ms); it depends only on the 6-digit area code, so its answer is cached as the
+    # (first, last) years in which a county held that code. Same rule as
+    # ric.get_birth_place: an entry without "[start-end]" is valid in any year.
     try:
-        ric.get_birth_place(f"{prefix}{year:04d}01010000")
-    except ValidationError:
-        return False
-    return True
+        results = numdb.get("cn/loc").info(prefix)
+    except ValidationError:  # pragma: no cover - numdb does not raise for unknown codes
+        return ()
+    info = {k: v for _part, props in results for k, v in props.items()}
+    if "county" not in info:
+        return ()
+    spans = []
+    for county in info["county"].split(","):
+        if not county.startswith("["):
+            return ((0, 9999),)
+        start, end = county[1:].split("]")[0].split("-")
+        spans.append((int(start) if start else 0, int(end) if end else 9999))
+    return tuple(spans)
+
+
+def _birth_place_known(prefix: str, year: int) -> bool:
+    return any(first <= year <= last for first, last in _county_spans(prefix))
 
 
 def resident_id_problem(number: str) -> str | None:

@@ -21,6 +21,7 @@ def documents_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence
     return session.execute(
         select(
             Document.id,
+            Document.message_id,
             Document.kind,
             Document.business_key,
             Document.order_no,
@@ -45,6 +46,7 @@ def documents_by_id(session: Session, ids: Iterable[int]) -> Sequence[Any]:
     return session.execute(
         select(
             Document.id,
+            Document.message_id,
             Document.kind,
             Document.business_key,
             Document.deleted,

@@ -116,6 +116,31 @@ def _load(message_type: str, body: str) -> Any:
     return MESSAGE_TYPES[message_type].model_validate_json(body)
 
 
+class _Parsed:
+    """Validated messages by inbound message id, kept for the run so that the documents a
+    list needs are not parsed again from the store (a document row names the message its
+    body came from, so an entry can never be stale). Bounded: the oldest half goes when
+    it is full."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._by_message: dict[int, Any] = {}
+
+    def put(self, message_id: int, message: Any) -> None:
+        if len(self._by_message) >= self.limit:
+            for key in list(self._by_message)[: self.limit // 2]:
+                del self._by_message[key]
+        self._by_message[message_id] = message
+
+    def load(self, row: Any) -> Any:
+        """The message of a document row (with message_id, message_type and body)."""
+        message = self._by_message.get(row.message_id)
+        if message is None:
+            message = _load(row.message_type, row.body)
+            self.put(row.message_id, message)
+        return message
+
+
 class Clearance:
     """Decides lists on one session. Create one per intake run (it caches catalogue
     snapshots, enterprise facts and quota usage for the run)."""
@@ -136,8 +161,8 @@ class Clearance:
         self._receipts: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
         self._doc_status: dict[int, int] = {}
-        #: lists parsed in this run, by document id (filed, then gathered)
-        self._parsed: dict[int, Any] = {}
+        #: messages validated in this run (handed over by intake, or parsed once here)
+        self._parsed = _Parsed()
         self._tax_bills: list[dict[str, Any]] = []
         #: how many lists this instance has decided (for benchmarks and summaries)
         self.decided = 0
@@ -146,6 +171,9 @@ class Clearance:
 
     def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
         """Intake accepted ``items``: file new lists, re-check what they complete."""
+        for item in items:
+            if item.message is not None:
+                self._parsed.put(item.message_id, item.message)
         lists = [i for i in items if i.kind == "inventory"]
         touched = {i.order_no for i in items if i.kind in repository.THREE_AND_LIST}
         self._file_lists(lists)
@@ -181,7 +209,7 @@ class Clearance:
                     self._move(declaration, REJECTED, "withdrawn by the sender (appType 3)", now)
                     declaration.awaiting = False
                 continue
-            message = _load(doc.message_type, doc.body)
+            message = self._parsed.load(doc)
             head = message.inventory.inventoryHead
             values = {
                 "document_id": doc.id,
@@ -215,7 +243,6 @@ class Clearance:
                 for key, value in values.items():
                     setattr(declaration, key, value)
                 declaration.version += 1
-            self._parsed[doc.id] = message
         if fresh:
             self.session.flush()  # one flush gives every new list its id
             for declaration in fresh:
@@ -268,14 +295,14 @@ class Clearance:
             list_row = lists.get(d.business_key)
             if list_row is None:
                 continue
-            inventory = self._parsed.get(list_row.id) or _load(list_row.message_type, list_row.body)
+            inventory = self._parsed.load(list_row)
             found = _Set(d, inventory, inventory.inventory.inventoryHead.guid)
             o = orders.get(f"{d.ebp_code}|{d.ebc_code}|{d.order_no}")
             p = payments.get((d.order_no, d.ebp_code))
             w = waybills.get(f"{d.logistics_code}|{d.logistics_no}")
-            found.order = _load(o.message_type, o.body) if o is not None else None
-            found.payment = _load(p.message_type, p.body) if p is not None else None
-            found.waybill = _load(w.message_type, w.body) if w is not None else None
+            found.order = self._parsed.load(o) if o is not None else None
+            found.payment = self._parsed.load(p) if p is not None else None
+            found.waybill = self._parsed.load(w) if w is not None else None
             sets.append(found)
         return sets
 
@@ -413,7 +440,7 @@ class Clearance:
         ]
         used: dict[str, Decimal] = {}
         for row in repository.documents_by_id(self.session, [o.document_id for o in counted]):
-            listed = self._parsed.get(row.id) or _load(row.message_type, row.body)
+            listed = self._parsed.load(row)
             for code8, kilos in checks.kilos_by_line(listed.inventory).items():
                 if code8 in lines:
                     used[code8] = used.get(code8, Decimal(0)) + kilos
@@ -493,26 +520,26 @@ class Clearance:
 
     def _release(self, d: Declaration, now: datetime, tax: TaxResult | None = None) -> None:
         self._move(d, RELEASED, "released", now)
-        self.session.add(
-            TaxBill(
-                declaration_id=d.id,
-                tax_no=f"{d.invt_no}T",
-                invt_no=d.invt_no or "",
-                order_no=d.order_no,
-                logistics_no=d.logistics_no,
-                ebc_code=d.ebc_code,
-                assure_code=d.assure_code,
-                customs_tax=d.tax_customs or Decimal(0),
-                value_added_tax=d.tax_vat or Decimal(0),
-                consumption_tax=d.tax_consumption or Decimal(0),
-                total=d.tax_total or Decimal(0),
-                status=1,
-                period=now.astimezone(CST).strftime("%Y%m"),
-                issued_at=now,
-                lines=json.dumps(
+        self._tax_bills.append(
+            {
+                "declaration_id": d.id,
+                "tax_no": f"{d.invt_no}T",
+                "invt_no": d.invt_no or "",
+                "order_no": d.order_no,
+                "logistics_no": d.logistics_no,
+                "ebc_code": d.ebc_code,
+                "assure_code": d.assure_code,
+                "customs_tax": d.tax_customs or Decimal(0),
+                "value_added_tax": d.tax_vat or Decimal(0),
+                "consumption_tax": d.tax_consumption or Decimal(0),
+                "total": d.tax_total or Decimal(0),
+                "status": 1,
+                "period": now.astimezone(CST).strftime("%Y%m"),
+                "issued_at": now,
+                "lines": json.dumps(
                     tax.lines if tax is not None else [], ensure_ascii=False, default=str
                 ),
-            )
+            }
         )
 
     # -- state changes, receipts, events --------------------------------------------------
@@ -615,7 +642,7 @@ class Clearance:
         }
         for item in items:
             doc = docs[item.document_id]
-            message = _load(doc.message_type, doc.body)
+            message = self._parsed.load(doc)
             if isinstance(message, CEB623Message):
                 head: Any = message.invtCancel
                 receipt_type, what = "CEB624", "cancellation"

@@ -52,9 +52,12 @@ def locate(path: Path) -> list[Locator]:
     raise typer.BadParameter(f"{path} is not a file, folder or zip", param_hint="PATH")
 
 
-def load_and_prepare(chunk: list[Locator], max_bytes: int) -> list[Prepared | Rejected]:
-    """Read and prepare one chunk (runs in a worker process). At most ``max_bytes + 1`` bytes
-    of any file are read, so an oversized member cannot exhaust memory."""
+def load_and_prepare(
+    chunk: list[Locator], max_bytes: int, keep_messages: bool = True
+) -> list[Prepared | Rejected]:
+    """Read and prepare one chunk (also in a worker process, which keeps no messages: see
+    :attr:`Prepared.message`). At most ``max_bytes + 1`` bytes of any file are read, so an
+    oversized member cannot exhaust memory."""
     items: list[tuple[str, bytes]] = []
     archive: zipfile.ZipFile | None = None
     try:
@@ -70,7 +73,7 @@ def load_and_prepare(chunk: list[Locator], max_bytes: int) -> list[Prepared | Re
     finally:
         if archive is not None:
             archive.close()
-    return prepare_many(items, max_bytes)
+    return prepare_many(items, max_bytes, keep_messages=keep_messages)
 
 
 def _chunks(items: list[Locator], size: int) -> Iterator[list[Locator]]:
@@ -92,7 +95,7 @@ def _prepared_batches(
 
 
 def _load_star(args: tuple[list[Locator], int]) -> list[Prepared | Rejected]:
-    return load_and_prepare(*args)
+    return load_and_prepare(*args, keep_messages=False)
 
 
 def ingest(

@@ -6,9 +6,9 @@ dependencies point one way (clearance builds on intake, never the reverse)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,9 @@ class Accepted:
     app_type: str
     sender_code: str
     received_at: datetime
+    #: the validated message when intake still holds it (a listener may use it instead of
+    #: parsing the stored document again); None when it crossed from a worker process
+    message: Any = field(default=None, repr=False, compare=False)
 
 
 class Listener(Protocol):

@@ -50,6 +50,10 @@ class Prepared:
     canonical: str
     content_hash: str
     source: str = "api"
+    #: The validated message itself, handed on to listeners so that clearance need not
+    #: parse ``canonical`` again. Process-local: :func:`prepare_many` drops it when the
+    #: result crosses to another process (unpickling costs about what re-parsing does).
+    message: CebMessage | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -186,6 +190,7 @@ def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejecte
         canonical=canonical,
         content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         source=source,
+        message=message,
     )
 
 
@@ -224,10 +229,15 @@ def prepare(
 
 
 def prepare_many(
-    items: list[tuple[str, bytes]], max_bytes: int = codec.DEFAULT_MAX_BYTES
+    items: list[tuple[str, bytes]],
+    max_bytes: int = codec.DEFAULT_MAX_BYTES,
+    *,
+    keep_messages: bool = True,
 ) -> list[Prepared | Rejected]:
-    """:func:`prepare` over ``(source, bytes)`` pairs (XML, or JSON when source ends .json)."""
-    return [
+    """:func:`prepare` over ``(source, bytes)`` pairs (XML, or JSON when source ends .json).
+    ``keep_messages=False`` drops the validated messages (for results sent to another
+    process)."""
+    out = [
         prepare(
             data,
             fmt="json" if source.endswith(".json") else "xml",
@@ -236,6 +246,16 @@ def prepare_many(
         )
         for source, data in items
     ]
+    if not keep_messages:
+        for item in out:
+            if isinstance(item, Prepared):
+                item.message = None
+    return out
+
+
+def prepare_for_transfer(items: list[tuple[str, bytes]]) -> list[Prepared | Rejected]:
+    """:func:`prepare_many` for a worker process: the results travel without messages."""
+    return prepare_many(items, keep_messages=False)
 
 
 def _cop_code_hint(data: bytes) -> str | None:

@@ -259,6 +259,7 @@ class Intake:
                     app_type=p.item.app_type,
                     sender_code=p.sender_code or "",
                     received_at=now,
+                    message=p.item.message,
                 )
                 for p in pendings
                 if p.item is not None and p.message_index is not None

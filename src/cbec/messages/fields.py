@@ -228,8 +228,10 @@ def parse_app_time(value: str) -> datetime:
 
 
 def parse_decl_date(value: str) -> date:
-    """``20261127`` -> a date."""
-    return datetime.strptime(value, "%Y%m%d").replace(tzinfo=CST).date()
+    """``20261127`` -> a date (ValueError if it is not one)."""
+    if len(value) != 8 or not value.isdigit():
+        raise ValueError(f"{value!r} is not a date of the form yyyyMMdd")
+    return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
 
 
 def format_return_time(moment: datetime) -> str:

@@ -3,13 +3,14 @@
 SQLAlchemy's per-row parameter processing costs ~25 us a row, several times the database's
 own work, so the few tables written per message go through the driver directly, inside
 the session's transaction: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. Values must be
-plain Python values of the columns' types (aware datetimes, bools, bytes, str, int).
+plain Python values of the columns' types (aware datetimes, bools, bytes, str, int, Decimal).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,12 +25,14 @@ def _sqlite_datetime(value: datetime | None) -> str | None:
 
 def _sqlite_rows(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tuple[Any, ...]]:
     """Rows as tuples, datetimes as SQLAlchemy's text form (each distinct one converted
-    once: a batch shares its timestamp), bools as 0/1."""
+    once: a batch shares its timestamp), bools as 0/1, decimals as text (the NUMERIC
+    column's affinity stores them as numbers, as SQLAlchemy's Numeric does)."""
     first, last = rows[0], rows[-1]
     special = [
         i
         for i, c in enumerate(columns)
-        if isinstance(first[c], datetime | bool) or isinstance(last[c], datetime | bool)
+        if isinstance(first[c], datetime | bool | Decimal)
+        or isinstance(last[c], datetime | bool | Decimal)
     ]
     tuples = [tuple([row[c] for c in columns]) for row in rows]
     if not special:
@@ -39,6 +42,8 @@ def _sqlite_rows(rows: Sequence[dict[str, Any]], columns: list[str]) -> list[tup
     def convert(value: Any) -> Any:
         if isinstance(value, bool):
             return int(value)
+        if isinstance(value, Decimal):
+            return str(value)
         if isinstance(value, datetime):
             text = converted.get(value)
             if text is None:
