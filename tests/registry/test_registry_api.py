@@ -254,5 +254,40 @@ def test_every_registry_route_is_documented(client: TestClient) -> None:
         if path.startswith("/api/v1/enterprises")
         for op in item.values()
     ]
-    assert len(operations) == 11
+    assert len(operations) == 18
     assert all(op.get("description") for op in operations)
+
+
+def test_administrator_sets_signature_policy_and_files_keys(client: TestClient) -> None:
+    from cbec.messages.signature import SigningKey
+
+    file(client, PLATFORM_CODE, 1)
+    bad = client.put(
+        f"/api/v1/enterprises/{PLATFORM_CODE}/signature-policy",
+        json={"policy": "sometimes"},
+        headers=ADMIN,
+    )
+    assert bad.status_code == 400
+    assert bad.json()["fields"][0]["path"] == "policy"
+    good = client.put(
+        f"/api/v1/enterprises/{PLATFORM_CODE}/signature-policy",
+        json={"policy": "warn"},
+        headers=ADMIN,
+    )
+    assert good.status_code == 200
+    assert good.json()["signaturePolicy"] == "warn"
+    key = SigningKey.generate("rsa-sha256", "cert-01")
+    filed_key = client.post(
+        f"/api/v1/enterprises/{PLATFORM_CODE}/signature-keys",
+        json={"keyName": "cert-01", "algorithm": "rsa-sha256", "publicKey": key.public_pem()},
+        headers=ADMIN,
+    )
+    assert filed_key.status_code == 201
+    assert "publicKey" not in filed_key.json()
+    listed = client.get(f"/api/v1/enterprises/{PLATFORM_CODE}/signature-keys", headers=ADMIN)
+    assert [k["keyName"] for k in listed.json()] == ["cert-01"]
+    # without the administrator token: refused
+    assert client.get(f"/api/v1/enterprises/{PLATFORM_CODE}/signature-keys").status_code in (
+        401,
+        403,
+    )

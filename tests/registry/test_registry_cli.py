@@ -250,3 +250,48 @@ def test_unreadable_registry_file_is_refused(
 
 def test_missing_registry_file_is_refused(tmp_path: Path) -> None:
     fails(run("import", str(tmp_path / "nope.json")), "cannot read")
+
+
+def test_signature_keys_and_policy_from_the_command_line(tmp_path: Path) -> None:
+    from cbec.messages.signature import SigningKey
+
+    assert file().exit_code == 0
+    key = SigningKey.generate("sm2-sm3", "sm2-01")
+    pem = tmp_path / "sm2.pem"
+    pem.write_text(key.public_pem(), encoding="ascii")
+    added = run(
+        "signature", "add-key", PLATFORM_CODE, "--public-key", str(pem),
+        "--algorithm", "sm2-sm3", "--name", "sm2-01",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert "sm2-01 (sm2-sm3)" in added.stdout
+    assert run("signature", "policy", PLATFORM_CODE, "enforce").exit_code == 0
+    shown = run("signature", "keys", PLATFORM_CODE, "--json")
+    assert shown.exit_code == 0, shown.output
+    data = json.loads(shown.stdout)
+    assert data["policy"] == "enforce"
+    assert [k["keyName"] for k in data["keys"]] == ["sm2-01"]
+    assert run("signature", "revoke-key", PLATFORM_CODE, "sm2-01").exit_code == 0
+    assert json.loads(run("signature", "keys", PLATFORM_CODE, "--json").stdout)["keys"][0][
+        "revokedAt"
+    ]
+    fails(run("signature", "policy", PLATFORM_CODE, "sometimes"), "policy", "enforce")
+    rsa = tmp_path / "rsa.pem"
+    rsa.write_text(SigningKey.generate("rsa-sha256", "r").public_pem(), encoding="ascii")
+    fails(
+        run(
+            "signature",
+            "add-key",
+            PLATFORM_CODE,
+            "--public-key",
+            str(rsa),
+            "--algorithm",
+            "sm2-sm3",
+        ),
+        "publicKey",
+    )
+    fails(
+        run("signature", "add-key", PLATFORM_CODE, "--public-key", str(tmp_path / "none.pem"),
+            "--algorithm", "sm2-sm3"),
+        "cannot read",
+    )  # fmt: skip

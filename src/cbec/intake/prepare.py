@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cbec.errors import CbecError, FieldError
-from cbec.messages import codec
+from cbec.messages import codec, signature
 from cbec.messages.models import (
     CEB311Message,
     CEB411Message,
@@ -54,6 +54,10 @@ class Prepared:
     #: parse ``canonical`` again. Process-local: :func:`prepare_many` drops it when the
     #: result crosses to another process (unpickling costs about what re-parsing does).
     message: CebMessage | None = field(default=None, repr=False, compare=False)
+    #: appStatus: 1 saved, 2 declared (a declared message must be signed)
+    app_status: str = "2"
+    #: the message's XML-DSig signature, read and digest-checked here; None if unsigned
+    signature: signature.Evidence | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)
@@ -151,8 +155,39 @@ def describe(
     raise TypeError(f"not a declaration message: {type(message).__name__}")
 
 
-def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejected:
-    """Reduce a validated message; receipts sent to customs are refused."""
+def _content_hash(message: CebMessage, canonical: str) -> str:
+    """What makes two deliveries the same message: the content without the Signature, so
+    that a gateway re-signing a retry (SM2 and ECDSA signatures differ on every signing)
+    re-delivers rather than sends a second message."""
+    if getattr(message, "signature", None) is not None:
+        canonical = message.model_dump_json(exclude_none=True, exclude={"signature"})
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _app_status(message: DeclarationMessage) -> str:
+    for path in (
+        "order.orderHead",
+        "payment.paymentHead",
+        "logistics.logisticsHead",
+        "inventory.inventoryHead",
+        "invtCancel",
+        "invtRefund.invtRefundHead",
+    ):
+        head: Any = message
+        for part in path.split("."):
+            head = getattr(head, part, None)
+            if head is None:
+                break
+        if head is not None:
+            return str(head.appStatus)
+    return "2"
+
+
+def from_message(
+    message: CebMessage, source: str = "api", evidence: signature.Evidence | None = None
+) -> Prepared | Rejected:
+    """Reduce a validated message; receipts sent to customs are refused. ``evidence``: its
+    signature as read from the XML it came in (for JSON, read from cbec's XML form)."""
     if not isinstance(message, DeclarationMessage):
         return Rejected(
             stage="validate",
@@ -173,6 +208,8 @@ def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejecte
         )
     kind, key, order_no, ebp, ebc, senders, receipt_keys, _head_guid, app_type = describe(message)
     canonical = codec.canonical_json(message)
+    if evidence is None and getattr(message, "signature", None):
+        evidence = signature.read(codec.parse_tree(codec.to_xml(message)))
     return Prepared(
         message_type=message.MESSAGE_TYPE,
         guid=message.guid,
@@ -188,9 +225,11 @@ def from_message(message: CebMessage, source: str = "api") -> Prepared | Rejecte
             {k: v for k, v in receipt_keys.items() if v is not None}, ensure_ascii=False
         ),
         canonical=canonical,
-        content_hash=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        content_hash=_content_hash(message, canonical),
         source=source,
         message=message,
+        app_status=_app_status(message),
+        signature=evidence,
     )
 
 
@@ -198,10 +237,14 @@ def prepare(
     data: bytes, *, fmt: str = "xml", source: str = "api", max_bytes: int = codec.DEFAULT_MAX_BYTES
 ) -> Prepared | Rejected:
     """Parse, validate and reduce one message. Never raises for bad input."""
+    evidence = None
     try:
-        message = (
-            codec.from_json(data, max_bytes) if fmt == "json" else codec.from_xml(data, max_bytes)
-        )
+        if fmt == "json":
+            message = codec.from_json(data, max_bytes)
+        else:
+            root = codec.parse_tree(data, max_bytes)
+            message = codec.from_element(root)
+            evidence = signature.read(root)
     except codec.MessageRejected as exc:
         return Rejected(
             stage="parse" if exc.message_type is None else "validate",
@@ -225,7 +268,7 @@ def prepare(
             truncated=len(data) > DEAD_LETTER_KEEP,
             source=source,
         )
-    return from_message(message, source)
+    return from_message(message, source, evidence)
 
 
 def prepare_many(

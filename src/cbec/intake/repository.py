@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cbec.store import bulk
 from cbec.store.models import DeadLetter, Document, Enterprise, InboundMessage, Receipt
+from cbec.store.models.enterprise import SignatureKey
 
 
 def enterprises_by_code(session: Session, codes: Iterable[str]) -> dict[str, Enterprise]:
@@ -18,6 +19,21 @@ def enterprises_by_code(session: Session, codes: Iterable[str]) -> dict[str, Ent
         return {}
     rows = session.execute(select(Enterprise).where(Enterprise.customs_code.in_(codes))).scalars()
     return {e.customs_code: e for e in rows}
+
+
+def live_signature_keys(
+    session: Session, codes: Iterable[str]
+) -> Sequence[tuple[str, SignatureKey]]:
+    """(customs code, key) for every unrevoked signature key of these enterprises."""
+    codes = list(set(codes))
+    if not codes:
+        return []
+    rows = session.execute(
+        select(Enterprise.customs_code, SignatureKey)
+        .join(SignatureKey, SignatureKey.enterprise_id == Enterprise.id)
+        .where(Enterprise.customs_code.in_(codes), SignatureKey.revoked_at.is_(None))
+    ).all()
+    return [(code, key) for code, key in rows]
 
 
 def known_messages(

@@ -9,6 +9,7 @@ acknowledges anything (API route, CLI command, worker loop); this module only fl
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from cbec.errors import FieldError
 from cbec.intake import pipeline, repository
 from cbec.intake.pipeline import Accepted, Listener
 from cbec.intake.prepare import Prepared, Rejected
+from cbec.messages import signature
 from cbec.messages.models import ReceiptMessage
 from cbec.messages.receipts import (
     ACCEPTED,
@@ -33,6 +35,8 @@ from cbec.messages.receipts import (
 )
 from cbec.registry.roles import Status, sendable
 from cbec.store.models import DeadLetter, Document, Enterprise, InboundMessage, Receipt, utcnow
+
+log = logging.getLogger("cbec.intake")
 
 _RECEIPT_NS = uuid.UUID("6f1c8a52-3b9e-4c1e-9d0a-2f7b8c4e5a61")
 
@@ -49,11 +53,19 @@ class Sender:
     roles: frozenset[str]
     #: the message types these roles may send
     may_send: frozenset[str] = frozenset()
+    #: off, warn or enforce: what a bad signature on a declared message does
+    signature_policy: str = "off"
 
     @classmethod
     def of(cls, enterprise: Enterprise) -> Sender:
         roles = sorted(enterprise.role_names)
-        return cls(enterprise.customs_code, enterprise.status, frozenset(roles), sendable(roles))
+        return cls(
+            enterprise.customs_code,
+            enterprise.status,
+            frozenset(roles),
+            sendable(roles),
+            enterprise.signature_policy or "off",
+        )
 
 
 @dataclass(slots=True)
@@ -121,6 +133,8 @@ class Intake:
     def __init__(self, session: Session, listeners: Sequence[Listener] | None = None) -> None:
         self.session = session
         self._senders: dict[str, Sender | None] = {}
+        #: live signature keys by sender code: key name -> (algorithm, loaded public key)
+        self._signature_keys: dict[str, dict[str, tuple[str, Any]]] = {}
         #: called after each batch with what was accepted (default: the registered pipeline)
         self.listeners = list(pipeline.listeners(session) if listeners is None else listeners)
 
@@ -133,6 +147,53 @@ class Intake:
             for code in missing:
                 enterprise = found.get(code)
                 self._senders[code] = Sender.of(enterprise) if enterprise else None
+
+    def _load_signature_keys(self, codes: set[str]) -> None:
+        missing = {c for c in codes if c not in self._signature_keys}
+        if not missing:
+            return
+        found: dict[str, dict[str, tuple[str, Any]]] = {c: {} for c in missing}
+        for code, key in repository.live_signature_keys(self.session, missing):
+            try:
+                loaded = signature.load_public_key(key.algorithm, key.public_key)
+            except ValueError:  # filed keys were checked; a bad one verifies nothing
+                continue
+            found[code][key.key_name] = (key.algorithm, loaded)
+        self._signature_keys.update(found)
+
+    def _signature_problem(self, item: Prepared, who: Sender) -> tuple[str, str] | None:
+        """(rule, text) when the sender's policy asks for a good signature and this message
+        has none; None when it holds or need not be checked."""
+        if who.signature_policy == "off":
+            return None
+        evidence = item.signature
+        if evidence is None:
+            if item.app_status != "2":
+                return None  # saved, not declared: need not be signed
+            return ("signature.missing", "a declared message (appStatus 2) must be signed")
+        if evidence.problem is not None:
+            return evidence.problem
+        keys = self._signature_keys.get(who.code, {})
+        if evidence.key_name is not None:
+            candidates = [keys[evidence.key_name]] if evidence.key_name in keys else []
+            if not candidates:
+                return (
+                    "signature.key",
+                    f"{who.code} has no live signature key named {evidence.key_name!r}",
+                )
+        else:
+            candidates = list(keys.values())
+            if not candidates:
+                return ("signature.key", f"{who.code} has filed no live signature key")
+        last: tuple[str, str] = ("signature.invalid", "the signature does not verify")
+        for algorithm, key in candidates:
+            try:
+                signature.verify(evidence, algorithm, key)
+            except signature.SignatureProblem as exc:
+                last = (exc.rule, exc.text)
+                continue
+            return None
+        return last
 
     # -- the batch ----------------------------------------------------------------------
 
@@ -152,6 +213,17 @@ class Intake:
                 | {i.cop_code for i in items if isinstance(i, Rejected) and i.cop_code}
             )
         prepared = [i for i in items if isinstance(i, Prepared)]
+        checking = {
+            who.code
+            for who in (
+                [authenticated]
+                if authenticated is not None
+                else [self._senders.get(p.cop_code) for p in prepared]
+            )
+            if who is not None and who.signature_policy != "off"
+        }
+        if checking:
+            self._load_signature_keys(checking)
         known = repository.known_messages(
             self.session,
             [
@@ -187,6 +259,22 @@ class Intake:
                 )
                 continue
             assert who is not None
+            signature_problem = self._signature_problem(item, who)
+            if signature_problem is not None and who.signature_policy == "enforce":
+                rule, text = signature_problem
+                pendings.append(
+                    self._reject_valid(
+                        item,
+                        who,
+                        now,
+                        dead_rows,
+                        403,
+                        rule,
+                        f"{item.message_type}Message/Signature",
+                        text,
+                    )
+                )
+                continue
             dedup_key = (who.code, item.content_hash)
             if dedup_key in known:
                 _mid, rid = known[dedup_key]
@@ -221,6 +309,19 @@ class Intake:
             )
             verb = _apply_document(item, state, who, now, message_index, docs, doc_updates)
             info = f"{STATUS_TEXT[ACCEPTED]} ({verb})"
+            if signature_problem is not None:  # policy warn: accepted, and told why
+                rule, text = signature_problem
+                info += (
+                    f"; signature warning [{rule}] at {item.message_type}Message/Signature: {text}"
+                )
+                log.warning(
+                    "accepted %s %s from %s with a bad signature [%s]: %s",
+                    item.message_type,
+                    item.guid,
+                    who.code,
+                    rule,
+                    text,
+                )
             outcome = Outcome(
                 accepted=True,
                 duplicate=False,

@@ -370,6 +370,26 @@ class SigningKey:
             )
         return str(raw.decode("ascii"))
 
+    def private_pem(self) -> str:
+        """The private key as unencrypted PKCS#8 PEM (test and simulation keys only)."""
+        if self.algorithm == "sm2-sm3":
+            from tongsuopy.crypto import serialization as t_serialization
+
+            raw = self.private_key.private_bytes(
+                t_serialization.Encoding.PEM,
+                t_serialization.PrivateFormat.PKCS8,
+                t_serialization.NoEncryption(),
+            )
+        else:
+            from cryptography.hazmat.primitives import serialization
+
+            raw = self.private_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        return str(raw.decode("ascii"))
+
     def sign_bytes(self, data: bytes) -> bytes:
         """XML-DSig's signature value of ``data``: PKCS#1 for RSA, ``r || s`` for the rest."""
         from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature

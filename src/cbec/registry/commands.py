@@ -26,6 +26,8 @@ from cbec.registry.schemas import (
     EnterpriseFiling,
     EnterpriseOut,
     KeyInfo,
+    SignatureKeyFiling,
+    SignatureKeyOut,
     parse,
 )
 
@@ -225,6 +227,82 @@ def revoke_key_command(
     with unit_of_work() as session:
         service.revoke_key(session, code, key_id)
     typer.echo(f"revoked key {key_id} of {code}")
+
+
+signature_app = typer.Typer(
+    help="Public keys for the XML-DSig signatures of an enterprise's messages, and the "
+    "signature policy (off / warn / enforce).",
+    no_args_is_help=True,
+)
+app.add_typer(signature_app, name="signature")
+
+
+@signature_app.command("add-key")
+def add_signature_key_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    public_key: Annotated[
+        Path, typer.Option("--public-key", help="PEM file: public key (or X.509 cert, RSA/ECDSA).")
+    ],
+    algorithm: Annotated[
+        str, typer.Option("--algorithm", help="sm2-sm3, rsa-sha256 or ecdsa-sha256.")
+    ],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="KeyName its messages give (default: from the fingerprint)."),
+    ] = None,
+) -> None:
+    """File a public key for an enterprise's message signatures."""
+    try:
+        pem = public_key.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        typer.echo(f"error: cannot read {public_key}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    filing = SignatureKeyFiling(key_name=name, algorithm=algorithm, public_key=pem)
+    with unit_of_work() as session:
+        out = SignatureKeyOut.of(service.file_signature_key(session, code, filing))
+    typer.echo(f"{code}: key {out.key_name} ({out.algorithm}) fingerprint {out.fingerprint}")
+
+
+@signature_app.command("keys")
+def signature_keys_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    as_json: JsonOption = False,
+) -> None:
+    """List an enterprise's signature keys and its policy."""
+    with unit_of_work() as session:
+        keys = [SignatureKeyOut.of(k) for k in service.list_signature_keys(session, code)]
+        policy = service.get_by_code(session, code).signature_policy
+    if as_json:
+        _print_json(
+            {"policy": policy, "keys": [k.model_dump(mode="json", by_alias=True) for k in keys]}
+        )
+        return
+    typer.echo(f"{code}: signature policy {policy}")
+    for k in keys:
+        state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "live"
+        typer.echo(f"  {k.key_name}  {k.algorithm}  {k.fingerprint[:16]}…  {state}")
+
+
+@signature_app.command("revoke-key")
+def revoke_signature_key_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    name: Annotated[str, typer.Argument(help="The key's name.")],
+) -> None:
+    """Revoke a signature key: messages signed with it no longer verify."""
+    with unit_of_work() as session:
+        service.revoke_signature_key(session, code, name)
+    typer.echo(f"revoked signature key {name} of {code}")
+
+
+@signature_app.command("policy")
+def signature_policy_command(
+    code: Annotated[str, typer.Argument(help="Customs code of the enterprise.")],
+    policy: Annotated[str, typer.Argument(help="off, warn or enforce.")],
+) -> None:
+    """Set what intake does with the signatures of the enterprise's declared messages."""
+    with unit_of_work() as session:
+        service.set_signature_policy(session, code, policy)
+    typer.echo(f"{code}: signature policy {policy}")
 
 
 def _write_keys(path: Path, tokens: dict[str, str]) -> None:

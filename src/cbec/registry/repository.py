@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cbec.store.models import ApiCredential, Enterprise, EnterpriseRole
+from cbec.store.models.enterprise import SignatureKey
 
 #: Values per ``IN (...)``: well under SQLite's and PostgreSQL's bound-parameter limits.
 _CHUNK = 500
@@ -124,3 +125,36 @@ def live_key_counts(session: Session, enterprise_ids: Iterable[int]) -> dict[int
         )
         counts.update((enterprise_id, count) for enterprise_id, count in rows)
     return counts
+
+
+def signature_key(session: Session, enterprise_id: int, key_name: str) -> SignatureKey | None:
+    return session.scalars(
+        select(SignatureKey).where(
+            SignatureKey.enterprise_id == enterprise_id, SignatureKey.key_name == key_name
+        )
+    ).first()
+
+
+def signature_keys_of(session: Session, enterprise_id: int) -> Sequence[SignatureKey]:
+    return session.scalars(
+        select(SignatureKey)
+        .where(SignatureKey.enterprise_id == enterprise_id)
+        .order_by(SignatureKey.created_at, SignatureKey.id)
+    ).all()
+
+
+def live_signature_keys(
+    session: Session, enterprise_ids: Iterable[int]
+) -> dict[int, list[SignatureKey]]:
+    """Unrevoked signature keys by enterprise id."""
+    ids = list(set(enterprise_ids))
+    out: dict[int, list[SignatureKey]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for key in session.scalars(
+        select(SignatureKey).where(
+            SignatureKey.enterprise_id.in_(ids), SignatureKey.revoked_at.is_(None)
+        )
+    ):
+        out[key.enterprise_id].append(key)
+    return out

@@ -22,6 +22,9 @@ from cbec.registry.schemas import (
     FiledEnterprise,
     KeyInfo,
     KeyOut,
+    SignatureKeyFiling,
+    SignatureKeyOut,
+    SignaturePolicyChange,
     StatusChange,
 )
 
@@ -63,6 +66,35 @@ def my_filing(enterprise: EnterpriseDep) -> EnterpriseOut:
     """The calling enterprise's own filing (authenticated with its API key): its roles,
     its status and why it last changed."""
     return EnterpriseOut.of(enterprise)
+
+
+@router.get("/enterprises/me/signature-keys")
+def my_signature_keys(session: SessionDep, enterprise: EnterpriseDep) -> list[SignatureKeyOut]:
+    """The calling enterprise's filed signature keys (names, algorithms, fingerprints)."""
+    keys = service.list_signature_keys(session, enterprise.customs_code)
+    return [SignatureKeyOut.of(k) for k in keys]
+
+
+@router.post("/enterprises/me/signature-keys", status_code=201)
+def file_my_signature_key(
+    filing: SignatureKeyFiling, session: SessionDep, enterprise: EnterpriseDep
+) -> SignatureKeyOut:
+    """File a public key for the XML-DSig signatures of the calling enterprise's messages
+    (PEM; SM2 keys as SubjectPublicKeyInfo). Its messages name it in ds:KeyInfo/ds:KeyName.
+    400 names a bad algorithm or key; 409 a name already used for another key."""
+    key = service.file_signature_key(session, enterprise.customs_code, filing)
+    session.commit()
+    return SignatureKeyOut.of(key)
+
+
+@router.delete("/enterprises/me/signature-keys/{key_name}")
+def revoke_my_signature_key(
+    key_name: str, session: SessionDep, enterprise: EnterpriseDep
+) -> SignatureKeyOut:
+    """Revoke one of the calling enterprise's signature keys (e.g. a leaked one)."""
+    key = service.revoke_signature_key(session, enterprise.customs_code, key_name)
+    session.commit()
+    return SignatureKeyOut.of(key)
 
 
 @router.get("/enterprises/{code}")
@@ -137,3 +169,41 @@ def revoke_key(code: str, key_id: str, session: SessionDep, _admin: AdminDep) ->
     key = service.revoke_key(session, code, key_id)
     session.commit()
     return KeyInfo.of(key)
+
+
+@router.get("/enterprises/{code}/signature-keys")
+def list_signature_keys(code: str, session: SessionDep, _admin: AdminDep) -> list[SignatureKeyOut]:
+    """An enterprise's filed signature keys."""
+    return [SignatureKeyOut.of(k) for k in service.list_signature_keys(session, code)]
+
+
+@router.post("/enterprises/{code}/signature-keys", status_code=201)
+def file_signature_key(
+    code: str, filing: SignatureKeyFiling, session: SessionDep, _admin: AdminDep
+) -> SignatureKeyOut:
+    """File a signature key for an enterprise (as customs, e.g. from its certificate)."""
+    key = service.file_signature_key(session, code, filing)
+    session.commit()
+    return SignatureKeyOut.of(key)
+
+
+@router.delete("/enterprises/{code}/signature-keys/{key_name}")
+def revoke_signature_key(
+    code: str, key_name: str, session: SessionDep, _admin: AdminDep
+) -> SignatureKeyOut:
+    """Revoke an enterprise's signature key: its signatures no longer verify."""
+    key = service.revoke_signature_key(session, code, key_name)
+    session.commit()
+    return SignatureKeyOut.of(key)
+
+
+@router.put("/enterprises/{code}/signature-policy")
+def set_signature_policy(
+    code: str, change: SignaturePolicyChange, session: SessionDep, _admin: AdminDep
+) -> EnterpriseOut:
+    """What intake does with the signatures of the enterprise's declared messages
+    (appStatus 2): ``off``, ``warn`` (a failure is noted in the receipt and accepted) or
+    ``enforce`` (a failure rejects the message, naming the rule)."""
+    enterprise = service.set_signature_policy(session, code, change.policy)
+    session.commit()
+    return EnterpriseOut.of(enterprise)

@@ -18,6 +18,7 @@ from cbec.errors import FieldError, ValidationFailed
 from cbec.registry.credentials import IssuedKey
 from cbec.schemas import CamelModel, InputModel
 from cbec.store.models import ApiCredential, Enterprise
+from cbec.store.models.enterprise import SignatureKey
 
 #: Filing dates are customs dates: Beijing time (China has no daylight saving time).
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -74,6 +75,26 @@ class StatusChange(InputModel):
     reason: str = Field(description="the reason, as it will be shown to the enterprise")
 
 
+class SignatureKeyFiling(InputModel):
+    """A public key an enterprise files for the XML-DSig signatures of its messages."""
+
+    key_name: str | None = Field(
+        default=None,
+        description="the name its messages give in ds:KeyInfo/ds:KeyName (default: the "
+        "first 16 hex digits of the key's fingerprint); 1 to 64 characters",
+    )
+    algorithm: str = Field(description="sm2-sm3, rsa-sha256 or ecdsa-sha256")
+    public_key: str = Field(
+        description="PEM SubjectPublicKeyInfo (or, for RSA and ECDSA, an X.509 certificate)"
+    )
+
+
+class SignaturePolicyChange(InputModel):
+    """What intake does with the signatures of an enterprise's declared messages."""
+
+    policy: str = Field(description="off, warn or enforce")
+
+
 class RegistryEntry(_Enterprise):
     """One enterprise in a registry file (the ``enterprises`` list of ``cbec-registry/1``).
 
@@ -84,9 +105,36 @@ class RegistryEntry(_Enterprise):
     filing_date: date | None = None
     status: str = Field(default="active", description="active, suspended or revoked")
     status_reason: str | None = None
+    signature_policy: str | None = Field(
+        default=None, description="off, warn or enforce (left out: unchanged; new: off)"
+    )
+    signature_keys: list[SignatureKeyFiling] = Field(
+        default_factory=list,
+        description="keys to file; keys already filed under the same name are left alone",
+    )
 
 
 # --- output -------------------------------------------------------------------------------
+
+
+class SignatureKeyOut(CamelModel):
+    """A filed signature key (the public key itself is not echoed)."""
+
+    key_name: str
+    algorithm: str
+    fingerprint: str = Field(description="SHA-256 of the PEM text without whitespace")
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: SignatureKey) -> Self:
+        return cls(
+            key_name=key.key_name,
+            algorithm=key.algorithm,
+            fingerprint=key.fingerprint,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
 
 
 class EnterpriseOut(CamelModel):
@@ -98,6 +146,9 @@ class EnterpriseOut(CamelModel):
     roles: list[str]
     status: str = Field(description="active, suspended or revoked")
     status_reason: str | None = Field(description="why the status last changed")
+    signature_policy: str = Field(
+        default="off", description="signatures of declared messages: off, warn or enforce"
+    )
     filing_date: date
     created_at: datetime
     updated_at: datetime
@@ -111,6 +162,7 @@ class EnterpriseOut(CamelModel):
             roles=enterprise.role_names,
             status=enterprise.status,
             status_reason=enterprise.status_reason,
+            signature_policy=enterprise.signature_policy or "off",
             filing_date=enterprise.filing_date,
             created_at=enterprise.created_at,
             updated_at=enterprise.updated_at,

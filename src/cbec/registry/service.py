@@ -24,6 +24,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from cbec.messages import signature
 from cbec.registry import credentials, repository
 from cbec.registry.credentials import IssuedKey
 from cbec.registry.roles import Role, Status
@@ -32,10 +33,12 @@ from cbec.registry.schemas import (
     EnterpriseAmend,
     EnterpriseFiling,
     RegistryEntry,
+    SignatureKeyFiling,
     beijing_today,
     field_errors,
 )
 from cbec.store.models import ApiCredential, Enterprise, EnterpriseRole, utcnow
+from cbec.store.models.enterprise import SignatureKey
 
 CODE_LENGTH = 10
 NAME_MAX = 200
@@ -52,6 +55,11 @@ RULE_ROLE = "enumeration=" + "|".join(Role)
 RULE_STATUS = "enumeration=" + "|".join(Status)
 RULE_UNIQUE = "unique"
 RULE_REVOKED = "revoked-is-final"
+SIGNATURE_POLICIES = ("off", "warn", "enforce")
+RULE_POLICY = "enumeration=" + "|".join(SIGNATURE_POLICIES)
+RULE_ALGORITHM = "enumeration=" + "|".join(signature.ALGORITHMS)
+RULE_PUBLIC_KEY = "public-key"
+RULE_KEY_NAME = "maxLength=64"
 
 #: Status reason recorded when a registry file sets a status without giving one.
 IMPORT_REASON = "set by registry import"
@@ -403,6 +411,99 @@ def revoke_key(session: Session, customs_code: str, key_id: str) -> ApiCredentia
     return key
 
 
+# --- signature keys and policy -------------------------------------------------------------
+
+
+def check_signature_key(filing: SignatureKeyFiling, path: str = "") -> list[FieldError]:
+    """The rules of a key filing: known algorithm, a public key of that algorithm, a name of
+    1 to 64 printable characters."""
+    at = f"{path}." if path else ""
+    if filing.algorithm not in signature.ALGORITHMS:
+        return [
+            FieldError(f"{at}algorithm", RULE_ALGORITHM, f"unknown algorithm {filing.algorithm!r}")
+        ]
+    errors: list[FieldError] = []
+    if filing.key_name is not None and not (
+        0 < len(filing.key_name.strip()) <= 64 and filing.key_name.strip().isprintable()
+    ):
+        errors.append(FieldError(f"{at}keyName", RULE_KEY_NAME, "1 to 64 printable characters"))
+    try:
+        signature.load_public_key(filing.algorithm, filing.public_key)
+    except ValueError as exc:
+        errors.append(FieldError(f"{at}publicKey", RULE_PUBLIC_KEY, str(exc)))
+    return errors
+
+
+def _key_name(filing: SignatureKeyFiling) -> str:
+    return (filing.key_name or "").strip() or signature.fingerprint(filing.public_key)[:16]
+
+
+def file_signature_key(
+    session: Session, customs_code: str, filing: SignatureKeyFiling
+) -> SignatureKey:
+    """File a public key for the enterprise's message signatures. Filing the very same key
+    under the same name again changes nothing; a name is never reused for another key."""
+    enterprise = get_by_code(session, customs_code)
+    _not_revoked(enterprise, "given a signature key")
+    errors = check_signature_key(filing)
+    if errors:
+        raise _invalid("bad signature key", errors)
+    return _add_signature_key(session, enterprise, filing, "keyName")
+
+
+def _add_signature_key(
+    session: Session, enterprise: Enterprise, filing: SignatureKeyFiling, path: str
+) -> SignatureKey:
+    name = _key_name(filing)
+    print_ = signature.fingerprint(filing.public_key)
+    current = repository.signature_key(session, enterprise.id, name)
+    if current is not None:
+        if current.fingerprint == print_ and current.algorithm == filing.algorithm:
+            return current
+        message = f"{enterprise.customs_code} already filed another key named {name!r}"
+        raise Conflict(message, fields=[FieldError(path, RULE_UNIQUE, message)])
+    key = SignatureKey(
+        enterprise_id=enterprise.id,
+        key_name=name,
+        algorithm=filing.algorithm,
+        public_key=filing.public_key.strip() + "\n",
+        fingerprint=print_,
+    )
+    session.add(key)
+    session.flush()
+    return key
+
+
+def list_signature_keys(session: Session, customs_code: str) -> Sequence[SignatureKey]:
+    return repository.signature_keys_of(session, get_by_code(session, customs_code).id)
+
+
+def revoke_signature_key(session: Session, customs_code: str, key_name: str) -> SignatureKey:
+    """Revoke a signature key: messages signed with it no longer verify. Idempotent."""
+    enterprise = get_by_code(session, customs_code)
+    key = repository.signature_key(session, enterprise.id, key_name)
+    if key is None:
+        raise NotFound(f"{customs_code} has no signature key {key_name!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.flush()
+    return key
+
+
+def set_signature_policy(session: Session, customs_code: str, policy: str) -> Enterprise:
+    """off / warn / enforce for the signatures of the enterprise's declared messages."""
+    if policy not in SIGNATURE_POLICIES:
+        raise _invalid(
+            "bad signature policy",
+            [FieldError("policy", RULE_POLICY, f"{policy!r} is not one of off, warn, enforce")],
+        )
+    enterprise = get_by_code(session, customs_code)
+    enterprise.signature_policy = policy
+    enterprise.updated_at = utcnow()
+    session.flush()
+    return enterprise
+
+
 # --- registry file import -----------------------------------------------------------------
 
 
@@ -452,6 +553,16 @@ def _read_entries(enterprises: list[Any]) -> tuple[list[_Entry], list[FieldError
         entry_errors += check_name(entry.name, f"{prefix}.name")
         roles, role_errors = check_roles(entry.roles, f"{prefix}.roles")
         entry_errors += role_errors + check_status(entry.status, f"{prefix}.status")
+        if entry.signature_policy is not None and entry.signature_policy not in SIGNATURE_POLICIES:
+            entry_errors.append(
+                FieldError(
+                    f"{prefix}.signaturePolicy",
+                    RULE_POLICY,
+                    f"{entry.signature_policy!r} is not one of off, warn, enforce",
+                )
+            )
+        for k, key in enumerate(entry.signature_keys):
+            entry_errors += check_signature_key(key, f"{prefix}.signatureKeys[{k}]")
         if entry_errors:
             errors += entry_errors
         else:
@@ -501,6 +612,11 @@ def _changes(e: _Entry, current: Enterprise) -> list[str]:
         changed.append("status")
     if e.entry.status_reason is not None and e.entry.status_reason != current.status_reason:
         changed.append("statusReason")
+    if (
+        e.entry.signature_policy is not None
+        and e.entry.signature_policy != current.signature_policy
+    ):
+        changed.append("signaturePolicy")
     return changed
 
 
@@ -553,8 +669,20 @@ def _apply(session: Session, e: _Entry, current: Enterprise) -> bool:
             _revoke_live_keys(session, current)
     elif entry.status_reason is not None:
         current.status_reason = entry.status_reason
+    if entry.signature_policy is not None:
+        current.signature_policy = entry.signature_policy
     current.updated_at = utcnow()
     return True
+
+
+def _import_signature_keys(session: Session, e: _Entry, enterprise: Enterprise) -> bool:
+    """File the entry's keys not yet filed; whether any was."""
+    added = False
+    for k, filing in enumerate(e.entry.signature_keys):
+        known = repository.signature_key(session, enterprise.id, _key_name(filing))
+        _add_signature_key(session, enterprise, filing, f"{e.path}.signatureKeys[{k}].keyName")
+        added = added or known is None
+    return added
 
 
 def import_registry(session: Session, document: object) -> ImportSummary:
@@ -611,6 +739,7 @@ def import_registry(session: Session, document: object) -> ImportSummary:
                 status=entry.status,
                 status_reason=reason,
             )
+            current.signature_policy = entry.signature_policy or "off"
             session.add(current)
             summary.filed.append(entry.customs_code)
         elif _apply(session, e, current):
@@ -619,6 +748,11 @@ def import_registry(session: Session, document: object) -> ImportSummary:
             summary.unchanged.append(entry.customs_code)
         filed.append(current)
     _flush(session)
+    for e, enterprise in zip(entries, filed, strict=True):
+        added = bool(e.entry.signature_keys) and _import_signature_keys(session, e, enterprise)
+        if added and enterprise.customs_code in summary.unchanged:
+            summary.unchanged.remove(enterprise.customs_code)
+            summary.amended.append(enterprise.customs_code)
 
     live = repository.live_key_counts(session, (c.id for c in filed))
     for enterprise in filed:

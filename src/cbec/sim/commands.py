@@ -38,6 +38,12 @@ def sim(
     as_zip: bool = typer.Option(
         False, "--zip", help="Write the messages into DIR/messages.zip instead of DIR/messages/."
     ),
+    sign: bool = typer.Option(
+        False,
+        "--sign",
+        help="Give every enterprise a key (filed in registry.json, policy enforce) and sign "
+        "every message with its sender's key (XML-DSig; mostly SM2-SM3).",
+    ),
 ) -> None:
     """Simulate a day of cross-border e-commerce imports: registry.json, the CEB messages
     (one file each, named in arrival order) and labels.json (the ground truth)."""
@@ -47,7 +53,7 @@ def sim(
     started = time.perf_counter()
     generated = generate(options)
     try:
-        summary = write(generated, out, as_zip=as_zip)
+        summary = write(generated, out, as_zip=as_zip, sign=sign)
     except FileExistsError as error:
         raise typer.BadParameter(str(error), param_hint="--out") from None
     _report(summary, options, time.perf_counter() - started)
@@ -73,3 +79,5 @@ def _report(summary: Summary, options: Options, seconds: float) -> None:
     console.print(f"messages   → {summary.files}")
     console.print(f"registry   → {summary.registry} ({summary.enterprises} enterprises)")
     console.print(f"labels     → {summary.labels}")
+    if summary.signing_keys is not None:
+        console.print(f"signing keys → {summary.signing_keys} (synthetic, private halves)")

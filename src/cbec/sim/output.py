@@ -18,6 +18,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from cbec.messages import signature
 from cbec.messages.codec import to_xml
 from cbec.sim.fastxml import message_bytes, model_of
 from cbec.sim.simulation import (
@@ -33,6 +34,8 @@ from cbec.sim.writer import FolderSink, ZipSink, message_name, write_json
 
 #: A rendered message: file name, bytes, arrival (Y, M, D, h, m, s).
 Rendered = tuple[str, bytes, tuple[int, int, int, int, int, int]]
+#: Signing keys by enterprise code (``cbec sim --sign``).
+Keys = dict[str, signature.SigningKey]
 #: From this many messages on, two processes render the messages.
 PARALLEL_FROM = 40_000
 
@@ -49,6 +52,7 @@ class Summary:
     files: Path | None = None
     registry: Path | None = None
     labels: Path | None = None
+    signing_keys: Path | None = None
     enterprises: int = 0
 
 
@@ -57,8 +61,11 @@ def message_type_of(event: Event) -> str:
     return "CEB311" if event.kind == "CEB311M" else event.kind
 
 
-def _messages(day: Day, share: int, shares: int, exact: bool) -> Iterator[Rendered]:
-    """Every ``shares``-th message from the ``share``-th: (file name, bytes, arrival)."""
+def _messages(
+    day: Day, share: int, shares: int, exact: bool, keys: Keys | None = None
+) -> Iterator[Rendered]:
+    """Every ``shares``-th message from the ``share``-th: (file name, bytes, arrival),
+    signed by its sender's key when ``keys`` are given."""
     year, month, dd = day.options.day.year, day.options.day.month, day.options.day.day
     events = day.events
     orders = day.orders
@@ -69,21 +76,27 @@ def _messages(day: Day, share: int, shares: int, exact: bool) -> Iterator[Render
             data = to_xml(model_of(message_type, content), pretty=event.pretty)
         else:
             data = message_bytes(message_type, content, pretty=event.pretty)
+        if keys is not None:
+            data = signature.sign(data, keys[content["baseTransfer"]["copCode"]])
         name = message_name(index + 1, message_type, orders[event.order].order_no)
         hours, rest = divmod(event.arrival, 3600)
         yield name, data, (year, month, dd, hours, rest // 60, rest % 60)
 
 
-def _write_folder_share(day: Day, location: Path, share: int, shares: int, exact: bool) -> None:
+def _write_folder_share(
+    day: Day, location: Path, share: int, shares: int, exact: bool, keys: Keys | None = None
+) -> None:
     with FolderSink(location) as sink:
-        for name, data, arrival in _messages(day, share, shares, exact):
+        for name, data, arrival in _messages(day, share, shares, exact, keys):
             sink.write(name, data, arrival)
 
 
-def _render_share(day: Day, share: int, shares: int, exact: bool, channel: Connection) -> None:
+def _render_share(
+    day: Day, share: int, shares: int, exact: bool, channel: Connection, keys: Keys | None = None
+) -> None:
     """Render every ``shares``-th message and send them, in batches, in order."""
     batch: list[Rendered] = []
-    for item in _messages(day, share, shares, exact):
+    for item in _messages(day, share, shares, exact, keys):
         batch.append(item)
         if len(batch) == 500:
             channel.send(batch)
@@ -119,26 +132,35 @@ def _join(processes: list[BaseProcess], *, stop: bool = False) -> None:
         raise RuntimeError(f"writing messages failed in {', '.join(failed)}")
 
 
-def _write_folder(day: Day, location: Path, workers: int, exact: bool) -> None:
+def _write_folder(
+    day: Day, location: Path, workers: int, exact: bool, keys: Keys | None = None
+) -> None:
     """Write the files with ``workers`` forked processes, each every ``workers``-th one.
 
     Rendering is deterministic given the day, so who writes a file does not matter.
     """
     if workers == 1:
-        _write_folder_share(day, location, 0, 1, exact)
+        _write_folder_share(day, location, 0, 1, exact, keys)
         return
-    _join(_fork(_write_folder_share, [(day, location, k, workers, exact) for k in range(workers)]))
+    _join(
+        _fork(
+            _write_folder_share,
+            [(day, location, k, workers, exact, keys) for k in range(workers)],
+        )
+    )
 
 
-def _write_zip(day: Day, sink: ZipSink, workers: int, exact: bool) -> None:
+def _write_zip(
+    day: Day, sink: ZipSink, workers: int, exact: bool, keys: Keys | None = None
+) -> None:
     """Fill the zip; forked workers render, this process compresses and appends in order."""
     if workers == 1:
-        for name, data, arrival in _messages(day, 0, 1, exact):
+        for name, data, arrival in _messages(day, 0, 1, exact, keys):
             sink.write(name, data, arrival)
         return
     pipes = [multiprocessing.Pipe(duplex=False) for _ in range(workers)]
     processes = _fork(
-        _render_share, [(day, k, workers, exact, pipes[k][1]) for k in range(workers)]
+        _render_share, [(day, k, workers, exact, pipes[k][1], keys) for k in range(workers)]
     )
     for _, sending in pipes:
         sending.close()
@@ -174,13 +196,18 @@ def write(
     as_zip: bool,
     exact: bool = False,
     workers: int | None = None,
+    sign: bool = False,
 ) -> Summary:
     """Write the registry, the labels and the messages of ``day`` under ``out``.
 
     Large days are rendered by two forked processes (``workers`` overrides). ``exact``
     serialises every message through the models and ``to_xml`` (slow; the same bytes,
-    which the tests check).
+    which the tests check). ``sign``: every enterprise gets a generated key (mostly
+    SM2-SM3, some RSA and ECDSA), filed in ``registry.json`` with the policy ``enforce``,
+    its private half in ``signing-keys.json``, and every message is signed by its sender
+    (signatures are randomised: a signed day is not byte-for-byte reproducible).
     """
+    keys = signing_keys(day) if sign else None
     summary = Summary(orders=len(day.orders), enterprises=len(day.market.enterprises))
     summary.trade_modes.update(o.trade_mode for o in day.orders)
     for order in day.orders:
@@ -193,16 +220,51 @@ def write(
     workers = workers or _workers(day)
     if as_zip:
         with ZipSink(out) as zipped:
-            _write_zip(day, zipped, workers, exact)
+            _write_zip(day, zipped, workers, exact, keys)
         summary.files = zipped.location
     else:
         summary.files = FolderSink.prepare(out)
-        _write_folder(day, summary.files, workers, exact)
+        _write_folder(day, summary.files, workers, exact, keys)
     summary.registry = out / "registry.json"
-    write_json(summary.registry, registry_document(day.market))
+    registry = registry_document(day.market)
+    if keys is not None:
+        for entry in registry["enterprises"]:
+            key = keys[entry["customsCode"]]
+            entry["signaturePolicy"] = "enforce"
+            entry["signatureKeys"] = [
+                {"keyName": key.key_name, "algorithm": key.algorithm, "publicKey": key.public_pem()}
+            ]
+        summary.signing_keys = out / "signing-keys.json"
+        write_json(
+            summary.signing_keys,
+            {
+                "format": "cbec-signing-keys/1",
+                "note": "synthetic test keys generated by cbec sim --sign; never use them",
+                "keys": {
+                    code: {
+                        "keyName": k.key_name,
+                        "algorithm": k.algorithm,
+                        "privateKey": k.private_pem(),
+                    }
+                    for code, k in sorted(keys.items())
+                },
+            },
+        )
+    write_json(summary.registry, registry)
     summary.labels = out / "labels.json"
     write_json(summary.labels, labels_document(day))
     return summary
+
+
+def signing_keys(day: Day) -> Keys:
+    """A signing key per enterprise of the day: one in ten RSA, one in ten ECDSA, the rest
+    SM2-SM3 (the e-port's algorithm)."""
+    keys: Keys = {}
+    for index, enterprise in enumerate(day.market.enterprises):
+        algorithm = ("rsa-sha256", "ecdsa-sha256")[index % 10] if index % 10 < 2 else "sm2-sm3"
+        name = f"{enterprise.code}-{algorithm.split('-')[0]}"
+        keys[enterprise.code] = signature.SigningKey.generate(algorithm, name)
+    return keys
 
 
 def run(options: Options, out: Path, *, as_zip: bool = False) -> Summary:

@@ -27,6 +27,10 @@ class Enterprise(Base):
     #: its portrait class
     review_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4), default=None)
     inspection_rate: Mapped[Decimal | None] = mapped_column(Numeric(5, 4), default=None)
+    #: what intake does with the signatures of this enterprise's declared messages: off
+    #: (not checked), warn (checked, a failure is noted in the receipt) or enforce (a
+    #: failure rejects the message)
+    signature_policy: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -67,5 +71,27 @@ class ApiCredential(Base):
     )
     key_id: Mapped[str] = mapped_column(String(32))
     secret_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class SignatureKey(Base):
+    """A public key an enterprise filed for the signatures of its messages (XML-DSig
+    ``KeyName`` names it). Keys are never edited: a new key gets a new name; an old one is
+    revoked, and messages signed with it no longer verify."""
+
+    __tablename__ = "signature_keys"
+    __table_args__ = (UniqueConstraint("enterprise_id", "key_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprises.id", ondelete="CASCADE"), index=True
+    )
+    key_name: Mapped[str] = mapped_column(String(64))
+    #: sm2-sm3, rsa-sha256 or ecdsa-sha256
+    algorithm: Mapped[str] = mapped_column(String(16))
+    #: PEM (SubjectPublicKeyInfo, or an X.509 certificate for RSA/ECDSA)
+    public_key: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
