@@ -24,6 +24,8 @@ from cbec.messages.models import DECLARATION_TYPES
 from cbec.officers.routes import router as officers_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
+from cbec.risk import wiring as risk_wiring
+from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
 
 log = logging.getLogger("cbec.api")
@@ -81,8 +83,13 @@ def create_app(
     app.include_router(audit_router)
     app.include_router(clearance_router)
     app.include_router(consumer_router)
-    # What intake hands accepted documents to (clearance), for this app only.
-    app.state.intake_listeners = [wiring.listener_factory(settings)]
+    app.include_router(risk_router)
+    # What intake hands accepted documents to (clearance, asking risk control for a
+    # verdict on every list), for this app only; a seizure opens a case.
+    app.state.intake_listeners = [
+        wiring.listener_factory(settings, assessor=risk_wiring.assessor_factory(settings))
+    ]
+    risk_wiring.install()
 
     def openapi() -> dict[str, Any]:
         # The message models are read by hand (so that a bad message still gets a receipt

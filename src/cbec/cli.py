@@ -14,6 +14,8 @@ from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
 from cbec.officers.commands import app as officers_app
 from cbec.registry.commands import app as registry_app
+from cbec.risk import wiring as risk_wiring
+from cbec.risk.commands import app as risk_app
 from cbec.sim.commands import sim
 from cbec.store.commands import app as db_app
 
@@ -32,14 +34,18 @@ app.add_typer(catalog_app, name="catalog")
 app.add_typer(officers_app, name="officers")
 app.add_typer(audit_app, name="audit")
 app.add_typer(clearance_app, name="clearance")
+app.add_typer(risk_app, name="risk")
 app.command("ingest")(ingest)
 
 
 @app.callback()
 def _assemble() -> None:
     """Customs supervision of cross-border e-commerce retail trade."""
-    # Messages ingested from the command line are cleared as they arrive, as over HTTP.
-    wiring.connect(get_settings())
+    # Messages ingested from the command line are cleared as they arrive, as over HTTP,
+    # with risk control's verdict; a seizure opens a case.
+    settings = get_settings()
+    wiring.connect(settings, assessor=risk_wiring.assessor_factory(settings))
+    risk_wiring.install()
 
 
 app.command("sim")(sim)
@@ -62,6 +68,8 @@ def serve(
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="warning",
+        # open event streams (the monitoring screen) must not hold Ctrl-C up
+        timeout_graceful_shutdown=2,
     )
 
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from cbec.clearance.decision import NoRisk, Outcome, Rates, RiskHit, RiskVerdict, decide, draw
+from cbec.clearance.decision import (
+    Inspection,
+    NoRisk,
+    Outcome,
+    Rates,
+    RiskHit,
+    RiskVerdict,
+    decide,
+    draw,
+)
 from cbec.clearance.findings import Finding, Severity
 
 REJECT = Finding("C05.quota", "Inventory/InventoryHead/buyerIdNumber", "over the quota")
@@ -48,3 +57,28 @@ def test_draw_is_uniform_in_unit_interval() -> None:
     values = [draw(1, str(n), "x") for n in range(1000)]
     assert all(0 <= v < 1 for v in values)
     assert 0.45 < sum(values) / len(values) < 0.55
+
+
+def test_precedence_release_review_inspect_hold_and_reject_above_all() -> None:
+    review = RiskHit("R1.a", "look", Outcome.REVIEW)
+    xray = RiskHit("R1.b", "scan", Outcome.INSPECT, Inspection.XRAY)
+    hold = RiskHit("I3", "stop", Outcome.HOLD)
+    assert decide([], RiskVerdict((review, xray)), NONE, key="k").outcome is Outcome.INSPECT
+    held = decide([REVIEW], RiskVerdict((review, xray, hold)), NONE, key="k")
+    assert (held.outcome, held.reasons) == (Outcome.HOLD, ("[I3] stop",))
+    assert decide([REJECT], RiskVerdict((hold,)), NONE, key="k").outcome is Outcome.REJECT
+
+
+def test_inspection_is_opened_when_any_hit_asks_for_it_else_x_rayed() -> None:
+    xray = RiskHit("R1.b", "scan", Outcome.INSPECT, Inspection.XRAY)
+    opened = RiskHit("R1.c", "open it", Outcome.INSPECT, Inspection.OPEN)
+    legacy = RiskHit("R1.d", "no kind given", Outcome.INSPECT)
+    assert decide([], RiskVerdict((xray,)), NONE, key="k").inspection is Inspection.XRAY
+    both = decide([], RiskVerdict((xray, opened)), NONE, key="k")
+    assert (both.inspection, both.reasons) == (
+        Inspection.OPEN,
+        ("[R1.b] scan", "[R1.c] open it"),
+    )
+    assert decide([], RiskVerdict((legacy,)), NONE, key="k").inspection is Inspection.OPEN
+    sampled = decide([], RiskVerdict(), Rates(review=0.0, inspection=1.0), key="k")
+    assert (sampled.sampled, sampled.inspection) == (True, Inspection.XRAY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,8 +15,10 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from cbec.bench import risk as risk_runs
 from cbec.bench.clearance import latency, throughput
 from cbec.bench.ingest import Rate, ingest_rate, load_day, parse_validate, raw_parse
+from cbec.risk.commands import print_quality
 
 app = typer.Typer(help="Benchmarks: print throughput figures.", no_args_is_help=True)
 console = Console()
@@ -204,3 +207,78 @@ def clearance_bench(
     if any(r.declarations == 0 for r in rates):
         console.print("[red]no list was decided[/]")
         raise typer.Exit(1)
+
+
+@app.command("risk")
+def risk_bench(
+    orders: int = typer.Option(5_000, help="Orders in the generated day."),
+    seed: int = typer.Option(1, help="Seed of the generated day."),
+    day: Path | None = typer.Option(None, "--dir", help="Use a day already written by cbec sim."),
+    latency_messages: int = typer.Option(
+        4000, help="Messages sent one at a time for the per-commit runs (from the day's start)."
+    ),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server to measure on."),
+    sqlite_only: bool = typer.Option(False, help="Skip PostgreSQL."),
+) -> None:
+    """What risk control (features, published and shadow rules, control instructions)
+    adds to clearance per declaration: p50/p99 of the time in the risk verdict, and the
+    decision latency with and without it."""
+    with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
+        folder = day or Path(scratch) / "day"
+        if day is None:
+            _generate(folder, orders, seed)
+        registry, items = load_day(folder)
+        labels_file = folder / "labels.json"
+        labels = json.loads(labels_file.read_text("utf-8")) if labels_file.exists() else None
+        console.print(f"{len(items):,} messages loaded into memory; {os.cpu_count()} cores")
+        stores = [("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}")]
+        if not sqlite_only:
+            if _postgres_answers(postgres_url):
+                stores.append(("PostgreSQL", postgres_url))
+            else:
+                console.print(f"[yellow]PostgreSQL at {postgres_url} does not answer: skipped[/]")
+        runs = []
+        first = items[:latency_messages]
+        for label, url in stores:
+            runs.append(
+                risk_runs.batches(
+                    f"{label}, whole day, batches of 500", url, registry, items, labels
+                )
+            )
+            runs.append(
+                risk_runs.one_at_a_time(
+                    f"{label}, one message per commit", url, registry, first, risk=True
+                )
+            )
+            runs.append(
+                risk_runs.one_at_a_time(
+                    f"{label}, one message per commit, no risk control",
+                    url,
+                    registry,
+                    first,
+                    risk=False,
+                )
+            )
+    table = Table(title="cbec bench risk: time added to each decision by the risk verdict")
+    for column in ("configuration", "lists", "p50 ms", "p99 ms", "max ms", "cpu p50/p99 ms",
+                   "decision p50/p99 ms", "live hits", "shadow hits", "seconds"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "configuration" else "right")
+    for r in runs:
+        table.add_row(
+            r.name,
+            f"{r.added.samples:,}" if r.added.samples else "-",
+            f"{r.added.p50_ms:.3f}" if r.added.samples else "-",
+            f"{r.added.p99_ms:.3f}" if r.added.samples else "-",
+            f"{r.added.max_ms:.1f}" if r.added.samples else "-",
+            f"{r.added_cpu.p50_ms:.3f} / {r.added_cpu.p99_ms:.3f}" if r.added.samples else "-",
+            f"{r.latency.p50_ms:.1f} / {r.latency.p99_ms:.1f}" if r.latency else "-",
+            f"{r.live_hits:,}",
+            f"{r.shadow_hits:,}",
+            f"{r.seconds:.1f}",
+        )
+    console.print(table)
+    console.print("target: the risk verdict adds under 2 ms per declaration at p99")
+    for r in runs:
+        if r.quality is not None:
+            console.print(f"[bold]{r.name}[/]: the day's injected fraud (labels.json)")
+            print_quality(r.quality)

@@ -1,9 +1,10 @@
-"""One place that decides: release, manual review, inspection or rejection.
+"""One place that decides: release, manual review, inspection, hold or rejection.
 
 ``decide()`` takes the findings of the checks, the risk verdict (an interface the risk
 package fills; :class:`NoRisk` finds nothing) and the enterprise's review and inspection
 rates, and samples deterministically: the same seed and the same list always give the same
-draw, so a day can be replayed.
+draw, so a day can be replayed. Outcomes are ordered release < review < inspect < hold;
+a rejecting finding (or a risk hit asking to stop the list) rejects whatever else says.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ class Outcome(StrEnum):
     RELEASE = "release"
     REVIEW = "review"
     INSPECT = "inspect"
+    #: the goods are held (599) until an officer lifts it
+    HOLD = "hold"
     REJECT = "reject"
+
+
+class Inspection(StrEnum):
+    """How a list is inspected: by machine (X-ray) or opened by an inspector."""
+
+    XRAY = "xray"
+    OPEN = "open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +40,11 @@ class RiskHit:
 
     code: str
     message: str
-    #: what the hit asks for: Outcome.REVIEW or Outcome.INSPECT (or REJECT for a control
+    #: what the hit asks for: Outcome.REVIEW, INSPECT or HOLD (or REJECT for a control
     #: instruction that stops the goods)
     action: Outcome
+    #: for INSPECT: X-ray or open (None: open)
+    inspection: Inspection | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +58,19 @@ class RiskAssessor(Protocol):
 
     def assess(self, declaration: object) -> RiskVerdict: ...
 
+    def flush(self) -> None:
+        """Write what the verdicts since the last flush recorded (clearance calls it when
+        it writes its own receipts and events, in the same transaction)."""
+
 
 class NoRisk:
-    """The assessor until risk control lands: no hits."""
+    """No risk control: no hits."""
 
     def assess(self, declaration: object) -> RiskVerdict:
         return RiskVerdict()
+
+    def flush(self) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +88,8 @@ class Decision:
     findings: tuple[Finding, ...] = ()
     risk: RiskVerdict = field(default_factory=RiskVerdict)
     sampled: bool = False
+    #: for INSPECT: X-ray or open
+    inspection: Inspection | None = None
 
 
 def draw(seed: int | str, key: str, purpose: str) -> float:
@@ -86,8 +107,9 @@ def decide(
     seed: int | str = 0,
 ) -> Decision:
     """The decision for one list. Order of precedence: a rejecting finding rejects; a risk
-    hit asking to stop rejects; a hit asking for inspection, or the inspection draw,
-    inspects; a finding or hit asking for review, or the review draw, reviews; else release."""
+    hit asking to stop rejects; a hit asking to hold holds; a hit asking for inspection, or
+    the inspection draw, inspects (opened if any hit asks for that, else X-ray); a finding
+    or hit asking for review, or the review draw, reviews; else release."""
     rejecting = [f for f in findings if f.severity is Severity.REJECT]
     if rejecting:
         return Decision(Outcome.REJECT, tuple(str(f) for f in rejecting), tuple(findings), risk)
@@ -96,9 +118,18 @@ def decide(
         return Decision(
             Outcome.REJECT, tuple(f"[{h.code}] {h.message}" for h in stop), tuple(findings), risk
         )
-    inspect = [f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.INSPECT]
-    if inspect:
-        return Decision(Outcome.INSPECT, tuple(inspect), tuple(findings), risk)
+    hold = [f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.HOLD]
+    if hold:
+        return Decision(Outcome.HOLD, tuple(hold), tuple(findings), risk)
+    inspecting = [h for h in risk.hits if h.action is Outcome.INSPECT]
+    if inspecting:
+        kind = (
+            Inspection.XRAY
+            if all(h.inspection is Inspection.XRAY for h in inspecting)
+            else Inspection.OPEN
+        )
+        reasons = tuple(f"[{h.code}] {h.message}" for h in inspecting)
+        return Decision(Outcome.INSPECT, reasons, tuple(findings), risk, inspection=kind)
     if draw(seed, key, "inspection") < rates.inspection:
         return Decision(
             Outcome.INSPECT,
@@ -106,6 +137,7 @@ def decide(
             tuple(findings),
             risk,
             sampled=True,
+            inspection=Inspection.XRAY,
         )
     review = [str(f) for f in findings if f.severity is Severity.REVIEW] + [
         f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.REVIEW

@@ -44,6 +44,7 @@ def _out(d: Declaration, events: list[DeclarationEvent] | None = None) -> Declar
         declared_tax=_cents(d.declared_tax),
         full_rates=d.full_rates,
         reasons=d.reasons,
+        inspection_kind=d.inspection_kind,
         findings=json.loads(d.findings or "[]"),
         events=[EventOut.model_validate(e) for e in events or []],
     )

@@ -52,6 +52,8 @@ class DeclarationOut(CamelModel):
     declared_tax: Decimal | None
     full_rates: bool
     reasons: str
+    #: under inspection: xray (machine) or open
+    inspection_kind: str | None = None
     findings: list[dict[str, str]]
     events: list[EventOut] = Field(default_factory=list)
 

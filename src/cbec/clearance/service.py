@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -25,6 +25,7 @@ from cbec.clearance import checks, repository
 from cbec.clearance.compare import compare
 from cbec.clearance.decision import (
     Decision,
+    Inspection,
     NoRisk,
     Outcome,
     Rates,
@@ -52,6 +53,7 @@ from cbec.messages.receipts import (
     ACCEPTED,
     APPROVED,
     CLOSED,
+    DETAINED_OTHER,
     INSPECTION,
     MANUAL_REVIEW,
     REJECTED,
@@ -71,6 +73,16 @@ from cbec.store.models import (
 )
 
 log = logging.getLogger("cbec.clearance")
+
+#: Called in the same transaction after an inspector records a seizure (session, list,
+#: officer, details): the risk package opens a case. Registered by the assembly.
+SeizureHook = Callable[[Session, Declaration, str, str], None]
+_seizure_hooks: dict[str, SeizureHook] = {}
+
+
+def on_seizure(name: str, hook: SeizureHook) -> None:
+    """Call ``hook`` after every seizure (registering a name again replaces it)."""
+    _seizure_hooks[name] = hook
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +496,10 @@ class Clearance:
             self._move(d, MANUAL_REVIEW, reasons, now)
         else:
             self._approve(d, now, quota, reasons or "all checks passed")
-            if decision.outcome is Outcome.INSPECT:
+            if decision.outcome is Outcome.HOLD:
+                self._move(d, DETAINED_OTHER, reasons, now)
+            elif decision.outcome is Outcome.INSPECT:
+                d.inspection_kind = (decision.inspection or Inspection.OPEN).value
                 self._move(d, INSPECTION, reasons, now)
             else:
                 self._release(d, now, tax)
@@ -585,6 +600,7 @@ class Clearance:
     def flush(self) -> None:
         """Write the receipts, events and document statuses gathered so far."""
         self.session.flush()
+        self.assessor.flush()
         if self._events:
             bulk.insert_many(self.session, DeclarationEvent.__tablename__, self._events)
             self._events = []
@@ -775,10 +791,51 @@ class Clearance:
                 self._restore_quota(d, now)
         elif result == "seize":
             self._move(d, 502, f"seized: {details}", now, actor=officer)
+            for hook in _seizure_hooks.values():
+                hook(self.session, d, officer, details)
         else:
             raise BadRequest(f"unknown inspection result {result!r}: conform, discrepancy or seize")
         self.flush()
         return d
+
+    # -- control instructions issued after the decision ----------------------------------
+
+    def escalate(
+        self,
+        d: Declaration,
+        outcome: Outcome,
+        reason: str,
+        *,
+        inspection: Inspection | None = None,
+        actor: str = "risk",
+    ) -> bool:
+        """Apply a control instruction to a list decided before it was issued: a list in
+        manual review (300) goes to inspection (500) or is held (599), a list under
+        inspection is held or, asked to, opened instead of X-rayed. Weaker instructions,
+        and lists released, rejected, detained or still waiting, are left as they are (a
+        waiting list meets the instruction when it is decided). Returns whether it changed."""
+        now = self.clock()
+        kind = (inspection or Inspection.OPEN).value
+        if d.status == MANUAL_REVIEW and outcome in (Outcome.INSPECT, Outcome.HOLD):
+            quota = repository.quota_rows(self.session, [(d.buyer_id_number, d.quota_year)])
+            self._approve(d, now, quota, reason)
+            self._events[-1]["actor"] = actor
+            if outcome is Outcome.HOLD:
+                self._move(d, DETAINED_OTHER, reason, now, actor=actor)
+            else:
+                d.inspection_kind = kind
+                self._move(d, INSPECTION, reason, now, actor=actor)
+        elif d.status == INSPECTION and outcome is Outcome.HOLD:
+            self._move(d, DETAINED_OTHER, reason, now, actor=actor)
+        elif d.status == INSPECTION and outcome is Outcome.INSPECT and kind != d.inspection_kind:
+            if kind != Inspection.OPEN.value:
+                return False
+            d.inspection_kind = kind  # X-ray -> open; the list stays at 500
+        else:
+            return False
+        d.reasons = f"{d.reasons}; {reason}" if d.reasons else reason
+        self.flush()
+        return True
 
     def _get(self, invt_no: str) -> Declaration:
         d = repository.declaration_by_invt_no(self.session, invt_no)

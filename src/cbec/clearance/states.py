@@ -5,7 +5,7 @@
     awaiting documents --(set complete)--> checked
     120 accepted -> 100 rejected | 300 manual review | 399 approved
     300 manual review -> 399 approved | 100 rejected
-    399 approved -> 500 inspection | 800 released
+    399 approved -> 500 inspection | 599 held (a risk hold) | 800 released
     500 inspection -> 800 released | 501 | 502 | 503 | 599 detained | 700 returned
     501 | 502 | 503 | 599 detained -> 800 released | 700 returned
     800 released -> 899 closed
@@ -41,7 +41,7 @@ DETAINED = frozenset({DETAINED_CLEARANCE, DETAINED_ANTI_SMUGGLING, DETAINED_LEGA
 TRANSITIONS: dict[int, frozenset[int]] = {
     ACCEPTED: frozenset({REJECTED, MANUAL_REVIEW, APPROVED}),
     MANUAL_REVIEW: frozenset({APPROVED, REJECTED}),
-    APPROVED: frozenset({INSPECTION, RELEASED}),
+    APPROVED: frozenset({INSPECTION, DETAINED_OTHER, RELEASED}),
     INSPECTION: frozenset({RELEASED, RETURNED} | DETAINED),
     DETAINED_CLEARANCE: frozenset({RELEASED, RETURNED}),
     DETAINED_ANTI_SMUGGLING: frozenset({RELEASED, RETURNED}),

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
+from cbec.clearance.decision import RiskAssessor
 from cbec.clearance.service import Clearance, Policy
 from cbec.config import Settings
 from cbec.intake import pipeline
 
+#: Builds the risk assessor of one intake run (the assembly passes the risk package's).
+AssessorFactory = Callable[[Session], RiskAssessor]
 
-def listener_factory(settings: Settings) -> pipeline.ListenerFactory:
-    """Clearance as an intake listener with the policy of ``settings``."""
+
+def listener_factory(
+    settings: Settings, assessor: AssessorFactory | None = None
+) -> pipeline.ListenerFactory:
+    """Clearance as an intake listener with the policy of ``settings``, asking ``assessor``
+    (when given) for the risk verdict of every list."""
     policy = Policy.from_settings(settings)
 
     def factory(session: Session) -> Clearance:
-        return Clearance(session, policy)
+        return Clearance(session, policy, assessor=assessor(session) if assessor else None)
 
     return factory
 
 
-def connect(settings: Settings) -> None:
+def connect(settings: Settings, assessor: AssessorFactory | None = None) -> None:
     """For this process (the CLI): every intake run hands what it accepted to clearance,
     in the same transaction. The API keeps its own list on ``app.state``."""
-    pipeline.register("clearance", listener_factory(settings))
+    pipeline.register("clearance", listener_factory(settings, assessor))

@@ -7,17 +7,36 @@ from cbec.store.models.clearance import Declaration, DeclarationEvent, QuotaUsag
 from cbec.store.models.enterprise import ApiCredential, Enterprise, EnterpriseRole
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
 from cbec.store.models.officer import Officer, OfficerRole, OfficerSession
+from cbec.store.models.risk import (
+    Case,
+    CaseEvidence,
+    CaseLabel,
+    ControlInstruction,
+    EnterpriseClass,
+    RiskAssessment,
+    RiskCounter,
+    RiskFlag,
+    RiskLink,
+    Rule,
+    RuleHit,
+    RuleSet,
+)
 
 __all__ = [
     "ApiCredential",
     "AuditEntry",
     "Base",
+    "Case",
+    "CaseEvidence",
+    "CaseLabel",
     "CatalogEdition",
+    "ControlInstruction",
     "DeadLetter",
     "Declaration",
     "DeclarationEvent",
     "Document",
     "Enterprise",
+    "EnterpriseClass",
     "EnterpriseRole",
     "HsCode",
     "InboundMessage",
@@ -28,6 +47,13 @@ __all__ = [
     "PositiveListLine",
     "QuotaUsage",
     "Receipt",
+    "RiskAssessment",
+    "RiskCounter",
+    "RiskFlag",
+    "RiskLink",
+    "Rule",
+    "RuleHit",
+    "RuleSet",
     "TaxBill",
     "utcnow",
 ]

@@ -70,6 +70,8 @@ class Declaration(Base):
     #: JSON list of findings of the last check
     findings: Mapped[str] = mapped_column(Text, default="[]")
     reasons: Mapped[str] = mapped_column(Text, default="")
+    #: under inspection: ``xray`` (machine) or ``open`` (opened by an inspector)
+    inspection_kind: Mapped[str | None] = mapped_column(String(8), default=None)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

@@ -1,0 +1,1 @@
+"""Risk control: features, analyst rules, control instructions, case clues."""

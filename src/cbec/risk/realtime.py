@@ -1,0 +1,344 @@
+"""The queries of the real-time path: what one list's risk verdict reads and writes.
+
+A verdict must add well under 2 ms to a decision, so these go through the driver directly
+(as :mod:`cbec.store.bulk` does for intake), with fixed SQL cached by shape, inside the
+session's transaction. A verdict reads once: one statement brings the aggregate rows of the
+list's features, the flags on its parties, its enterprises' classes and filing dates, the
+active control instructions naming it and the live rule sets' signature. It writes nothing
+itself: what it adds to the aggregates is kept here, and overlaid on what the store says
+for the next list of the batch, until clearance flushes (at the end of each batch, in the
+same transaction); then counters, links, assessments and hits go in one statement each.
+Going around the ORM also leaves clearance's pending changes unflushed, so that clearance
+still writes them in bulk.
+
+SQLite and PostgreSQL take the same SQL (``INSERT ... ON CONFLICT`` included); only the
+placeholder and the way dates travel differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cbec.risk.features import ClassRow, Flag, Needs, Observation, Snapshot
+
+#: (id, status, shadow, revision, created) of the rule sets live traffic evaluates.
+Signature = tuple[tuple[int, str, bool, int, str], ...]
+#: Rows per statement when flushing (SQLite allows 32,766 parameters a statement).
+FLUSH_ROWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class InstructionRow:
+    id: int
+    target_kind: str
+    target_value: str
+    action: str
+    reason: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Targets:
+    """What a list is, for the external results and the control instructions."""
+
+    identities: tuple[str, ...]  # buyer and payer ID numbers
+    enterprises: tuple[str, ...]
+    classed: tuple[str, ...]  # enterprises whose class is a feature
+    buyer: str
+    hs_prefixes: tuple[str, ...]
+    logistics_no: str
+    lists: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Gathered:
+    """Everything a list's verdict reads, from one statement."""
+
+    snapshot: Snapshot
+    flags: tuple[Flag, ...] = ()
+    classes: tuple[ClassRow, ...] = ()
+    instructions: tuple[InstructionRow, ...] = ()
+    signature: Signature = ()
+    #: filing dates of the list's enterprises
+    filed: dict[str, date] = field(default_factory=dict)
+
+
+def _marks(n: int) -> str:
+    return ", ".join("?" * n)
+
+
+_statements: dict[tuple[Any, ...], str] = {}
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], str], postgres: bool) -> str:
+    """SQL built once per shape (and back end)."""
+    full = (*key, postgres)
+    sql = _statements.get(full)
+    if sql is None:
+        sql = build()
+        if postgres:
+            sql = sql.replace("?", "%s")
+        _statements[full] = sql
+    return sql
+
+
+def _moment(value: Any) -> datetime | None:
+    """A timestamp as the driver returns it (SQLite: naive UTC text) -> aware."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    moment: datetime = value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _gather_sql(targets_shape: tuple[int, ...], since: tuple[bool, ...], links: int) -> str:
+    n_id, n_ent, n_cls, n_hs, n_lists = targets_shape
+    # Columns: tag, id, a, b, c, d, score, t1, t2, bucket, n, cents. The first branch types
+    # every column (PostgreSQL resolves a UNION's types pair by pair, from the left).
+    nothing = "NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    parts = [
+        "SELECT 'f', id, subject_kind, subject_key, source, kind, score, valid_from, valid_to, "
+        "0, 0, 0 FROM risk_flags WHERE (subject_kind = 'identity' AND subject_key IN "
+        f"({_marks(n_id)})) OR (subject_kind = 'enterprise' AND subject_key IN ({_marks(n_ent)}))",
+        "SELECT 'c', id, 'enterprise', enterprise_code, source, class_code, score, valid_from, "
+        "valid_to, 0, 0, 0 FROM risk_enterprise_classes WHERE enterprise_code IN "
+        f"({_marks(n_cls)})",
+        "SELECT 'i', id, target_kind, target_value, action, reason, NULL, valid_from, valid_to, "
+        "0, 0, 0 FROM risk_control_instructions WHERE status = 'active' AND ("
+        f"(target_kind = 'enterprise' AND target_value IN ({_marks(n_ent)})) "
+        "OR (target_kind = 'buyer' AND target_value = ?) "
+        f"OR (target_kind = 'hs_code' AND target_value IN ({_marks(n_hs)})) "
+        "OR (target_kind = 'logistics_no' AND target_value = ?) "
+        f"OR (target_kind = 'list' AND target_value IN ({_marks(n_lists)})))",
+        "SELECT 'r', id, status, CASE WHEN shadow THEN 'shadow' ELSE '' END, '', '', revision, "
+        "created_at, NULL, 0, 0, 0 FROM risk_rule_sets "
+        "WHERE status = 'published' OR (status = 'draft' AND shadow)",
+        "SELECT 'e', id, customs_code, CAST(filing_date AS VARCHAR(10)), '', '', NULL, NULL, "
+        f"NULL, 0, 0, 0 FROM enterprises WHERE customs_code IN ({_marks(n_ent)})",
+    ]
+    parts += [
+        f"SELECT 'a', {i}, {nothing}, bucket, n, cents FROM risk_counters "
+        "WHERE kind = ? AND key = ?" + (" AND bucket >= ?" if has_since else "")
+        for i, has_since in enumerate(since)
+    ]
+    parts += [
+        f"SELECT 'a', {len(since) + j}, {nothing}, 0, COUNT(*), "
+        "COALESCE(MAX(CASE WHEN b = ? THEN 1 ELSE 0 END), 0) "
+        "FROM risk_links WHERE kind = ? AND a = ?"
+        for j in range(links)
+    ]
+    return " UNION ALL ".join(parts)
+
+
+class RealTime:
+    """The real-time queries on one session's connection (and transaction), with what the
+    verdicts added to the aggregates since the last flush."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self._transaction: Any = None
+        self._raw: Any = None
+        #: (kind, key) -> bucket -> [n, cents] added since the last flush
+        self._counters: dict[tuple[str, str], dict[int, list[int]]] = {}
+        #: (kind, a) -> b's linked since the last flush that the store did not hold
+        self._links: dict[tuple[str, str], dict[str, date]] = {}
+
+    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+        # The session's connection in its current transaction (a commit between two lists
+        # ends one, and the next statement must run in the new one).
+        transaction = self.session.get_transaction()
+        if transaction is None or transaction is not self._transaction:
+            self._raw = self.session.connection().connection.driver_connection
+            self._transaction = self.session.get_transaction()
+        cursor = self._raw.cursor()
+        if self.postgres:
+            # Prepared at once: planning a gather (a UNION of a dozen branches) costs more
+            # than running it.
+            cursor.execute(sql, tuple(params), prepare=True)
+        else:
+            cursor.execute(sql, tuple(params))
+        return cursor
+
+    def _sql_value(self, value: Any) -> Any:
+        if self.postgres:
+            return value
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, bool):
+            return int(value)
+        return value
+
+    # -- the one read ---------------------------------------------------------------------
+
+    def gather(self, needs: Needs, targets: Targets) -> Gathered:
+        """The aggregate rows ``needs`` names (as the store holds them, plus what this run
+        added since its last flush) and everything else touching ``targets``."""
+        shape = (
+            len(targets.identities),
+            len(targets.enterprises),
+            len(targets.classed),
+            len(targets.hs_prefixes),
+            len(targets.lists),
+        )
+        since = tuple(s is not None for _k, _a, s in needs.counters)
+        sql = _statement(
+            ("gather", shape, since, len(needs.links)),
+            lambda: _gather_sql(shape, since, len(needs.links)),
+            self.postgres,
+        )
+        params: list[Any] = [
+            *targets.identities,
+            *targets.enterprises,
+            *targets.classed,
+            *targets.enterprises,
+            targets.buyer,
+            *targets.hs_prefixes,
+            targets.logistics_no,
+            *targets.lists,
+            *targets.enterprises,
+        ]
+        for kind, key, low in needs.counters:
+            params += [kind, key] + ([low] if low is not None else [])
+        for kind, a, b in needs.links:
+            params += [b, kind, a]
+
+        snapshot = Snapshot()
+        for kind, key, _low in needs.counters:
+            snapshot.counters[(kind, key)] = {}
+        out = Gathered(snapshot)
+        flags: list[tuple[int, Flag]] = []
+        classes: list[tuple[int, ClassRow]] = []
+        instructions: list[InstructionRow] = []
+        signature: list[tuple[int, str, bool, int, str]] = []
+        n_counters = len(needs.counters)
+        for tag, i, a, b, c, d, score, start, end, bucket, n, cents in self._execute(
+            sql, params
+        ).fetchall():
+            if tag == "a":
+                if i < n_counters:
+                    kind, key, _ = needs.counters[i]
+                    snapshot.counters[(kind, key)][int(bucket)] = (int(n), int(cents))
+                else:
+                    snapshot.links[needs.links[i - n_counters]] = (int(n), bool(cents))
+            elif tag == "f":
+                flags.append((i, Flag(a, b, c, d, float(score), _moment(start), _moment(end))))
+            elif tag == "c":
+                classes.append((i, ClassRow(b, d, _moment(start), _moment(end))))
+            elif tag == "i":
+                instructions.append(InstructionRow(i, a, b, c, d, _moment(start), _moment(end)))
+            elif tag == "r":
+                signature.append((int(i), a, b == "shadow", int(score), str(_moment(start))))
+            else:
+                out.filed[a] = date.fromisoformat(str(b)[:10])
+        self._overlay(needs, snapshot)
+        out.flags = tuple(f for _i, f in sorted(flags, key=lambda x: x[0]))
+        out.classes = tuple(c for _i, c in sorted(classes, key=lambda x: x[0]))
+        out.instructions = tuple(sorted(instructions, key=lambda x: x.id))
+        out.signature = tuple(sorted(signature))
+        return out
+
+    def _overlay(self, needs: Needs, snapshot: Snapshot) -> None:
+        """Add what this run observed since its last flush to the store's rows."""
+        for kind, key, low in needs.counters:
+            pending = self._counters.get((kind, key))
+            if not pending:
+                continue
+            rows = snapshot.counters[(kind, key)]
+            for bucket, (n, cents) in pending.items():
+                if low is None or bucket >= low:
+                    old_n, old_cents = rows.get(bucket, (0, 0))
+                    rows[bucket] = (old_n + n, old_cents + cents)
+        for link in needs.links:
+            kind, a, b = link
+            pending_b = self._links.get((kind, a))
+            if pending_b:
+                count, present = snapshot.links.get(link, (0, False))
+                snapshot.links[link] = (count + len(pending_b), present or b in pending_b)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def apply(self, observation: Observation, snapshot: Snapshot) -> None:
+        """Keep what a list adds to the aggregates (``snapshot``: what it read, to tell new
+        links from known ones), for the next lists and the flush."""
+        for kind, key, bucket, n, cents in observation.counters:
+            row = self._counters.setdefault((kind, key), {}).setdefault(bucket, [0, 0])
+            row[0] += n
+            row[1] += cents
+        for link in observation.links:
+            kind, a, b = link
+            if not snapshot.links.get(link, (0, False))[1]:
+                self._links.setdefault((kind, a), {}).setdefault(b, observation.day)
+
+    def flush(self) -> None:
+        """Write the counters and links kept since the last flush."""
+        # Sorted, so that two transactions touching the same rows lock them in one order.
+        counters = sorted(
+            (kind, key, bucket, n, cents)
+            for (kind, key), rows in self._counters.items()
+            for bucket, (n, cents) in rows.items()
+        )
+        links = sorted(
+            (kind, a, b, day)
+            for (kind, a), linked in self._links.items()
+            for b, day in linked.items()
+        )
+        self._counters, self._links = {}, {}
+        for start in range(0, len(counters), FLUSH_ROWS):
+            rows = counters[start : start + FLUSH_ROWS]
+            sql = _statement(
+                ("counters", len(rows)), partial(_upsert_counters, len(rows)), self.postgres
+            )
+            self._execute(sql, [v for row in rows for v in row])
+        for start in range(0, len(links), FLUSH_ROWS):
+            pairs = links[start : start + FLUSH_ROWS]
+            sql = _statement(
+                ("links", len(pairs)), partial(_insert_links, len(pairs)), self.postgres
+            )
+            self._execute(sql, [self._sql_value(v) for row in pairs for v in row])
+
+    def insert(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
+        """Insert rows (all with the same keys), ``FLUSH_ROWS`` per statement."""
+        if not rows:
+            return
+        columns = list(rows[0])
+        names = ", ".join(f'"{c}"' for c in columns)  # quoted: risk_hits has a "values"
+        for start in range(0, len(rows), FLUSH_ROWS):
+            chunk = rows[start : start + FLUSH_ROWS]
+            sql = _statement(
+                ("insert", table, tuple(columns), len(chunk)),
+                partial(_insert, table, names, len(columns), len(chunk)),
+                self.postgres,
+            )
+            self._execute(sql, [self._sql_value(row[c]) for row in chunk for c in columns])
+
+
+def _upsert_counters(size: int) -> str:
+    return (
+        "INSERT INTO risk_counters (kind, key, bucket, n, cents) VALUES "
+        + ", ".join(["(?, ?, ?, ?, ?)"] * size)
+        + " ON CONFLICT (kind, key, bucket) DO UPDATE SET n = risk_counters.n + excluded.n, "
+        "cents = risk_counters.cents + excluded.cents"
+    )
+
+
+def _insert_links(size: int) -> str:
+    return (
+        "INSERT INTO risk_links (kind, a, b, first_seen) VALUES "
+        + ", ".join(["(?, ?, ?, ?)"] * size)
+        + " ON CONFLICT (kind, a, b) DO NOTHING"
+    )
+
+
+def _insert(table: str, names: str, width: int, size: int) -> str:
+    return f"INSERT INTO {table} ({names}) VALUES " + ", ".join([f"({_marks(width)})"] * size)

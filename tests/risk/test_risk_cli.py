@@ -1,0 +1,167 @@
+"""``cbec risk`` from a terminal: validate, create, publish (as a signed-in analyst),
+backtest, features for training, control instructions, cases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from cbec.clearance.service import Clearance
+from cbec.cli import app
+from cbec.config import get_settings
+from tests.officers.factories import PASSWORD, staff
+from tests.risk.conftest import BUYER, Traffic, declaration
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def cbec(*args: str, password: str | None = None) -> Any:
+    return runner.invoke(app, list(args), input=f"{password}\n" if password else None)
+
+
+def test_the_analyst_workflow_from_a_terminal(
+    traffic: Traffic, db: sessionmaker[Session], store_env: None, tmp_path: Path
+) -> None:
+    staff(db, chen_jing=["risk_analyst"], li_wei=["reviewer"])
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            {
+                "name": "x",
+                "rules": [{"name": "a", "when": {"<": [{"feature": "nope"}, 1]}, "action": "xray"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    checked = cbec("risk", "rules", "validate", str(bad))
+    assert checked.exit_code == 1
+    assert "rules[0]/when/<[0]/feature" in checked.stderr
+    assert "[unknown_feature]" in checked.stderr
+
+    good = tmp_path / "rules.json"
+    good.write_text(
+        json.dumps(
+            {
+                "name": "value watch",
+                "rules": [
+                    {
+                        "name": "high",
+                        "when": {">": [{"field": "taxable_value"}, 1000]},
+                        "action": "xray",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert cbec("risk", "rules", "validate", str(good)).exit_code == 0
+    refused = cbec(
+        "risk", "rules", "create", str(good), "--officer", "li.wei", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert refused.exit_code == 1
+    assert "risk_analyst" in refused.stderr
+    created = cbec(
+        "risk", "rules", "create", str(good), "--officer", "chen.jing", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert created.stdout.startswith("draft ")
+    rule_set_id = created.stdout.split()[1]
+
+    traffic.send(1, price="600.00")
+    traffic.send(2)
+    backtest = cbec("risk", "rules", "backtest", rule_set_id, "--json")
+    assert backtest.exit_code == 0, backtest.output
+    figures = json.loads(backtest.stdout)
+    assert (figures["lists"], figures["hits"], figures["rules"][0]["hits"]) == (2, 1, 1)
+
+    published = cbec(
+        "risk", "rules", "publish", rule_set_id, "--officer", "chen.jing", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert published.exit_code == 0, published.output
+    traffic.send(3, price="600.00")
+    assert declaration(db, 3).status == 500
+    hits = cbec("risk", "rules", "hits", "--json")
+    assert [h["ruleName"] for h in json.loads(hits.stdout)] == ["high"]
+    listed = cbec("risk", "rules", "list")
+    assert "value watch" in listed.stdout
+    assert "published" in listed.stdout
+
+    out = tmp_path / "features.csv"
+    written = cbec("risk", "features", "--out", str(out))
+    assert written.exit_code == 0, written.output
+    assert "3 list(s) written" in written.stdout
+    assert cbec("risk", "features", "--out", str(tmp_path / "f.txt")).exit_code == 1
+    parquet = tmp_path / "features.parquet"
+    assert cbec("risk", "features", "--out", str(parquet)).exit_code == 0
+    frame = polars.read_parquet(parquet)
+    assert frame.height == 3
+    assert frame["buyer_lists_1d"].to_list() == [1.0, 2.0, 3.0]
+
+
+def test_instructions_and_cases_from_a_terminal(
+    make_client: Any, filed: dict[str, str], db: sessionmaker[Session], store_env: None
+) -> None:
+    traffic = Traffic(make_client(review_rate=1.0), filed)
+    staff(db, chen_jing=["risk_analyst"], zhao_lei=["investigator"])
+    traffic.send(1)
+    issued = cbec(
+        "risk", "instructions", "issue", "--target-kind", "buyer", "--value", BUYER,
+        "--action", "open_inspection", "--reason", "tip-off", "--officer", "chen.jing",
+        "--password-stdin", password=PASSWORD,
+    )  # fmt: skip
+    assert issued.exit_code == 0, issued.output
+    assert f"1 list(s) re-decided: {declaration(db, 1).invt_no}" in issued.stdout
+    assert declaration(db, 1).status == 500
+    listed = cbec("risk", "instructions", "list", "--json")
+    assert json.loads(listed.stdout)[0]["targetValue"] == "110*************2X"
+    wrong = cbec(
+        "risk", "instructions", "issue", "--target-kind", "hs_code", "--value", "19x",
+        "--action", "hold", "--reason", "r", "--officer", "chen.jing", "--password-stdin",
+        password=PASSWORD,
+    )  # fmt: skip
+    assert wrong.exit_code == 1
+    assert "2 to 10 digits" in wrong.stderr
+
+    with db() as s:
+        invt_no = declaration(db, 1).invt_no
+        assert invt_no is not None
+        Clearance(s).inspection_result(invt_no, result="seize", officer="x", details="ivory")
+        s.commit()
+    cases = json.loads(cbec("risk", "cases", "list", "--json").stdout)
+    assert [c["status"] for c in cases] == ["open"]
+    case_id = str(cases[0]["id"])
+    for step in (
+        ("assign", case_id, "zhao.lei"),
+        ("investigate", case_id),
+        ("close", case_id, "--outcome", "confirmed", "--note", "ivory carvings"),
+    ):
+        done = cbec(
+            "risk", "cases", *step, "--officer", "zhao.lei", "--password-stdin", password=PASSWORD
+        )
+        assert done.exit_code == 0, done.output
+    shown = json.loads(cbec("risk", "cases", "show", case_id).stdout)
+    assert (shown["status"], shown["outcome"], shown["assignee"]) == (
+        "closed",
+        "confirmed",
+        "zhao.lei",
+    )
