@@ -8,8 +8,17 @@ DEMO_ORDERS ?= 5000
 DEMO_SEED ?= 2026
 DEMO_DIR := var/demo
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+# Front-end libraries of the pages (pinned in frontend/package-lock.json), copied by
+# `npm run build` to where cbec serves them from; not in git.
+WEB_VENDOR := src/cbec/web/static/vendor
+WEB_STAMP := $(WEB_VENDOR)/.installed
+DEMO_PORT ?= 8000
+# Share (%) of the day's messages held back and fed while the server runs, so that the
+# monitoring screen moves (0: ingest the whole day first).
+DEMO_LIVE ?= 15
+DEMO_URL := http://127.0.0.1:$(DEMO_PORT)
 
-.PHONY: install test check demo demo-data bench clean
+.PHONY: install test check demo demo-data bench clean browser
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +27,29 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+$(WEB_STAMP): frontend/package.json frontend/package-lock.json frontend/copy-assets.mjs
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "error: npm was not found. The monitoring screen's libraries (ECharts, the China map)" >&2; \
+		echo "come from the npm registry at install time: install Node.js 18+ with npm" >&2; \
+		echo "(e.g. apt-get install nodejs npm) and run make again." >&2; exit 1; }
+	cd frontend && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd frontend && npm run --silent build
+	touch $@
+
+install: $(STAMP) $(WEB_STAMP)
+
+## Debian's chromium for the browser tests, installed when missing (as root with apt-get);
+## without it those tests are skipped and say why.
+browser:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			|| echo "chromium could not be installed: the browser tests will be skipped"; \
+	else echo "no chromium, and no root apt-get to install it: the browser tests will be skipped"; fi
 
 ## The whole suite; on PostgreSQL too when it answers on 127.0.0.1:5432.
-test: install
+test: install browser
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		echo "PostgreSQL answers: store tests run on SQLite and PostgreSQL"; \
 		export CBEC_TEST_POSTGRES_URL="$(PG_URL)"; \
@@ -46,16 +74,45 @@ demo: install
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(DEMO_DIR)/admin-token
 	$(BIN)/cbec officers add demo --name "Demo Officer" --role administrator --role reviewer \
 		--role inspector --role risk_analyst --password-stdin < $(DEMO_DIR)/officer-password
+	@n=$$(ls $(DEMO_DIR)/messages | wc -l); held=$$((n * $(DEMO_LIVE) / 100)); \
+	if [ $$held -gt 0 ]; then mkdir -p $(DEMO_DIR)/live; \
+		ls $(DEMO_DIR)/messages | tail -n $$held | sed 's|^|$(DEMO_DIR)/messages/|' \
+			| xargs mv -t $(DEMO_DIR)/live; \
+		echo "holding back $$held of $$n messages, fed while the server runs"; fi
 	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 1
 	$(BIN)/cbec clearance status
-	@echo "Officer login: demo / $$(cat $(DEMO_DIR)/officer-password)  (POST /api/v1/officers/login)"
-	@echo "Administrator token (registry routes): $$(cat $(DEMO_DIR)/admin-token)"
-	@echo "Enterprise API keys: $(DEMO_DIR)/keys.json; ground truth of the injected fraud: $(DEMO_DIR)/labels.json"
-	@echo "Serving the API on http://127.0.0.1:8000 (OpenAPI docs: http://127.0.0.1:8000/docs); Ctrl-C stops it"
-	CBEC_ADMIN_TOKEN=$$(cat $(DEMO_DIR)/admin-token) $(BIN)/cbec serve
+	@# One officer per role besides "demo" (who holds them all); passwords shown here only.
+	@creds=""; for pair in reviewer:demo.reviewer inspector:demo.inspector risk_analyst:demo.analyst; do \
+		role=$${pair%%:*}; user=$${pair#*:}; \
+		pw=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))"); \
+		printf '%s\n' "$$pw" | $(BIN)/cbec officers add $$user --name "Demo $$role" --role $$role \
+			--password-stdin >/dev/null || exit 1; \
+		creds="$$creds$$(printf '\n  %-16s %-18s %s' $$user $$pw $$role)"; \
+	done; \
+	echo; \
+	echo "Officers (sign in at $(DEMO_URL)/login):"; \
+	printf '  %-16s %-18s %s' demo "$$(cat $(DEMO_DIR)/officer-password)" "every role"; \
+	echo "$$creds"; \
+	echo "Administrator token (registry routes): $$(cat $(DEMO_DIR)/admin-token)"; \
+	echo "Enterprise API keys: $(DEMO_DIR)/keys.json; ground truth of the injected fraud: $(DEMO_DIR)/labels.json"; \
+	echo "API: $(DEMO_URL) (OpenAPI docs: $(DEMO_URL)/docs)"; \
+	echo "Consumer quota page:  $(DEMO_URL)/consumer"; \
+	echo "Monitoring screen:    $(DEMO_URL)/monitor"; \
+	echo "Officer workbench:    $(DEMO_URL)/workbench"; \
+	echo "Serving; Ctrl-C stops it"
+	@# The held-back messages arrive 50 at a time while the server runs.
+	@feed() { sleep 8; mkdir -p $(DEMO_DIR)/feed; \
+		for f in $$(ls $(DEMO_DIR)/live 2>/dev/null); do mv $(DEMO_DIR)/live/$$f $(DEMO_DIR)/feed/; \
+			if [ $$(ls $(DEMO_DIR)/feed | wc -l) -ge 50 ]; then \
+				$(BIN)/cbec ingest $(DEMO_DIR)/feed --workers 0 >/dev/null 2>&1; \
+				mv $(DEMO_DIR)/feed/* $(DEMO_DIR)/messages/; sleep 2; fi; done; \
+		$(BIN)/cbec ingest $(DEMO_DIR)/feed --workers 0 >/dev/null 2>&1; \
+		mv $(DEMO_DIR)/feed/* $(DEMO_DIR)/messages/ 2>/dev/null; rmdir $(DEMO_DIR)/feed $(DEMO_DIR)/live; }; \
+	feed & feeder=$$!; trap 'kill $$feeder 2>/dev/null' EXIT; \
+	CBEC_ADMIN_TOKEN=$$(cat $(DEMO_DIR)/admin-token) $(BIN)/cbec serve --port $(DEMO_PORT)
 
 bench: install
 	$(BIN)/cbec bench ingest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache frontend/node_modules $(WEB_VENDOR)

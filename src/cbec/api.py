@@ -27,6 +27,7 @@ from cbec.registry.routes import router as registry_router
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
+from cbec.web.routes import mount as mount_web
 
 log = logging.getLogger("cbec.api")
 
@@ -84,6 +85,8 @@ def create_app(
     app.include_router(clearance_router)
     app.include_router(consumer_router)
     app.include_router(risk_router)
+    # The browser pages (monitoring screen, workbench, consumer page) and their assets.
+    mount_web(app)
     # What intake hands accepted documents to (clearance, asking risk control for a
     # verdict on every list), for this app only; a seizure opens a case.
     app.state.intake_listeners = [

@@ -1,0 +1,372 @@
+"""The browser pages: the monitoring screen (``/monitor``, live over server-sent events), the
+officer workbench (``/workbench``) and the public consumer quota page (``/consumer``).
+
+Officer pages need a signed-in officer (``/login``); the workbench's actions call the same
+clearance service as the API, after the same role checks, and are audit-logged by it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from cbec import __version__
+from cbec.clearance.schemas import InspectionResult, ReviewVerdict
+from cbec.clearance.service import Clearance, Policy
+from cbec.consumer import service as consumer
+from cbec.consumer.schemas import QuotaQuery
+from cbec.deps import SessionDep, SettingsDep
+from cbec.errors import CbecError
+from cbec.messages.receipts import STATUS_TEXT
+from cbec.officers import service as officers
+from cbec.officers.roles import Role
+from cbec.privacy import scrub
+from cbec.store.models import Officer
+from cbec.web import queries, signin, workbench
+from cbec.web.monitor import Monitor
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["version"] = __version__
+templates.env.filters["scrub"] = scrub
+
+router = APIRouter(include_in_schema=False)
+
+#: Seconds between two comment lines on a quiet event stream (keeps proxies from closing it).
+KEEPALIVE_SECONDS = 15.0
+#: Seconds between two checks that the officer's session behind an open stream still lives.
+SESSION_CHECK_SECONDS = 60.0
+
+
+def cny(value: Decimal | None) -> str:
+    """An amount in yuan to the fen, grouped: ``Decimal("12345.6")`` -> ``¥12,345.60``.
+
+    >>> cny(Decimal("12345.6")), cny(None)
+    ('¥12,345.60', '–')
+    """
+    if value is None:
+        return "–"
+    return f"¥{Decimal(value).quantize(Decimal('0.01')):,}"
+
+
+templates.env.filters["cny"] = cny
+
+
+def mount(app: FastAPI, *, monitor_interval: float = 2.0) -> None:
+    """Add the pages and the static files to ``app`` (after ``app.state.session_factory``
+    is set)."""
+    app.state.web_monitor = Monitor(app.state.session_factory, interval=monitor_interval)
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+
+def _page(request: Request, name: str, officer: Officer | None, **context: Any) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        request, name, {"officer": officer, "vendor": _vendor_ready(), **context}
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _vendor_ready() -> bool:
+    return (STATIC / "vendor" / "echarts.min.js").is_file()
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+# --- signing in ----------------------------------------------------------------------------
+
+
+@router.get("/")
+def home() -> RedirectResponse:
+    return RedirectResponse("/monitor", status_code=303)
+
+
+@router.get("/login")
+def login_page(
+    request: Request, session: SessionDep, next: Annotated[str | None, Query()] = None
+) -> Response:
+    """The sign-in form for officers."""
+    officer = signin.officer_or_none(request, session)
+    if officer is not None:
+        return RedirectResponse(signin.local_path(next), status_code=303)
+    return _page(request, "login.html", None, next=signin.local_path(next), error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check the password, open an officer session and keep its token in a cookie."""
+    signin.same_origin(request)
+    target = signin.local_path(next)
+    try:
+        issued = officers.login(
+            session,
+            username.strip(),
+            password,
+            lifetime=timedelta(hours=settings.officer_session_hours),
+        )
+    except CbecError as exc:
+        session.rollback()
+        page = _page(request, "login.html", None, next=target, error=exc.detail)
+        page.status_code = exc.status_code
+        return page
+    session.commit()
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        signin.COOKIE,
+        issued.token,
+        max_age=settings.officer_session_hours * 3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep) -> Response:
+    """End the officer's session and forget the cookie."""
+    signin.same_origin(request)
+    token = signin.token_of(request)
+    if token is not None:
+        try:
+            officers.logout(session, token)
+            session.commit()
+        except CbecError:
+            session.rollback()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(signin.COOKIE, path="/")
+    return response
+
+
+# --- the monitoring screen -----------------------------------------------------------------
+
+
+@router.get("/monitor")
+def monitor_page(request: Request, session: SessionDep) -> Response:
+    """The monitoring screen: counters, throughput, clearance times, map, top enterprises."""
+    officer = signin.officer_or_none(request, session)
+    if officer is None:
+        return _to_login(request)
+    return _page(request, "monitor.html", officer)
+
+
+@router.get("/monitor/snapshot")
+def monitor_snapshot(request: Request, session: SessionDep) -> JSONResponse:
+    """The monitoring screen's figures once, as JSON."""
+    signin.signed_in(request, session)
+    session.rollback()
+    monitor: Monitor = request.app.state.web_monitor
+    return JSONResponse(monitor.snapshot())
+
+
+@router.get("/monitor/events")
+async def monitor_events(
+    request: Request,
+    limit: Annotated[int | None, Query(ge=1, description="stop after this many events")] = None,
+) -> StreamingResponse:
+    """Server-sent events: a ``snapshot`` event with every figure of the screen whenever
+    one changes (looked at every few seconds), a comment line now and then when none does.
+    The stream ends when the officer's session does."""
+    factory = request.app.state.session_factory
+
+    def signed_in() -> None:
+        with factory() as session:
+            signin.signed_in(request, session)
+
+    await run_in_threadpool(signed_in)
+    monitor: Monitor = request.app.state.web_monitor
+    return StreamingResponse(
+        _snapshots(request, monitor, limit, signed_in),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _snapshots(
+    request: Request, monitor: Monitor, limit: int | None, signed_in: Callable[[], None]
+) -> AsyncIterator[str]:
+    sent = 0
+    last = ""
+    quiet = checked = 0.0
+    yield "retry: 3000\n\n"
+    while True:
+        snapshot = await run_in_threadpool(monitor.snapshot)
+        figures = json.dumps({k: v for k, v in snapshot.items() if k != "at"}, sort_keys=True)
+        if figures != last:
+            last = figures
+            sent += 1
+            quiet = 0.0
+            yield f"event: snapshot\nid: {sent}\ndata: {json.dumps(snapshot)}\n\n"
+            if limit is not None and sent >= limit:
+                return
+        elif quiet >= KEEPALIVE_SECONDS:
+            quiet = 0.0
+            yield ": quiet\n\n"
+        if await request.is_disconnected():
+            return
+        await anyio.sleep(monitor.interval)
+        quiet += monitor.interval
+        checked += monitor.interval
+        if checked >= SESSION_CHECK_SECONDS:
+            checked = 0.0
+            try:
+                await run_in_threadpool(signed_in)
+            except CbecError:
+                return  # signed out or expired: the page's EventSource gets a 401 next
+
+
+# --- the workbench -----------------------------------------------------------------------
+
+
+@router.get("/workbench")
+def workbench_page(
+    request: Request,
+    session: SessionDep,
+    queue: Annotated[str | None, Query(pattern="^(review|inspection)$")] = None,
+) -> Response:
+    """The officer's queues: lists held for manual review and lists under inspection."""
+    officer = signin.officer_or_none(request, session)
+    if officer is None:
+        return _to_login(request)
+    roles = officer.role_names
+    if queue is None:
+        only_inspects = Role.INSPECTOR in roles and Role.REVIEWER not in roles
+        queue = "inspection" if only_inspects else "review"
+    status, _ = workbench.QUEUES[queue]
+    sizes = queries.queue_sizes(session, [s for s, _ in workbench.QUEUES.values()])
+    return _page(
+        request,
+        "workbench.html",
+        officer,
+        queues=workbench.QUEUES,
+        queue=queue,
+        sizes=sizes,
+        rows=queries.queue(session, status),
+        can_review=Role.REVIEWER in roles,
+        can_inspect=Role.INSPECTOR in roles,
+    )
+
+
+@router.get("/workbench/items/{invt_no}")
+def workbench_item(invt_no: str, request: Request, session: SessionDep) -> HTMLResponse:
+    """One list, its documents side by side and why it waits (an HTML fragment)."""
+    officer = signin.signed_in(request, session)
+    return _page(request, "item.html", officer, item=workbench.item(session, invt_no))
+
+
+def _clearance(request: Request, session: SessionDep) -> Clearance:
+    return Clearance(session, Policy.from_settings(request.app.state.settings))
+
+
+@router.post("/workbench/items/{invt_no}/review")
+def workbench_review(
+    invt_no: str, verdict: ReviewVerdict, request: Request, session: SessionDep
+) -> JSONResponse:
+    """Approve (released, tax bill issued) or reject a list in manual review, with a
+    reason. Needs the reviewer role; the clearance service writes the audit log."""
+    signin.same_origin(request)
+    officer = signin.signed_in(request, session)
+    signin.need(officer, Role.REVIEWER)
+    d = _clearance(request, session).review(
+        invt_no, approve=verdict.approve, officer=officer.username, reason=verdict.reason
+    )
+    session.commit()
+    return JSONResponse(_moved(d.invt_no or invt_no, d.status))
+
+
+@router.post("/workbench/items/{invt_no}/inspection")
+def workbench_inspection(
+    invt_no: str, result: InspectionResult, request: Request, session: SessionDep
+) -> JSONResponse:
+    """Record an inspection result with what was found: conform (released), discrepancy
+    (detained or returned) or seize (passed to anti-smuggling). Needs the inspector role;
+    the clearance service writes the audit log."""
+    signin.same_origin(request)
+    officer = signin.signed_in(request, session)
+    signin.need(officer, Role.INSPECTOR)
+    d = _clearance(request, session).inspection_result(
+        invt_no,
+        result=result.result,
+        officer=officer.username,
+        details=result.details,
+        detention=result.detention,
+    )
+    session.commit()
+    return JSONResponse(_moved(d.invt_no or invt_no, d.status))
+
+
+def _moved(invt_no: str, status: int) -> dict[str, Any]:
+    return {"invtNo": invt_no, "status": status, "statusText": STATUS_TEXT.get(status, "")}
+
+
+# --- the consumer page (public) --------------------------------------------------------------
+
+
+@router.get("/consumer")
+def consumer_page(request: Request) -> HTMLResponse:
+    """The public quota query: name, ID number and phone."""
+    return _page(request, "consumer.html", None, answer=None, error=None, form={})
+
+
+@router.post("/consumer")
+def consumer_query(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form(alias="idNumber")] = "",
+    phone: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Used and remaining annual quota and the (masked) lists declared under an identity.
+    A POST, so the ID number never sits in a URL or an access log; the page echoes back
+    only the name."""
+    form = {"name": name}
+    try:
+        query = QuotaQuery(name=name.strip(), id_number=id_number.strip(), phone=phone.strip())
+        answer = consumer.quota(session, query)
+    except ValidationError:
+        return _consumer_error(
+            request, form, "Give your name, your 15- or 18-character ID number and your phone."
+        )
+    except CbecError as exc:
+        return _consumer_error(request, form, exc.detail, exc.status_code)
+    return _page(request, "consumer.html", None, answer=answer, error=None, form=form)
+
+
+def _consumer_error(
+    request: Request, form: dict[str, str], message: str, status: int = 400
+) -> HTMLResponse:
+    page = _page(request, "consumer.html", None, answer=None, error=message, form=form)
+    page.status_code = status
+    return page

@@ -1,0 +1,194 @@
+"""In a real browser (Debian's chromium, headless, driven by Playwright) against a live
+server on a free loopback port: the monitoring screen's counter moves when a list is
+released, and a reviewer approves a list with the keyboard. Screenshots of both pages are
+saved under test-artefacts/.
+
+Runs once, on its own SQLite store (a browser flow says nothing more on PostgreSQL than the
+server-side tests already do on both back ends)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from cbec.api import create_app
+from cbec.catalog import service as catalog_service
+from cbec.config import Settings
+from cbec.registry.credentials import issue_key
+from cbec.store.models import Declaration, Enterprise, EnterpriseRole
+from tests.conftest import SAMPLE_ENTERPRISES, sample_uscc
+from tests.officers.factories import PASSWORD, staff
+from tests.web.conftest import EBC, a_set, send
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+#: The flags the machine's notes give for a headless chromium on a closed network.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _file_enterprises(factory: sessionmaker[Session]) -> dict[str, str]:
+    tokens: dict[str, str] = {}
+    with factory() as s:
+        catalog_service.seed(s)
+        for n, (code, (name, roles)) in enumerate(SAMPLE_ENTERPRISES.items()):
+            enterprise = Enterprise(
+                customs_code=code,
+                uscc=sample_uscc(n),
+                name=name,
+                status="active",
+                filing_date=date(2024, 3, 1),
+                roles=[EnterpriseRole(role=r) for r in roles],
+            )
+            s.add(enterprise)
+            s.flush()
+            tokens[code] = issue_key(s, enterprise).token
+        s.commit()
+    return tokens
+
+
+class LiveServer:
+    """The app served by uvicorn in a thread of this process, on a free loopback port."""
+
+    def __init__(self, tmp: Path) -> None:
+        settings = Settings(
+            database_url=f"sqlite:///{tmp / 'cbec.db'}", review_rate=0.0, inspection_rate=0.0
+        )
+        self.app = create_app(settings)
+        self.app.state.web_monitor.interval = 0.3
+        self.factory: sessionmaker[Session] = self.app.state.session_factory
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            timeout_graceful_shutdown=1,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[LiveServer]:
+    with LiveServer(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip(
+            "Debian's chromium is not installed (make test installs it with apt-get when "
+            "run as root): the browser tests need it"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - playwright is pinned in requirements.lock
+        pytest.skip("playwright is not installed (make install)")
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _sign_in(page: Any, base: str, username: str, target: str) -> None:
+    page.goto(f"{base}/login?next={target}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{target}")
+
+
+def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
+    live: LiveServer, browser: Any
+) -> None:
+    tokens = _file_enterprises(live.factory)
+    staff(live.factory, rev=["reviewer"])
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    with httpx.Client(base_url=live.url, timeout=30) as api:
+        send(api, tokens, a_set(1))
+        _sign_in(page, live.url, "rev", "/monitor")
+        released = page.locator('b[data-count="lists.released"]')
+        page.wait_for_function("Number(document.body.dataset.updates || 0) >= 1")
+        assert released.inner_text() == "1"
+        # a list released while the screen is open moves the counter, no reload
+        send(api, tokens, a_set(2))
+        page.wait_for_function(
+            "document.querySelector('b[data-count=\"lists.released\"]').textContent === '2'",
+            timeout=15_000,
+        )
+        assert page.locator('[data-money="tax.total"]').inner_text() == "¥72.44"
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTEFACTS / "monitor.png"), full_page=True)
+
+        # the enterprise's lists now go to manual review; one arrives
+        with live.factory() as s:
+            reviewed = update(Enterprise).where(Enterprise.customs_code == EBC)
+            s.execute(reviewed.values(review_rate=1))
+            s.commit()
+        send(api, tokens, a_set(3))
+    with live.factory() as s:
+        held = s.scalars(select(Declaration).where(Declaration.status == 300)).one()
+    assert held.invt_no is not None
+
+    page.goto(f"{live.url}/workbench")
+    page.wait_for_selector(f'article.item[data-invt="{held.invt_no}"]')
+    page.screenshot(path=str(ARTEFACTS / "workbench.png"))
+    page.keyboard.press("a")
+    page.wait_for_selector("dialog#reason-dialog[open]")
+    page.keyboard.type("documents agree; goods as declared")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f'#queue li[data-invt="{held.invt_no}"]', state="detached")
+    assert "800" in page.locator("#toast").inner_text()
+    with live.factory() as s:
+        assert s.get(Declaration, held.id).status == 800  # type: ignore[union-attr]
+    assert not errors
+    page.close()

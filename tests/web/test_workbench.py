@@ -1,0 +1,159 @@
+"""The workbench: queues, one list with its documents, and the officers' actions, which
+change the list's state only for the right role and with a reason, in the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cbec.store.models import AuditEntry, Declaration
+from tests.web.conftest import BUYER_ID, BUYER_PHONE, a_set, send, sign_in
+
+
+def lists(db: sessionmaker[Session]) -> list[Declaration]:
+    with db() as s:
+        return list(s.scalars(select(Declaration).order_by(Declaration.id)))
+
+
+def invt(db: sessionmaker[Session], n: int = 0) -> str:
+    number = lists(db)[n].invt_no
+    assert number is not None
+    return number
+
+
+def test_reviewer_approves_and_rejects_from_the_queue(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    client = web(review_rate=1.0)
+    send(client, filed, a_set(1))
+    send(client, filed, a_set(2))
+    first, second = invt(db, 0), invt(db, 1)
+    sign_in(client, "rev")
+    page = client.get("/workbench")
+    assert page.status_code == 200
+    assert first in page.text
+    assert second in page.text
+    assert "S.review" in page.text
+    item = client.get(f"/workbench/items/{first}")
+    assert item.status_code == 200
+    for title in ("List CEB621", "Order CEB311", "Payment CEB411", "Waybill CEB511"):
+        assert title in item.text
+    assert "they agree" in item.text
+    assert 'data-action="approve"' in item.text
+
+    done = client.post(
+        f"/workbench/items/{first}/review", json={"approve": True, "reason": "goods as declared"}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == 800
+    done = client.post(
+        f"/workbench/items/{second}/review",
+        json={"approve": False, "reason": "invoice does not match"},
+    )
+    assert done.json()["status"] == 100
+    assert [d.status for d in lists(db)] == [800, 100]
+    queue = client.get("/workbench?queue=review").text
+    assert first not in queue
+    assert second not in queue
+    with db() as s:
+        entries = s.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action.like("declaration.%"))
+            .order_by(AuditEntry.id)
+        ).all()
+        assert [(e.action, e.actor, e.subject_key, e.reason) for e in entries] == [
+            ("declaration.approve", "rev", first, "goods as declared"),
+            ("declaration.reject", "rev", second, "invoice does not match"),
+        ]
+
+
+def test_review_refused_without_the_role_a_reason_or_a_session(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    client = web(review_rate=1.0)
+    send(client, filed, a_set(1))
+    url = f"/workbench/items/{invt(db)}/review"
+    fine = {"approve": True, "reason": "fine"}
+    assert client.post(url, json=fine).status_code == 401
+    assert client.get(url.removesuffix("/review")).status_code == 401
+    for username in ("insp", "ana"):
+        sign_in(client, username)
+        refused = client.post(url, json=fine)
+        assert refused.status_code == 403
+        assert "reviewer" in refused.json()["detail"]
+    sign_in(client, "rev")
+    for reason in ("", "   "):
+        refused = client.post(url, json={"approve": True, "reason": reason})
+        assert refused.status_code in (400, 422)
+        assert "reason" in refused.text
+    elsewhere = client.post(url, json=fine, headers={"Origin": "https://elsewhere.example"})
+    assert elsewhere.status_code == 403
+    assert lists(db)[0].status == 300
+
+
+def test_inspector_records_results(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    client = web(inspection_rate=1.0)
+    for n in range(3):
+        send(client, filed, a_set(n))
+    numbers = [invt(db, n) for n in range(3)]
+    sign_in(client, "rev")
+    refused = client.post(
+        f"/workbench/items/{numbers[0]}/inspection", json={"result": "seize", "details": "odd"}
+    )
+    assert refused.status_code == 403
+    sign_in(client, "insp")
+    page = client.get("/workbench")  # an inspector lands on the inspection queue
+    assert 'data-queue="inspection"' in page.text
+    assert all(n in page.text for n in numbers)
+    assert 'data-action="seize"' in client.get(f"/workbench/items/{numbers[0]}").text
+    for number, result in zip(
+        numbers,
+        [
+            {"result": "conform"},
+            {"result": "seize"},
+            {"result": "discrepancy", "detention": 700},
+        ],
+        strict=True,
+    ):
+        done = client.post(
+            f"/workbench/items/{number}/inspection", json={"details": "opened it", **result}
+        )
+        assert done.status_code == 200, done.text
+    assert [d.status for d in lists(db)] == [800, 502, 700]
+
+
+def test_item_marks_disagreements_and_masks_ids_and_phones(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    client = web()
+    payer = "110105194912310029"
+    send(client, filed, a_set(1, payment={"payerIdNumber": payer, "payerName": "李娜"}))
+    number = invt(db)
+    assert lists(db)[0].status == 100
+    sign_in(client, "rev")
+    html = client.get(f"/workbench/items/{number}").text
+    assert "C02.buyer" in html
+    assert "disagreement" in html
+    assert 'class="differs"' in html
+    assert "110*************29" in html  # the payer's ID, masked, marked as differing
+    for secret in (BUYER_ID, payer, BUYER_PHONE):
+        assert secret not in html
+    assert "李娜" in html  # names are shown to the reviewer (near matches are judged)
+    assert "Not waiting for an officer" in html
