@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     #: How long an officer's login session lasts, in hours.
     officer_session_hours: int = 12
+    #: Where trained risk models live (``cbec risk train --models-dir``).
+    models_dir: Path = Path("var/models")
+    #: The learned model that scores every list in real time: ``name`` (its latest
+    #: version) or ``name/version`` under ``models_dir``; unset: rules decide alone.
+    risk_model: str | None = None
+    #: From which model score a list goes to manual review, and to X-ray inspection.
+    risk_model_review: float = 0.8
+    risk_model_inspect: float = 0.9
 
 
 @lru_cache(maxsize=1)
