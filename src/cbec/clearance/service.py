@@ -490,24 +490,34 @@ class Clearance:
         reasons = "; ".join(decision.reasons)
         d.reasons = reasons
         d.decided_at = now
+        # The sender is told what the checks found (it can correct that), never which risk
+        # rule, model score, control instruction or random draw selected the list: officers
+        # see every reason, smugglers should not learn the rules.
+        found = {str(f) for f in decision.findings}
+        told = "; ".join(r for r in decision.reasons if r in found)
         if decision.outcome is Outcome.REJECT:
-            self._move(d, REJECTED, reasons, now)
+            self._move(d, REJECTED, reasons, now, told=told or "stopped by customs")
         elif decision.outcome is Outcome.REVIEW:
-            self._move(d, MANUAL_REVIEW, reasons, now)
+            self._move(d, MANUAL_REVIEW, reasons, now, told=told)
         else:
-            self._approve(d, now, quota, reasons or "all checks passed")
+            self._approve(d, now, quota, reasons or "all checks passed", told=told)
             if decision.outcome is Outcome.HOLD:
-                self._move(d, DETAINED_OTHER, reasons, now)
+                self._move(d, DETAINED_OTHER, reasons, now, told=told)
             elif decision.outcome is Outcome.INSPECT:
                 d.inspection_kind = (decision.inspection or Inspection.OPEN).value
-                self._move(d, INSPECTION, reasons, now)
+                self._move(d, INSPECTION, reasons, now, told=told)
             else:
                 self._release(d, now, tax)
 
     def _approve(
-        self, d: Declaration, now: datetime, quota: dict[tuple[str, int], QuotaUsage], reason: str
+        self,
+        d: Declaration,
+        now: datetime,
+        quota: dict[tuple[str, int], QuotaUsage],
+        reason: str,
+        told: str | None = None,
     ) -> None:
-        self._move(d, APPROVED, reason, now)
+        self._move(d, APPROVED, reason, now, told=told)
         if not d.quota_counted and d.taxable_value is not None:
             key = (d.buyer_id_number, d.quota_year)
             usage = quota.get(key)
@@ -560,8 +570,16 @@ class Clearance:
     # -- state changes, receipts, events --------------------------------------------------
 
     def _move(
-        self, d: Declaration, target: int, reason: str, now: datetime, actor: str = "system"
+        self,
+        d: Declaration,
+        target: int,
+        reason: str,
+        now: datetime,
+        actor: str = "system",
+        told: str | None = None,
     ) -> None:
+        """Move ``d`` to ``target``, recording ``reason`` in its history; its receipt says
+        ``told`` (default: the reason)."""
         check_move(d.status, target)
         previous = d.status
         d.status = target
@@ -576,7 +594,8 @@ class Clearance:
                 "reason": reason[:4000],
             }
         )
-        info = f"{STATUS_TEXT[target]}" + (f": {reason}" if reason and target != RELEASED else "")
+        said = reason if told is None else told
+        info = f"{STATUS_TEXT[target]}" + (f": {said}" if said and target != RELEASED else "")
         self._receipts.append(
             receipt_row(
                 d.agent_code,
@@ -818,15 +837,16 @@ class Clearance:
         kind = (inspection or Inspection.OPEN).value
         if d.status == MANUAL_REVIEW and outcome in (Outcome.INSPECT, Outcome.HOLD):
             quota = repository.quota_rows(self.session, [(d.buyer_id_number, d.quota_year)])
-            self._approve(d, now, quota, reason)
+            # the instruction is for officers; the sender learns only the new status
+            self._approve(d, now, quota, reason, told="")
             self._events[-1]["actor"] = actor
             if outcome is Outcome.HOLD:
-                self._move(d, DETAINED_OTHER, reason, now, actor=actor)
+                self._move(d, DETAINED_OTHER, reason, now, actor=actor, told="")
             else:
                 d.inspection_kind = kind
-                self._move(d, INSPECTION, reason, now, actor=actor)
+                self._move(d, INSPECTION, reason, now, actor=actor, told="")
         elif d.status == INSPECTION and outcome is Outcome.HOLD:
-            self._move(d, DETAINED_OTHER, reason, now, actor=actor)
+            self._move(d, DETAINED_OTHER, reason, now, actor=actor, told="")
         elif d.status == INSPECTION and outcome is Outcome.INSPECT and kind != d.inspection_kind:
             if kind != Inspection.OPEN.value:
                 return False
