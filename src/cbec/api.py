@@ -18,7 +18,7 @@ from cbec.clearance import wiring
 from cbec.clearance.routes import router as clearance_router
 from cbec.config import Settings, get_settings
 from cbec.consumer.routes import router as consumer_router
-from cbec.errors import CbecError
+from cbec.errors import CbecError, TooManyRequests
 from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
 from cbec.officers.routes import router as officers_router
@@ -56,7 +56,10 @@ def create_app(
 
     @app.exception_handler(CbecError)
     async def _cbec_error(_request: Request, exc: CbecError) -> JSONResponse:
-        return JSONResponse(exc.as_dict(), status_code=exc.status_code)
+        headers = (
+            {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        )
+        return JSONResponse(exc.as_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _request_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

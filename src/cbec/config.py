@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     #: How long an officer's login session lasts, in hours.
     officer_session_hours: int = 12
+    #: Rate limits of the public quota query (``limits`` notation): per caller address, and
+    #: per ID number asked about (against guessing one person's phone from many addresses).
+    consumer_rate_per_client: str = "10/minute"
+    consumer_rate_per_identity: str = "20/hour"
     #: Where trained risk models live (``cbec risk train --models-dir``).
     models_dir: Path = Path("var/models")
     #: The learned model that scores every list in real time: ``name`` (its latest

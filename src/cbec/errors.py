@@ -68,6 +68,17 @@ class Conflict(CbecError):
     kind = "conflict"
 
 
+class TooManyRequests(CbecError):
+    """Over a rate limit; ``retry_after`` seconds until the next request may pass."""
+
+    status_code = 429
+    kind = "too_many_requests"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
+
+
 class PayloadTooLarge(CbecError):
     status_code = 413
     kind = "payload_too_large"

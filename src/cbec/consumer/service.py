@@ -4,6 +4,7 @@ identity, with details masked."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ from cbec.catalog import service as catalog_service
 from cbec.clearance import repository
 from cbec.clearance.states import COUNTS_AGAINST_QUOTA
 from cbec.consumer.schemas import ListSummary, QuotaAnswer, QuotaQuery
-from cbec.errors import NotFound
+from cbec.errors import NotFound, TooManyRequests
 from cbec.messages.fields import now_cst
 from cbec.messages.models import CEB621Message
 from cbec.messages.receipts import STATUS_TEXT
@@ -26,7 +27,35 @@ def _cents(value: Decimal | None) -> Decimal | None:
     return None if value is None else value.quantize(CENT)
 
 
-NO_MATCH = "the name, ID number and phone do not match the lists declared for this identity"
+NO_MATCH = (
+    "no list declared under this ID number carries this name and phone. If none was ever "
+    "declared, the whole annual quota ({limit} CNY) remains. (The same answer is given "
+    "whether or not the ID number has lists, so that the query cannot be used to find out.)"
+)
+
+
+class QueryLimiter:
+    """Rate limits of the public quota query, per caller and per ID number asked about,
+    over a moving window (``limits``, in process memory: each API worker counts its own)."""
+
+    def __init__(self, per_client: str, per_identity: str) -> None:
+        from limits import parse
+        from limits.storage import MemoryStorage
+        from limits.strategies import MovingWindowRateLimiter
+
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._client = parse(per_client)
+        self._identity = parse(per_identity)
+
+    def check(self, client: str, id_number: str) -> None:
+        """Count one query; :class:`TooManyRequests` (with Retry-After) when over a limit."""
+        for item, key in ((self._client, client), (self._identity, id_number.upper())):
+            if not self._limiter.hit(item, "consumer-quota", key):
+                reset, _remaining = self._limiter.get_window_stats(item, "consumer-quota", key)
+                wait = int(reset - time.time()) + 1
+                raise TooManyRequests(
+                    f"too many quota queries; try again in {wait} s", retry_after=wait
+                )
 
 
 def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
@@ -35,7 +64,7 @@ def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
     declarations = repository.declarations_of_buyer(session, query.id_number.upper(), year)
     limit = catalog_service.snapshot(session, date(year, 12, 31)).param("annual_limit")
     summaries: list[ListSummary] = []
-    matched = not declarations
+    matched = False
     bodies = {
         row.id: row
         for row in repository.documents_by_id(session, [d.document_id for d in declarations])
@@ -65,7 +94,7 @@ def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
             )
         )
     if not matched:
-        raise NotFound(NO_MATCH)
+        raise NotFound(NO_MATCH.format(limit=f"{limit:,.0f}"))
     used = sum(
         (
             d.taxable_value or Decimal(0)

@@ -33,6 +33,7 @@ from cbec import __version__
 from cbec.clearance.schemas import InspectionResult, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
 from cbec.consumer import service as consumer
+from cbec.consumer.routes import limiter as consumer_limiter
 from cbec.consumer.schemas import QuotaQuery
 from cbec.deps import SessionDep, SettingsDep
 from cbec.errors import CbecError
@@ -354,6 +355,8 @@ def consumer_query(
     form = {"name": name}
     try:
         query = QuotaQuery(name=name.strip(), id_number=id_number.strip(), phone=phone.strip())
+        client = request.client.host if request.client else "-"
+        consumer_limiter(request).check(client, query.id_number)
         answer = consumer.quota(session, query)
     except ValidationError:
         return _consumer_error(
