@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from cbec import __version__
 from cbec.audit.routes import router as audit_router
+from cbec.backpressure import Backpressure
 from cbec.clearance import wiring
 from cbec.clearance.routes import router as clearance_router
 from cbec.config import Settings, get_settings
@@ -50,6 +51,8 @@ def create_app(
     if migrate:
         upgrade(engine)
     app = FastAPI(title="cbec", version=__version__, description=DESCRIPTION)
+    # Past this many message requests at once: 503 + Retry-After, never a silent queue.
+    app.add_middleware(Backpressure, limit=settings.max_inflight_messages)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     max_message_bytes: int = 4 * 1024 * 1024
     #: Largest number of messages in one batch request.
     max_batch_messages: int = 5000
+    #: Message requests processed at once by one API process; the next gets 503 with
+    #: Retry-After at once (0: no bound).
+    max_inflight_messages: int = 32
     #: Messages written per transaction by ``cbec ingest``.
     ingest_batch_size: int = 500
     #: The customs house that runs this instance (4-digit customs code).
