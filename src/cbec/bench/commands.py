@@ -282,3 +282,78 @@ def risk_bench(
         if r.quality is not None:
             console.print(f"[bold]{r.name}[/]: the day's injected fraud (labels.json)")
             print_quality(r.quality)
+
+
+@app.command("http")
+def http_bench(
+    orders: int = typer.Option(1_000, help="Orders in the generated day."),
+    seed: int = typer.Option(1, help="Seed of the generated day."),
+    day: Path | None = typer.Option(None, "--dir", help="Use a day already written by cbec sim."),
+    messages: int = typer.Option(3000, help="Messages posted (from the day's start)."),
+    concurrency: int = typer.Option(8, help="Client threads posting at once."),
+    max_inflight: int = typer.Option(
+        32, help="CBEC_MAX_INFLIGHT_MESSAGES of the server (503 past it)."
+    ),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server to measure on."),
+    sqlite_only: bool = typer.Option(False, help="Skip PostgreSQL."),
+) -> None:
+    """A bounded loopback load test of POST /api/v1/messages against a live cbec serve:
+    messages/s sustained, p50/p99 latency, statuses, and that the store holds every message
+    answered as new exactly once."""
+    from cbec.bench.http import load
+
+    with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
+        folder = day or Path(scratch) / "day"
+        if day is None:
+            _generate(folder, orders, seed)
+        registry, items = load_day(folder)
+        items = items[:messages]
+        console.print(
+            f"{len(items):,} messages, {concurrency} client threads, {os.cpu_count()} cores"
+        )
+        stores = [("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}")]
+        if not sqlite_only:
+            if _postgres_answers(postgres_url):
+                stores.append(("PostgreSQL", postgres_url))
+            else:
+                console.print(f"[yellow]PostgreSQL at {postgres_url} does not answer: skipped[/]")
+        results = [
+            load(
+                label,
+                url,
+                registry,
+                items,
+                concurrency=concurrency,
+                max_inflight=max_inflight,
+                log=Path(scratch) / "server.log",
+            )
+            for label, url in stores
+        ]
+    table = Table(title="cbec bench http: POST /api/v1/messages over loopback (1 server process)")
+    for column in ("store", "messages", "seconds", "msg/s", "p50 ms", "p99 ms", "statuses",
+                   "503 retried", "failures", "new = stored"):  # fmt: skip
+        table.add_column(column, justify="left" if column in ("store", "statuses") else "right")
+    for r in results:
+        table.add_row(
+            r.name,
+            f"{r.messages:,}",
+            f"{r.seconds:.1f}",
+            f"{r.per_second:,.0f}",
+            f"{r.p50:.1f}",
+            f"{r.percentile(0.99):.1f}",
+            " ".join(f"{s}:{n}" for s, n in sorted(r.statuses.items())),
+            f"{r.retries:,}",
+            f"{r.failures}",
+            f"{r.new:,} = {r.stored:,}"
+            if r.new == r.stored
+            else f"[red]{r.new:,} != {r.stored:,}[/]",
+        )
+    console.print(table)
+    for r in results:  # one line each, for logs and notes
+        typer.echo(
+            f"{r.name}: {r.messages} messages in {r.seconds:.1f} s = {r.per_second:.0f} msg/s, "
+            f"p50 {r.p50:.1f} ms, p99 {r.percentile(0.99):.1f} ms, statuses {dict(r.statuses)}, "
+            f"{r.retries} retried after 503, {r.failures} failures, {r.new} new, {r.stored} stored"
+        )
+    if any(r.failures or r.new != r.stored for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,171 @@
+"""``cbec bench http``: a bounded load test of the HTTP front door, over loopback.
+
+A generated day is filed in a fresh store, ``cbec serve`` runs in a child process, and the
+day's first messages are posted by ``concurrency`` client threads, each message once, in
+arrival order per thread. Printed: messages per second sustained, p50/p99 request latency,
+and every status seen (503 is back-pressure: the message was not stored and is sent again,
+as a real sender would after ``Retry-After``; a transport error or a 5xx other than 503 is
+a failure). Afterwards the store must hold every message answered as new, exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from cbec.bench.ingest import Item, fresh_database
+from cbec.catalog import service as catalog_service
+from cbec.registry.service import import_registry
+from cbec.store import make_engine, make_session_factory, upgrade
+from cbec.store.models import InboundMessage
+
+
+@dataclass(slots=True)
+class LoadResult:
+    name: str
+    messages: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    retries: int = 0
+    failures: int = 0
+    new: int = 0
+    stored: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return 0.0
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _sender(data: bytes) -> str:
+    start = data.index(b"copCode>") + len(b"copCode>")
+    return data[start : data.index(b"<", start)].decode()
+
+
+def load(
+    name: str,
+    url: str,
+    registry: dict[str, object],
+    items: list[Item],
+    *,
+    concurrency: int,
+    max_inflight: int,
+    log: Path,
+) -> LoadResult:
+    """Post ``items`` to a fresh ``cbec serve`` on ``url``'s store with ``concurrency``
+    threads; see the module text."""
+    url = fresh_database(url)
+    engine = make_engine(url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with factory() as session:
+        catalog_service.seed(session)
+        tokens = import_registry(session, registry).tokens()
+        session.commit()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "CBEC_DATABASE_URL": url,
+        "CBEC_MAX_INFLIGHT_MESSAGES": str(max_inflight),
+        "CBEC_LOG_LEVEL": "WARNING",
+    }
+    with log.open("ab") as out:
+        server = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+            [sys.executable, "-m", "cbec.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    result = LoadResult(name, len(items), 0.0)
+    lock = threading.Lock()
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"cbec serve did not start; see {log}") from None
+                time.sleep(0.2)
+
+        def worker(share: list[Item]) -> None:
+            with httpx.Client(timeout=60) as client:
+                for _name, data in share:
+                    headers = {
+                        "Authorization": f"Bearer {tokens[_sender(data)]}",
+                        "Content-Type": "application/xml",
+                    }
+                    while True:
+                        started = time.perf_counter()
+                        try:
+                            response = client.post(
+                                f"{base}/api/v1/messages", content=data, headers=headers
+                            )
+                        except httpx.TransportError:
+                            with lock:
+                                result.failures += 1
+                            break
+                        elapsed = (time.perf_counter() - started) * 1000
+                        with lock:
+                            result.statuses[response.status_code] += 1
+                            result.latencies_ms.append(elapsed)
+                        if response.status_code == 503:
+                            with lock:
+                                result.retries += 1
+                            time.sleep(float(response.headers.get("Retry-After", "1")) / 10)
+                            continue
+                        if response.status_code >= 500:
+                            with lock:
+                                result.failures += 1
+                        elif response.status_code == 200:
+                            body = response.json()
+                            if body["accepted"] and not body["duplicate"]:
+                                with lock:
+                                    result.new += 1
+                        break
+
+        shares = [items[k::concurrency] for k in range(concurrency)]
+        threads = [threading.Thread(target=worker, args=(s,)) for s in shares]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        result.seconds = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+    with factory() as session:
+        result.stored = int(session.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+    engine.dispose()
+    return result
