@@ -14,12 +14,12 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.backpressure import Backpressure
+from cbec.bench.http import Server, sender_of
 from cbec.catalog import service as catalog_service
 from cbec.registry.service import import_registry
 from cbec.sim.output import write
 from cbec.sim.simulation import Options, generate
 from cbec.store.models import InboundMessage
-from tests.hardening.test_crash_safety import Server, _sender
 
 
 def test_the_request_past_the_bound_is_refused_at_once() -> None:
@@ -86,17 +86,19 @@ def test_an_overloaded_server_says_503_and_loses_nothing(
     db: sessionmaker[Session],
     signed_in_day: tuple[list[tuple[str, bytes]], dict[str, str]],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     items, tokens = signed_in_day
-    monkeypatch.setenv("CBEC_MAX_INFLIGHT_MESSAGES", "1")
-    server = Server(engine.url.render_as_string(hide_password=False), tmp_path / "server.log")
+    server = Server(
+        engine.url.render_as_string(hide_password=False),
+        tmp_path / "server.log",
+        env={"CBEC_MAX_INFLIGHT_MESSAGES": "1"},
+    )
     server.start()
 
     def post(item: tuple[str, bytes]) -> httpx.Response:
         _name, data = item
         headers = {
-            "Authorization": f"Bearer {tokens[_sender(data)]}",
+            "Authorization": f"Bearer {tokens[sender_of(data)]}",
             "Content-Type": "application/xml",
         }
         return httpx.post(

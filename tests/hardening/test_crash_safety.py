@@ -7,15 +7,9 @@ stored). Loopback only, bounded in messages, kills and time."""
 from __future__ import annotations
 
 import json
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import cbec
+from cbec.bench.http import Server, sender_of
 from cbec.catalog import service as catalog_service
 from cbec.registry.service import import_registry
 from cbec.sim.output import write
@@ -34,62 +28,6 @@ from cbec.store.models import Declaration, Document, InboundMessage, Receipt
 ORDERS = 25
 KILLS = 3
 DEADLINE_SECONDS = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class Server:
-    """``cbec serve`` in a child process on the test store."""
-
-    url: str
-    log: Path
-    port: int = field(default_factory=_free_port)
-    process: subprocess.Popen[bytes] | None = None
-    starts: int = 0
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        env = {
-            **os.environ,
-            "CBEC_DATABASE_URL": self.url,
-            "PYTHONPATH": str(Path(cbec.__file__).parents[1]),
-        }
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-                [sys.executable, "-m", "cbec.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        self.starts += 1
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("server did not come up in 60 s")
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
 
 
 @pytest.fixture
@@ -106,11 +44,6 @@ def day(
         s.commit()
     items = [(p.name, p.read_bytes()) for p in sorted((out / "messages").glob("*.xml"))]
     return items, tokens
-
-
-def _sender(data: bytes) -> str:
-    start = data.index(b"<ceb:copCode>") + len(b"<ceb:copCode>")
-    return data[start : data.index(b"<", start)].decode()
 
 
 def test_killed_server_loses_and_doubles_nothing(
@@ -144,7 +77,7 @@ def test_killed_server_loses_and_doubles_nothing(
                 assert time.monotonic() - started < DEADLINE_SECONDS, "crash test ran too long"
                 name, data = items[index]
                 headers = {
-                    "Authorization": f"Bearer {tokens[_sender(data)]}",
+                    "Authorization": f"Bearer {tokens[sender_of(data)]}",
                     "Content-Type": "application/xml",
                 }
                 try:

@@ -11,6 +11,7 @@ a failure). Afterwards the store must hold every message answered as new, exactl
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -24,8 +25,10 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
+import cbec
 from cbec.bench.ingest import Item, fresh_database
 from cbec.catalog import service as catalog_service
+from cbec.intake.prepare import cop_code_hint
 from cbec.registry.service import import_registry
 from cbec.store import make_engine, make_session_factory, upgrade
 from cbec.store.models import InboundMessage
@@ -58,15 +61,75 @@ class LoadResult:
         return statistics.median(self.latencies_ms) if self.latencies_ms else 0.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _sender(data: bytes) -> str:
-    start = data.index(b"copCode>") + len(b"copCode>")
-    return data[start : data.index(b"<", start)].decode()
+def sender_of(data: bytes) -> str:
+    """The BaseTransfer/copCode of a message (whose key signs its request)."""
+    code = cop_code_hint(data)
+    if code is None:
+        raise ValueError("message names no copCode")
+    return code
+
+
+@dataclass
+class Server:
+    """``cbec serve`` in a child process on the store at ``url`` (for load and crash tests),
+    started with the same code as this process and ``env`` added to its environment."""
+
+    url: str
+    log: Path
+    env: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 90) -> None:
+        """Start it and wait until ``/healthz`` answers (RuntimeError if it does not)."""
+        env = {
+            **os.environ,
+            "CBEC_DATABASE_URL": self.url,
+            "PYTHONPATH": str(Path(cbec.__file__).parents[1]),
+            **self.env,
+        }
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+                [sys.executable, "-m", "cbec.cli", "serve", "--host", "127.0.0.1",
+                 "--port", str(self.port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.starts += 1
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"cbec serve exited: {self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"cbec serve did not come up in {timeout:.0f} s; see {self.log}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, as a crash."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
 
 
 def load(
@@ -89,40 +152,22 @@ def load(
         catalog_service.seed(session)
         tokens = import_registry(session, registry).tokens()
         session.commit()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "CBEC_DATABASE_URL": url,
-        "CBEC_MAX_INFLIGHT_MESSAGES": str(max_inflight),
-        "CBEC_LOG_LEVEL": "WARNING",
-    }
-    with log.open("ab") as out:
-        server = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
-            [sys.executable, "-m", "cbec.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    server = Server(
+        url,
+        log,
+        env={"CBEC_MAX_INFLIGHT_MESSAGES": str(max_inflight), "CBEC_LOG_LEVEL": "WARNING"},
+    )
+    server.start()
+    base = server.base
     result = LoadResult(name, len(items), 0.0)
     lock = threading.Lock()
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError(f"cbec serve did not start; see {log}") from None
-                time.sleep(0.2)
 
         def worker(share: list[Item]) -> None:
             with httpx.Client(timeout=60) as client:
                 for _name, data in share:
                     headers = {
-                        "Authorization": f"Bearer {tokens[_sender(data)]}",
+                        "Authorization": f"Bearer {tokens[sender_of(data)]}",
                         "Content-Type": "application/xml",
                     }
                     while True:
@@ -163,8 +208,7 @@ def load(
             t.join()
         result.seconds = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait(30)
+        server.stop()
     with factory() as session:
         result.stored = int(session.scalar(select(func.count()).select_from(InboundMessage)) or 0)
     engine.dispose()

@@ -255,7 +255,7 @@ def prepare(
             truncated=len(data) > DEAD_LETTER_KEEP,
             message_type=exc.message_type,
             guid=exc.guid,
-            cop_code=_cop_code_hint(data),
+            cop_code=cop_code_hint(data),
             source=source,
         )
     except CbecError as exc:  # e.g. PayloadTooLarge
@@ -301,7 +301,7 @@ def prepare_for_transfer(items: list[tuple[str, bytes]]) -> list[Prepared | Reje
     return prepare_many(items, keep_messages=False)
 
 
-def _cop_code_hint(data: bytes) -> str | None:
+def cop_code_hint(data: bytes) -> str | None:
     # Best effort, for routing the rejection receipt of a message that did not validate:
     # the copCode of a well-formed message, if one can be read safely.
     marker = b"copCode>"
