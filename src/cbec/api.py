@@ -22,6 +22,7 @@ from cbec.consumer.routes import router as consumer_router
 from cbec.errors import CbecError, TooManyRequests
 from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
+from cbec.network.routes import router as network_router
 from cbec.officers.routes import router as officers_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(clearance_router)
     app.include_router(consumer_router)
     app.include_router(risk_router)
+    app.include_router(network_router)
     # The browser pages (monitoring screen, workbench, consumer page) and their assets.
     mount_web(app)
     # What intake hands accepted documents to (clearance, asking risk control for a

@@ -12,6 +12,7 @@ from cbec.clearance.commands import app as clearance_app
 from cbec.config import get_settings
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
+from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
 from cbec.registry.commands import app as registry_app
 from cbec.risk import wiring as risk_wiring
@@ -35,6 +36,7 @@ app.add_typer(officers_app, name="officers")
 app.add_typer(audit_app, name="audit")
 app.add_typer(clearance_app, name="clearance")
 app.add_typer(risk_app, name="risk")
+app.add_typer(network_app, name="network")
 app.command("ingest")(ingest)
 
 

@@ -1,0 +1,2 @@
+"""The identity and transaction graph: consumer-end monitoring, smuggling networks, and
+joint management with payment companies."""
