@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     sampling_seed: int = 0
     #: How long a list waits for its order, payment and waybill before it is rejected.
     await_documents_seconds: int = 24 * 3600
+    #: Bonded goods on the shelf longer than this many days are listed (warehouse).
+    warehouse_shelf_days: int = 180
+    #: Export summaries: the fields a declaration groups released B-flag lists by
+    #: (comma-separated, of ebc_code, owner_code, trade_mode, traf_mode, country, port_code,
+    #: gcode, currency); unverified in DOMAIN.md, hence a setting.
+    export_summary_key: str = "ebc_code,traf_mode,owner_code,country,port_code,gcode,currency"
+    #: Day of the next month by which a month's lists must be summarised.
+    export_summary_deadline_day: int = 15
     #: Address the API binds to.
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -15,12 +15,16 @@ from typing import Any
 from cbec.errors import CbecError, FieldError
 from cbec.messages import codec, signature
 from cbec.messages.models import (
+    CEB303Message,
     CEB311Message,
     CEB411Message,
     CEB511Message,
+    CEB603Message,
     CEB621Message,
     CEB623Message,
     CEB625Message,
+    CEB701Message,
+    CEB711Message,
     CebMessage,
     DeclarationMessage,
 )
@@ -129,6 +133,8 @@ def describe(
             w.guid,
             w.appType,
         )
+    if isinstance(message, CEB711Message | CEB303Message | CEB603Message | CEB701Message):
+        return _describe_more(message)
     for model, (kind, path, head_of) in _LIST_LIKE.items():
         if isinstance(message, model):
             h = head_of(message)
@@ -155,6 +161,92 @@ def describe(
     raise TypeError(f"not a declaration message: {type(message).__name__}")
 
 
+def _describe_more(
+    message: CEB711Message | CEB303Message | CEB603Message | CEB701Message,
+) -> tuple[str, str, str, str | None, str | None, dict[str, str], dict[str, Any], str, str]:
+    """:func:`describe` of the bonded-entry and export messages."""
+    if isinstance(message, CEB711Message):
+        b = message.bondedEntry.bondedEntryHead
+        return (
+            "bonded_entry",
+            f"{b.areaCode}|{b.entryNo}",
+            b.entryNo,
+            None,
+            b.ebcCode,
+            {"BondedEntry/BondedEntryHead/areaCode": b.areaCode},
+            {
+                "guid": b.guid,
+                "customsCode": b.customsCode,
+                "areaCode": b.areaCode,
+                "emsNo": b.emsNo,
+                "entryNo": b.entryNo,
+            },
+            b.guid,
+            b.appType,
+        )
+    if isinstance(message, CEB303Message):
+        o = message.order.orderHead
+        return (
+            "export_order",
+            f"{o.ebpCode}|{o.ebcCode}|{o.orderNo}",
+            o.orderNo,
+            o.ebpCode,
+            o.ebcCode,
+            {"Order/OrderHead/ebpCode": o.ebpCode, "Order/OrderHead/ebcCode": o.ebcCode},
+            {"guid": o.guid, "ebpCode": o.ebpCode, "ebcCode": o.ebcCode, "orderNo": o.orderNo},
+            o.guid,
+            o.appType,
+        )
+    if isinstance(message, CEB603Message):
+        h = message.inventory.inventoryHead
+        return (
+            "export_list",
+            f"{h.agentCode}|{h.copNo}",
+            h.orderNo,
+            h.ebpCode,
+            h.ebcCode,
+            {
+                "Inventory/InventoryHead/agentCode": h.agentCode,
+                "Inventory/InventoryHead/ebcCode": h.ebcCode,
+            },
+            {
+                "guid": h.guid,
+                "customsCode": h.customsCode,
+                "ebpCode": h.ebpCode,
+                "ebcCode": h.ebcCode,
+                "agentCode": h.agentCode,
+                "copNo": h.copNo,
+                "preNo": h.preNo,
+                "invtNo": h.invtNo,
+            },
+            h.guid,
+            h.appType,
+        )
+    a = message.summaryApply.summaryApplyHead
+    return (
+        "export_summary",
+        f"{a.agentCode}|{a.copNo}",
+        a.copNo,
+        None,
+        a.ebcCode,
+        {
+            "SummaryApply/SummaryApplyHead/agentCode": a.agentCode,
+            "SummaryApply/SummaryApplyHead/ebcCode": a.ebcCode,
+            "SummaryApply/SummaryApplyHead/declAgentCode": a.declAgentCode,
+        },
+        {
+            "guid": a.guid,
+            "customsCode": a.customsCode,
+            "agentCode": a.agentCode,
+            "ebcCode": a.ebcCode,
+            "copNo": a.copNo,
+            "sumNo": a.sumNo,
+        },
+        a.guid,
+        a.appType,
+    )
+
+
 def _content_hash(message: CebMessage, canonical: str) -> str:
     """What makes two deliveries the same message: the content without the Signature, so
     that a gateway re-signing a retry (SM2 and ECDSA signatures differ on every signing)
@@ -172,6 +264,8 @@ def _app_status(message: DeclarationMessage) -> str:
         "inventory.inventoryHead",
         "invtCancel",
         "invtRefund.invtRefundHead",
+        "bondedEntry.bondedEntryHead",
+        "summaryApply.summaryApplyHead",
     ):
         head: Any = message
         for part in path.split("."):

@@ -589,6 +589,10 @@ def _head_path(item: Prepared, leaf: str) -> str:
         "CEB621": "Inventory/InventoryHead",
         "CEB623": "InvtCancel",
         "CEB625": "InvtRefund/InvtRefundHead",
+        "CEB711": "BondedEntry/BondedEntryHead",
+        "CEB303": "Order/OrderHead",
+        "CEB603": "Inventory/InventoryHead",
+        "CEB701": "SummaryApply/SummaryApplyHead",
     }
     return f"{item.message_type}Message/{heads[item.message_type]}/{leaf}"
 

@@ -326,6 +326,250 @@ class InvtRefund(Node):
     invtRefundList: list[InvtRefundList] = Field(min_length=1)  # 1..n lines
 
 
+# --- CEB711 bonded warehouse entry (goods into a bonded account) ----------------------
+
+
+class BondedEntryHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    customsCode: CustomsCode
+    entryNo: Annotated[str, Text(30, "the zone operator's own number for this entry")]
+    emsNo: Annotated[str, Text(12, "bonded account book number")]
+    areaCode: EntCode
+    areaName: EntName
+    ebcCode: EntCode
+    ebcName: EntName
+    entryTime: Annotated[str, Timestamp(14, "when the goods entered, yyyyMMddHHmmss")]
+    declNo: Annotated[str, Text(18, "the customs entry declaration of the goods")] | None = None
+    billNo: Annotated[str, Text(37, "bill of lading number")] | None = None
+    note: Note | None = None
+
+
+class BondedEntryList(Node):
+    gnum: Gnum
+    itemRecordNo: Annotated[str, Text(30, "bonded item record number")]
+    itemNo: Annotated[str, Text(30, "enterprise item number")] | None = None
+    gcode: Annotated[str, Code(10, "10-digit HS code", exact=True, digits=True)]
+    gname: Annotated[str, Text(250, "goods name")]
+    gmodel: Annotated[str, Text(250, "specification and model")] | None = None
+    barCode: Annotated[str, Text(50, "bar code")] | None = None
+    country: Country
+    qty: Quantity
+    unit: Unit
+    note: Note | None = None
+
+
+class BondedEntry(Node):
+    bondedEntryHead: BondedEntryHead
+    bondedEntryList: list[BondedEntryList] = Field(min_length=1)  # 1..n lines
+
+
+# --- CEB303 export order ---------------------------------------------------------------
+
+
+class ExportOrderHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    orderType: Annotated[str, Choice("E", doc="E export")]
+    orderNo: OrderNo
+    ebpCode: EntCode
+    ebpName: EntName
+    ebcCode: EntCode
+    ebcName: EntName
+    goodsValue: Money
+    freight: Money
+    currency: Currency
+    note: Note | None = None
+
+
+class ExportOrderList(Node):
+    gnum: Gnum
+    itemNo: Annotated[str, Text(30, "enterprise item number")] | None = None
+    itemName: Annotated[str, Text(250, "item name on the platform")]
+    itemDescribe: Annotated[str, Text(1000, "item description")] | None = None
+    barCode: Annotated[str, Text(50, "bar code")] | None = None
+    unit: Unit
+    currency: Currency
+    qty: Quantity
+    price: Price
+    totalPrice: Price
+    note: Note | None = None
+
+
+class ExportOrder(Node):
+    orderHead: ExportOrderHead
+    orderList: list[ExportOrderList] = Field(min_length=1)  # 1..n lines
+
+
+# --- CEB603 export list ----------------------------------------------------------------
+
+ExportTradeMode = Annotated[
+    str, Choice("9610", "9710", "9810", "1210", doc="supervision mode of the export")
+]
+
+
+class ExportInventoryHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    customsCode: CustomsCode
+    ebpCode: EntCode
+    ebpName: EntName
+    orderNo: OrderNo
+    logisticsCode: EntCode
+    logisticsName: EntName
+    logisticsNo: Annotated[str, Text(60, "waybill number")]
+    copNo: Annotated[str, Text(20, "the sender's own number for this list")]
+    preNo: Annotated[str, Text(18, "pre-entry number assigned by the e-port")] | None = None
+    invtNo: Annotated[str, Text(18, "list number assigned by customs")] | None = None
+    ieFlag: Annotated[str, Choice("E", doc="E export")]
+    portCode: CustomsCode
+    ieDate: Annotated[str, Timestamp(8, "export date yyyyMMdd")]
+    statisticsFlag: Annotated[str, Choice("A", "B", doc="A simplified, B summary declaration")]
+    agentCode: EntCode
+    agentName: EntName
+    ebcCode: EntCode
+    ebcName: EntName
+    ownerCode: EntCode
+    ownerName: EntName
+    emsNo: Annotated[str, Text(12, "bonded account book number")] | None = None
+    tradeMode: ExportTradeMode
+    trafMode: Annotated[str, Code(1, "transport mode code")]
+    trafName: Annotated[str, Text(100, "means of transport")] | None = None
+    voyageNo: Annotated[str, Text(32, "voyage number")] | None = None
+    billNo: Annotated[str, Text(37, "bill of lading number")] | None = None
+    country: Annotated[
+        str, Code(3, "customs code of the country of arrival", exact=True, digits=True)
+    ]
+    freight: Money
+    insuredFee: Money
+    currency: Currency
+    wrapType: Annotated[str, Code(1, "packing type code")] | None = None
+    packNo: Annotated[str, Integer(9, "number of packages")]
+    grossWeight: Annotated[Decimal, Dec("gross weight in kg", positive=True)]
+    netWeight: Annotated[Decimal, Dec("net weight in kg", positive=True)]
+    note: Note | None = None
+
+
+class ExportInventoryList(Node):
+    gnum: Gnum
+    itemNo: Annotated[str, Text(30, "enterprise item number")] | None = None
+    itemRecordNo: Annotated[str, Text(30, "bonded item record number (1210)")] | None = None
+    itemName: Annotated[str, Text(250, "item name")] | None = None
+    gcode: Annotated[str, Code(10, "10-digit HS code", exact=True, digits=True)]
+    gname: Annotated[str, Text(250, "goods name")]
+    gmodel: Annotated[str, Text(250, "specification and model")]
+    barCode: Annotated[str, Text(50, "bar code")] | None = None
+    country: Country
+    currency: Currency
+    qty: Quantity
+    unit: Unit
+    qty1: Quantity
+    unit1: Unit
+    qty2: Quantity | None = None
+    unit2: Unit | None = None
+    price: Price
+    totalPrice: Price
+    note: Note | None = None
+
+
+class ExportInventory(Node):
+    inventoryHead: ExportInventoryHead
+    inventoryList: list[ExportInventoryList] = Field(min_length=1)  # 1..n lines
+
+
+# --- CEB701 summary application / CEB792 summary result --------------------------------
+
+
+class SummaryApplyHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    customsCode: CustomsCode
+    copNo: Annotated[str, Text(20, "the sender's own number for this application")]
+    sumNo: Annotated[str, Text(18, "summary number assigned by customs")] | None = None
+    agentCode: EntCode
+    agentName: EntName
+    ebcCode: EntCode
+    ebcName: EntName
+    declAgentCode: EntCode
+    declAgentName: EntName
+    startTime: Annotated[str, Timestamp(8, "first release date summarised, yyyyMMdd")]
+    endTime: Annotated[str, Timestamp(8, "last release date summarised, yyyyMMdd")]
+    summaryFlag: Annotated[
+        str,
+        Choice(
+            "1",
+            "2",
+            doc="1 every released B list of the period, 2 only the lists named below",
+        ),
+    ]
+    itemNameFlag: Annotated[
+        str, Choice("0", "1", doc="1 goods names kept apart in the lines, 0 by HS code only")
+    ]
+    note: Note | None = None
+
+
+class SummaryApplyList(Node):
+    invtNo: Annotated[str, Text(18, "list number assigned by customs")]
+
+
+class SummaryApply(Node):
+    summaryApplyHead: SummaryApplyHead
+    summaryApplyList: list[SummaryApplyList] | None = None  # 0..n lists
+
+
+class SummaryResultHead(Node):
+    guid: Guid
+    customsCode: CustomsCode
+    sumNo: Annotated[str, Text(18, "summary number assigned by customs")]
+    entryId: Annotated[str, Text(18, "export declaration number")]
+    decState: Annotated[str, Text(4, "declaration state")]
+    ebcCode: EntCode
+    ownerCode: EntCode
+    declAgentCode: EntCode
+    tradeMode: ExportTradeMode
+    trafMode: Annotated[str, Code(1, "transport mode code")]
+    country: Country
+    portCode: CustomsCode
+    currency: Currency
+    totalPrice: Money
+    grossWeight: Annotated[Decimal, Dec("gross weight in kg")]
+    netWeight: Annotated[Decimal, Dec("net weight in kg")]
+    invtCount: Annotated[str, Integer(9, "number of lists summarised")]
+    late: Annotated[str, Choice("0", "1", doc="1 summarised after the 15th of the next month")]
+    returnTime: ReturnTime
+    note: Note | None = None
+
+
+class SummaryResultList(Node):
+    gnum: Gnum
+    gcode: Annotated[str, Code(10, "10-digit HS code", exact=True, digits=True)]
+    gname: Annotated[str, Text(250, "goods name")]
+    qty: Quantity
+    unit: Unit
+    totalPrice: Money
+    currency: Currency
+
+
+class SummaryResultInvt(Node):
+    invtNo: Annotated[str, Text(18, "list number assigned by customs")]
+    gnum: Gnum
+    declGnum: Annotated[str, Integer(4, "line of the declaration it went into")]
+
+
+class SummaryResult(Node):
+    summaryResultHead: SummaryResultHead
+    summaryResultList: list[SummaryResultList] = Field(min_length=1)
+    summaryResultInvt: list[SummaryResultInvt] = Field(min_length=1)
+
+
 # --- envelope parts --------------------------------------------------------------------
 
 
@@ -404,6 +648,29 @@ class InvtCancelReturn(Node):
 
 class InvtRefundReturn(InvtCancelReturn):
     pass
+
+
+class BondedEntryReturn(Node):
+    guid: Guid
+    customsCode: CustomsCode
+    areaCode: EntCode
+    emsNo: Annotated[str, Text(12, "bonded account book number")]
+    entryNo: Annotated[str, Text(30, "the zone operator's own number for this entry")]
+    returnStatus: ReturnStatus
+    returnTime: ReturnTime
+    returnInfo: ReturnInfo
+
+
+class SummaryApplyReturn(Node):
+    guid: Guid
+    customsCode: CustomsCode
+    agentCode: EntCode
+    ebcCode: EntCode
+    copNo: Annotated[str, Text(20, "the sender's own number")]
+    sumNo: Annotated[str, Text(18, "summary number assigned by customs")] | None = None
+    returnStatus: ReturnStatus
+    returnTime: ReturnTime
+    returnInfo: ReturnInfo
 
 
 class MessageReturn(Node):
@@ -521,6 +788,30 @@ class CEB625Message(DeclarationMessage):
     invtRefund: InvtRefund
 
 
+class CEB711Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB711"
+    BUSINESS = "bondedEntry"
+    bondedEntry: BondedEntry
+
+
+class CEB303Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB303"
+    BUSINESS = "order"
+    order: ExportOrder
+
+
+class CEB603Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB603"
+    BUSINESS = "inventory"
+    inventory: ExportInventory
+
+
+class CEB701Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB701"
+    BUSINESS = "summaryApply"
+    summaryApply: SummaryApply
+
+
 class ReceiptMessage(CebMessage):
     IS_RECEIPT = True
 
@@ -567,6 +858,36 @@ class CEB816Message(ReceiptMessage):
     tax: Tax
 
 
+class CEB712Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB712"
+    BUSINESS = "bondedEntryReturn"
+    bondedEntryReturn: BondedEntryReturn
+
+
+class CEB304Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB304"
+    BUSINESS = "orderReturn"
+    orderReturn: OrderReturn
+
+
+class CEB604Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB604"
+    BUSINESS = "inventoryReturn"
+    inventoryReturn: InventoryReturn
+
+
+class CEB702Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB702"
+    BUSINESS = "summaryApplyReturn"
+    summaryApplyReturn: SummaryApplyReturn
+
+
+class CEB792Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB792"
+    BUSINESS = "summaryResult"
+    summaryResult: SummaryResult
+
+
 class CEB900Message(ReceiptMessage):
     MESSAGE_TYPE = "CEB900"
     BUSINESS = "messageReturn"
@@ -582,6 +903,10 @@ DECLARATION_TYPES: dict[str, type[DeclarationMessage]] = {
         CEB621Message,
         CEB623Message,
         CEB625Message,
+        CEB711Message,
+        CEB303Message,
+        CEB603Message,
+        CEB701Message,
     )
 }
 RECEIPT_TYPES: dict[str, type[ReceiptMessage]] = {
@@ -594,6 +919,11 @@ RECEIPT_TYPES: dict[str, type[ReceiptMessage]] = {
         CEB624Message,
         CEB626Message,
         CEB816Message,
+        CEB712Message,
+        CEB304Message,
+        CEB604Message,
+        CEB702Message,
+        CEB792Message,
         CEB900Message,
     )
 }
@@ -606,4 +936,8 @@ RECEIPT_FOR: dict[str, str] = {
     "CEB621": "CEB622",
     "CEB623": "CEB624",
     "CEB625": "CEB626",
+    "CEB711": "CEB712",
+    "CEB303": "CEB304",
+    "CEB603": "CEB604",
+    "CEB701": "CEB702",
 }

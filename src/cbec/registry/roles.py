@@ -22,12 +22,14 @@ class Status(StrEnum):
 
 #: Message types each role may send (DOMAIN.md, "Who signs and sends").
 SENDABLE: dict[Role, frozenset[str]] = {
-    Role.PLATFORM: frozenset({"CEB311"}),
-    Role.ECOMMERCE: frozenset({"CEB311", "CEB621", "CEB623", "CEB625"}),
+    Role.PLATFORM: frozenset({"CEB311", "CEB303"}),
+    Role.ECOMMERCE: frozenset(
+        {"CEB311", "CEB621", "CEB623", "CEB625", "CEB303", "CEB603", "CEB701"}
+    ),
     Role.PAYMENT: frozenset({"CEB411"}),
     Role.LOGISTICS: frozenset({"CEB511"}),
-    Role.AGENT: frozenset({"CEB621", "CEB623", "CEB625"}),
-    Role.AREA: frozenset(),
+    Role.AGENT: frozenset({"CEB621", "CEB623", "CEB625", "CEB603", "CEB701"}),
+    Role.AREA: frozenset({"CEB711"}),
 }
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cbec.sim import bonded, exports
 from cbec.sim.fraud import PATTERNS
 from cbec.sim.output import Summary, write
 from cbec.sim.simulation import Options, generate
@@ -38,6 +39,12 @@ def sim(
     as_zip: bool = typer.Option(
         False, "--zip", help="Write the messages into DIR/messages.zip instead of DIR/messages/."
     ),
+    bonded_stock: bool = typer.Option(
+        False,
+        "--bonded-stock",
+        help="Also write DIR/bonded/ (CEB711 entries stocking the day's 1210 goods; ingest "
+        "them first) and DIR/stocktake.json (items whose count will be short).",
+    ),
     sign: bool = typer.Option(
         False,
         "--sign",
@@ -57,6 +64,14 @@ def sim(
     except FileExistsError as error:
         raise typer.BadParameter(str(error), param_hint="--out") from None
     _report(summary, options, time.perf_counter() - started)
+    if bonded_stock:
+        stock = bonded.bonded_stock(generated)
+        folder = bonded.write(stock, out)
+        console.print(
+            f"bonded     → {folder} ({len(stock.entries)} CEB711 entries, "
+            f"{sum(stock.entered.values()):,} units of {len(stock.entered)} items; ingest first)"
+        )
+        console.print(f"stocktake  → {out / 'stocktake.json'} ({len(stock.planted)} planted)")
 
 
 def _report(summary: Summary, options: Options, seconds: float) -> None:
@@ -81,3 +96,39 @@ def _report(summary: Summary, options: Options, seconds: float) -> None:
     console.print(f"labels     → {summary.labels}")
     if summary.signing_keys is not None:
         console.print(f"signing keys → {summary.signing_keys} (synthetic, private halves)")
+
+
+def sim_exports(
+    out: Path = typer.Option(..., "--out", help="Directory to write into (created if missing)."),
+    month: str = typer.Option("2026-10", "--month", help="The simulated month, YYYY-MM."),
+    lists: int = typer.Option(1000, "--lists", min=1, help="Number of export lists."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: same seed, same bytes."),
+) -> None:
+    """Simulate a month of exports (9610, 9710, 9810): registry.json, the CEB303 orders,
+    CEB603 lists and CEB701 applications (messages/), and exports-truth.json."""
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        date(year, mon, 1)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{month!r} is not a month YYYY-MM", param_hint="--month"
+        ) from None
+    started = time.perf_counter()
+    generated = exports.generate_month(exports.Options(month=month, lists=lists, seed=seed))
+    try:
+        folder = exports.write_month(generated, out)
+    except FileExistsError:
+        raise typer.BadParameter(f"{out / 'messages'} exists", param_hint="--out") from None
+    console.print(
+        f"[bold]{lists:,}[/] export lists in {month} (seed {seed}), "
+        f"{len(generated.messages):,} messages in {time.perf_counter() - started:.1f} s"
+    )
+    console.print(
+        f"trade modes {dict(sorted(generated.modes.items()))}, "
+        f"flags {dict(sorted(generated.flags.items()))}"
+    )
+    console.print(f"messages   → {folder}")
+    console.print(
+        f"truth      → {out / 'exports-truth.json'} "
+        f"({len(generated.rejected)} planted to be rejected)"
+    )

@@ -1,0 +1,30 @@
+"""Plugging the warehouse into intake (CEB711 entries) and clearance (lists changing
+state); done by the assembly, ``cbec.api`` and ``cbec.cli``."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cbec.clearance import service as clearance_service
+from cbec.intake import pipeline
+from cbec.warehouse.service import Warehouse, on_move
+
+
+def listener_factory() -> pipeline.ListenerFactory:
+    """The warehouse as an intake listener: books every CEB711 entry intake accepts."""
+
+    def factory(session: Session) -> Warehouse:
+        return Warehouse(session)
+
+    return factory
+
+
+def install() -> None:
+    """Reserve, move out and put back bonded stock as 1210 lists change state."""
+    clearance_service.on_move("warehouse.ledger", on_move)
+
+
+def connect() -> None:
+    """For this process (the CLI): intake runs hand their entries to the warehouse."""
+    pipeline.register("warehouse", listener_factory())
+    install()

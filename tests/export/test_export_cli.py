@@ -1,0 +1,52 @@
+"""``cbec export summarise|stats`` and ``cbec warehouse stock|ledger|shelf`` from a terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cbec.cli import app
+from cbec.config import get_settings
+from tests.export.conftest import AGENT, PLATFORM, Send, export_list, export_order
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_summarise_and_stats_from_the_terminal(send: Send, store_env: None) -> None:
+    send(
+        (PLATFORM, export_order(1)),
+        (AGENT, export_list(1)),
+        (AGENT, export_list(2, mode="9810", country="304")),
+    )
+    late = runner.invoke(app, ["export", "summarise", "--month", "2026-10", "--on", "2026-11-20"])
+    assert late.exit_code == 0, late.output
+    assert "2 lists (2 lines) -> 1 summaries, 2 declarations" in late.output
+    assert "LATE" in late.output
+    stats = runner.invoke(app, ["export", "stats", "--month", "2026-10"])
+    assert stats.exit_code == 0, stats.output
+    rows = [line for line in stats.output.splitlines() if "9610" in line or "9810" in line]
+    assert len(rows) == 2
+    bad = runner.invoke(app, ["export", "summarise", "--month", "2026-13"])
+    assert bad.exit_code == 1
+    assert "error: month: '2026-13' is not a month of the form YYYY-MM [export.month]" in bad.output
+
+
+def test_warehouse_commands_name_a_missing_account(store_env: None, db: object) -> None:
+    result = runner.invoke(app, ["warehouse", "stock", "T0000W000000"])
+    assert result.exit_code == 1
+    assert "no bonded account T0000W000000" in result.output
+    shelf = runner.invoke(app, ["warehouse", "shelf", "--days", "0"])
+    assert shelf.exit_code == 0
+    assert "0 item(s)" in shelf.output
