@@ -75,10 +75,12 @@ class NoRisk:
 
 @dataclass(frozen=True, slots=True)
 class Rates:
-    """Share of lists sent to manual review and to inspection (0..1)."""
+    """Share of lists sent to manual review and to inspection (0..1); of the inspected
+    share, ``open_inspection`` is opened by an inspector, the rest X-rayed."""
 
     review: float = 0.02
     inspection: float = 0.03
+    open_inspection: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +132,19 @@ def decide(
         )
         reasons = tuple(f"[{h.code}] {h.message}" for h in inspecting)
         return Decision(Outcome.INSPECT, reasons, tuple(findings), risk, inspection=kind)
-    if draw(seed, key, "inspection") < rates.inspection:
+    drawn = draw(seed, key, "inspection")
+    if drawn < rates.inspection:
+        opened = drawn < min(rates.open_inspection, rates.inspection)
         return Decision(
             Outcome.INSPECT,
-            (f"[S.inspection] random inspection at rate {rates.inspection:.2%}",),
+            (
+                f"[S.inspection] random {'open' if opened else 'X-ray'} inspection at rate "
+                f"{rates.inspection:.2%}",
+            ),
             tuple(findings),
             risk,
             sampled=True,
-            inspection=Inspection.XRAY,
+            inspection=Inspection.OPEN if opened else Inspection.XRAY,
         )
     review = [str(f) for f in findings if f.severity is Severity.REVIEW] + [
         f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.REVIEW

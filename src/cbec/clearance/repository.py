@@ -8,7 +8,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cbec.store.models import Declaration, Document, Enterprise, InboundMessage, QuotaUsage
+from cbec.clearance.classes import ClassRates
+from cbec.store.models import (
+    Declaration,
+    Document,
+    Enterprise,
+    EnterpriseClass,
+    InboundMessage,
+    QuotaUsage,
+)
 
 THREE_AND_LIST = ("order", "payment", "waybill", "inventory")
 
@@ -122,6 +130,19 @@ def enterprise_facts(session: Session, codes: Iterable[str]) -> dict[str, Enterp
         return {}
     rows = session.execute(select(Enterprise).where(Enterprise.customs_code.in_(codes))).scalars()
     return {e.customs_code: e for e in rows}
+
+
+def class_rows(session: Session, codes: Iterable[str]) -> list[ClassRates]:
+    """Every class row with rates of these enterprises (``risk_enterprise_classes``)."""
+    codes = list(set(codes))
+    if not codes:
+        return []
+    rows = session.execute(
+        select(EnterpriseClass)
+        .where(EnterpriseClass.enterprise_code.in_(codes), EnterpriseClass.review_rate.is_not(None))
+        .order_by(EnterpriseClass.id)
+    ).scalars()
+    return [r for r in (ClassRates.of_row(row) for row in rows) if r is not None]
 
 
 def declarations_of_buyer(session: Session, buyer_id: str, year: int) -> Sequence[Declaration]:

@@ -99,6 +99,13 @@ class EnterpriseClass(Base):
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    #: the sampling rates of the class, stamped when a portrait class is published (None:
+    #: a class without rates, which clearance does not sample by): manual review, X-ray
+    #: and open inspection, and a JSON map business-site class -> inspection cap
+    review_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    xray_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    open_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    inspection_caps: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class RuleSet(Base):

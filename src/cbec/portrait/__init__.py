@@ -1,0 +1,1 @@
+"""Enterprise portraits, classified supervision, and e-commerce platform verification."""

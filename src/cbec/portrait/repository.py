@@ -1,0 +1,340 @@
+"""Queries of portraits: list outcomes per enterprise, flags, platform checks, ratings,
+and the class rows of ``risk_enterprise_classes``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from cbec.messages.models import MESSAGE_TYPES, CEB621Message
+from cbec.store.models import (
+    Declaration,
+    DeclarationEvent,
+    Document,
+    Enterprise,
+    EnterpriseClass,
+    InboundMessage,
+    PlatformCheck,
+    Rating,
+    RatingItem,
+    RiskFlag,
+)
+
+T = TypeVar("T")
+RELEASED = (800, 899)
+CONSUMER_KINDS = ("dispute", "identity_misuse")
+
+
+@dataclass(frozen=True, slots=True)
+class ListOutcome:
+    """One list decided in a window, with what happened to it."""
+
+    id: int
+    codes: tuple[str, ...]
+    ebp_code: str
+    pay_code: str | None
+    buyer: str
+    value: Decimal
+    tax: Decimal
+    rejected: bool
+    reviewed: bool
+    review_rejected: bool
+    inspected: bool
+    discrepancy: bool
+    seized: bool
+    tax_misdeclared: bool
+
+
+def _flag(condition: Any) -> Any:
+    return func.max(case((condition, 1), else_=0))
+
+
+def list_outcomes(session: Session, start: datetime, end: datetime) -> list[ListOutcome]:
+    """Every list decided in [start, end) with its outcomes (from its state history)."""
+    e = DeclarationEvent
+    events = (
+        select(
+            e.declaration_id.label("did"),
+            _flag(and_(e.from_status == 120, e.to_status == 100)).label("rejected"),
+            _flag(e.to_status == 300).label("reviewed"),
+            _flag(and_(e.from_status == 300, e.to_status == 100)).label("review_rejected"),
+            _flag(e.to_status == 500).label("inspected"),
+            _flag(and_(e.from_status == 500, e.to_status.in_((501, 503, 599, 700)))).label(
+                "discrepancy"
+            ),
+            _flag(e.to_status == 502).label("seized"),
+        )
+        .join(Declaration, Declaration.id == e.declaration_id)
+        .where(Declaration.decided_at >= start, Declaration.decided_at < end)
+        .group_by(e.declaration_id)
+        .subquery()
+    )
+    d = Declaration
+    rows = session.execute(
+        select(
+            d.id,
+            d.ebp_code,
+            d.ebc_code,
+            d.agent_code,
+            d.logistics_code,
+            d.pay_code,
+            d.buyer_id_number,
+            d.taxable_value,
+            d.tax_total,
+            d.status,
+            d.findings.like("%C10.tax%"),
+            events.c.rejected,
+            events.c.reviewed,
+            events.c.review_rejected,
+            events.c.inspected,
+            events.c.discrepancy,
+            events.c.seized,
+        )
+        .outerjoin(events, events.c.did == d.id)
+        .where(d.decided_at >= start, d.decided_at < end)
+        .order_by(d.id)
+    ).all()
+    out = []
+    for r in rows:
+        codes = tuple(dict.fromkeys(c for c in (r[1], r[2], r[3], r[4], r[5]) if c))
+        out.append(
+            ListOutcome(
+                id=int(r[0]),
+                codes=codes,
+                ebp_code=str(r[1]),
+                pay_code=r[5],
+                buyer=str(r[6]),
+                value=Decimal(r[7] or 0),
+                tax=Decimal(r[8] or 0) if int(r[9]) in RELEASED else Decimal(0),
+                rejected=bool(r[11]),
+                reviewed=bool(r[12]),
+                review_rejected=bool(r[13]),
+                inspected=bool(r[14]),
+                discrepancy=bool(r[15]),
+                seized=bool(r[16]),
+                tax_misdeclared=bool(r[10]) and int(r[9]) == 100,
+            )
+        )
+    return out
+
+
+def list_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
+    """Lists decided in [start, end) per enterprise (any role)."""
+    counts: dict[str, int] = {}
+    for outcome in list_outcomes(session, start, end):
+        for code in outcome.codes:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def enterprises(session: Session, codes: Iterable[str] | None = None) -> Sequence[Enterprise]:
+    query = select(Enterprise).order_by(Enterprise.customs_code)
+    if codes is not None:
+        query = query.where(Enterprise.customs_code.in_(list(set(codes))))
+    return session.execute(query).scalars().all()
+
+
+def enterprise(session: Session, code: str) -> Enterprise | None:
+    return session.execute(
+        select(Enterprise).where(Enterprise.customs_code == code)
+    ).scalar_one_or_none()
+
+
+def flags(session: Session, source: str, kinds: Sequence[str] | None = None) -> Sequence[RiskFlag]:
+    query = select(RiskFlag).where(RiskFlag.source == source).order_by(RiskFlag.id)
+    if kinds:
+        query = query.where(RiskFlag.kind.in_(list(kinds)))
+    return session.execute(query).scalars().all()
+
+
+def portrait_flags(session: Session, code: str, kind: str) -> Sequence[RiskFlag]:
+    return (
+        session.execute(
+            select(RiskFlag).where(
+                RiskFlag.source == "portrait",
+                RiskFlag.kind == kind,
+                RiskFlag.subject_kind == "enterprise",
+                RiskFlag.subject_key == code,
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+
+def add(session: Session, row: T) -> T:
+    session.add(row)
+    session.flush()
+    return row
+
+
+# -- platform checks ---------------------------------------------------------------------
+
+
+def checks_of(session: Session, platform_code: str) -> Sequence[PlatformCheck]:
+    return (
+        session.execute(
+            select(PlatformCheck)
+            .where(PlatformCheck.platform_code == platform_code)
+            .order_by(PlatformCheck.checked_on, PlatformCheck.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def check(session: Session, check_id: int) -> PlatformCheck | None:
+    return session.get(PlatformCheck, check_id)
+
+
+def delete(session: Session, row: Any) -> None:
+    session.delete(row)
+    session.flush()
+
+
+def orders_without_waybill(
+    session: Session, platform_code: str, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """(orders of the platform filed in [start, end), those with no waybill at all)."""
+    waybill = aliased(Document)
+    no_waybill = ~exists().where(
+        waybill.kind == "waybill", waybill.order_no == Document.order_no, ~waybill.deleted
+    )
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((no_waybill, 1), else_=0)), 0)).where(
+            Document.kind == "order",
+            Document.ebp_code == platform_code,
+            ~Document.deleted,
+            Document.created_at >= start,
+            Document.created_at < end,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def cleared_hs(
+    session: Session, platform_code: str, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Lines of the platform's lists released in [start, end) by 10-digit HS code."""
+    rows = session.execute(
+        select(InboundMessage.message_type, InboundMessage.body)
+        .join(Document, Document.message_id == InboundMessage.id)
+        .join(Declaration, Declaration.document_id == Document.id)
+        .where(
+            Declaration.ebp_code == platform_code,
+            Declaration.status.in_(RELEASED),
+            Declaration.decided_at >= start,
+            Declaration.decided_at < end,
+        )
+    ).all()
+    counts: dict[str, int] = {}
+    for message_type, body in rows:
+        message = MESSAGE_TYPES[message_type].model_validate_json(body)
+        if not isinstance(message, CEB621Message):
+            continue
+        for line in message.inventory.inventoryList:
+            counts[line.gcode] = counts.get(line.gcode, 0) + 1
+    return counts
+
+
+def cleared_between(session: Session, platform_code: str, start: datetime, end: datetime) -> int:
+    """Lists of the platform decided in [start, end) and not rejected."""
+    return int(
+        session.execute(
+            select(func.count()).where(
+                Declaration.ebp_code == platform_code,
+                Declaration.status != 100,
+                Declaration.decided_at >= start,
+                Declaration.decided_at < end,
+            )
+        ).scalar_one()
+    )
+
+
+# -- classes --------------------------------------------------------------------------------
+
+
+def class_rows(session: Session, code: str | None = None) -> Sequence[EnterpriseClass]:
+    """Class rows (oldest first), of one enterprise or all."""
+    query = select(EnterpriseClass).order_by(EnterpriseClass.id)
+    if code is not None:
+        query = query.where(EnterpriseClass.enterprise_code == code)
+    return session.execute(query).scalars().all()
+
+
+# -- ratings ----------------------------------------------------------------------------------
+
+
+def rating(session: Session, rating_id: int, *, for_update: bool = False) -> Rating | None:
+    query = select(Rating).where(Rating.id == rating_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def ratings(session: Session, status: str | None, limit: int) -> Sequence[Rating]:
+    query = select(Rating).order_by(Rating.id.desc()).limit(limit)
+    if status:
+        query = query.where(Rating.status == status)
+    return session.execute(query).scalars().all()
+
+
+def items_of(session: Session, rating_id: int) -> Sequence[RatingItem]:
+    return (
+        session.execute(
+            select(RatingItem)
+            .where(RatingItem.rating_id == rating_id)
+            .order_by(RatingItem.score, RatingItem.enterprise_code)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def items_for(session: Session, code: str) -> Sequence[RatingItem]:
+    return (
+        session.execute(
+            select(RatingItem).where(RatingItem.enterprise_code == code).order_by(RatingItem.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+# -- evaluation -------------------------------------------------------------------------------
+
+
+def declarations_with_status(session: Session, status: int) -> Sequence[Declaration]:
+    return (
+        session.execute(
+            select(Declaration).where(Declaration.status == status).order_by(Declaration.id)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def declarations(session: Session) -> Sequence[Declaration]:
+    return session.execute(select(Declaration).order_by(Declaration.id)).scalars().all()
+
+
+def with_event(
+    session: Session, ids: Sequence[int], from_status: int | None, to_status: int
+) -> set[int]:
+    """Of lists ``ids``, those that ever moved (from ``from_status``) to ``to_status``."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        query = select(DeclarationEvent.declaration_id).where(
+            DeclarationEvent.declaration_id.in_(list(ids[start : start + 500])),
+            DeclarationEvent.to_status == to_status,
+        )
+        if from_status is not None:
+            query = query.where(DeclarationEvent.from_status == from_status)
+        found.update(int(i) for i in session.execute(query).scalars())
+    return found
