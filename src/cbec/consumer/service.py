@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from cbec.catalog import service as catalog_service
 from cbec.clearance import repository
 from cbec.clearance.states import COUNTS_AGAINST_QUOTA
-from cbec.consumer.schemas import ListSummary, QuotaAnswer, QuotaQuery
+from cbec.consumer import repository as consumer_repository
+from cbec.consumer.schemas import IdentityProof, ListSummary, QuotaAnswer, QuotaQuery
 from cbec.errors import NotFound, TooManyRequests
 from cbec.messages.fields import now_cst
 from cbec.messages.models import CEB621Message
@@ -103,11 +104,37 @@ def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
         ),
         Decimal(0),
     )
+    restored = sum(
+        (d.taxable_value or Decimal(0) for d in declarations if d.quota_excluded), Decimal(0)
+    )
+    disputes = consumer_repository.dispute_states(session, [d.id for d in declarations])
+    by_invt = {d.invt_no: d for d in declarations}
+    for summary in summaries:
+        listed = by_invt.get(summary.invt_no)
+        if listed is not None:
+            summary.dispute = disputes.get(listed.id)
+            summary.excluded = listed.quota_excluded
     return QuotaAnswer(
         year=year,
         annual_limit=limit.quantize(CENT),
         used=used.quantize(CENT),
         remaining=max(limit - used, Decimal(0)).quantize(CENT),
+        restored=restored.quantize(CENT),
         buyer=mask_id(query.id_number),
         lists=summaries,
     )
+
+
+def verify_identity(session: Session, proof: IdentityProof) -> str:
+    """The ID number (upper case) when a list declared under it carries this name and
+    phone; otherwise the quota query's one uniform 404 (so that disputes and notices
+    cannot be used to find out whose ID numbers have lists either)."""
+    id_number = proof.id_number.upper()
+    declarations = consumer_repository.declarations_of_identity(session, id_number)
+    for row in repository.documents_by_id(session, [d.document_id for d in declarations]):
+        head = CEB621Message.model_validate_json(row.body).inventory.inventoryHead
+        if head.buyerName == proof.name and head.buyerTelephone == proof.phone:
+            return id_number
+    year = now_cst().year
+    limit = catalog_service.snapshot(session, date(year, 12, 31)).param("annual_limit")
+    raise NotFound(NO_MATCH.format(limit=f"{limit:,.0f}"))

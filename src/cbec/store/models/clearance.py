@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false as sa_false
 
 from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
 
@@ -67,6 +68,10 @@ class Declaration(Base):
     declared_tax: Mapped[Decimal | None] = mapped_column(Money, default=None)
     #: counted against the buyer's annual quota (approved, inspected, released, detained)
     quota_counted: Mapped[bool] = mapped_column(default=False)
+    #: never to count against the buyer's quota (a confirmed "not me" dispute of the buyer)
+    quota_excluded: Mapped[bool] = mapped_column(
+        default=False, server_default=sa_false(), nullable=False
+    )
     #: JSON list of findings of the last check
     findings: Mapped[str] = mapped_column(Text, default="[]")
     reasons: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,171 @@
+"""Queries of the consumer end: an identity's lists, disputes, opt-ins and notices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cbec.store.models import (
+    ConsumerDispute,
+    ConsumerDisputeList,
+    Declaration,
+    IdentityNotice,
+    NoticeSubscription,
+    RiskFlag,
+)
+
+
+def declarations_of_identity(
+    session: Session, id_number: str, *, limit: int = 500
+) -> Sequence[Declaration]:
+    """The lists declared under an ID number, newest first (any year)."""
+    return (
+        session.execute(
+            select(Declaration)
+            .where(Declaration.buyer_id_number == id_number)
+            .order_by(Declaration.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def declarations_by_invt_no(
+    session: Session, id_number: str, invt_nos: Iterable[str]
+) -> dict[str, Declaration]:
+    """The identity's lists among ``invt_nos``, by list number."""
+    wanted = list(set(invt_nos))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Declaration).where(
+            Declaration.buyer_id_number == id_number, Declaration.invt_no.in_(wanted)
+        )
+    ).scalars()
+    return {d.invt_no: d for d in rows if d.invt_no is not None}
+
+
+def dispute_states(session: Session, declaration_ids: Iterable[int]) -> dict[int, str]:
+    """The status of the latest dispute of each of these lists."""
+    ids = list(set(declaration_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ConsumerDisputeList.declaration_id, ConsumerDispute.status)
+        .join(ConsumerDispute, ConsumerDispute.id == ConsumerDisputeList.dispute_id)
+        .where(ConsumerDisputeList.declaration_id.in_(ids))
+        .order_by(ConsumerDispute.id)
+    ).all()
+    return {int(declaration_id): str(status) for declaration_id, status in rows}
+
+
+def dispute(
+    session: Session, dispute_id: int, *, for_update: bool = False
+) -> ConsumerDispute | None:
+    query = select(ConsumerDispute).where(ConsumerDispute.id == dispute_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one_or_none()
+
+
+def disputes(
+    session: Session, status: str | None, *, limit: int = 100, after: int = 0
+) -> Sequence[ConsumerDispute]:
+    query = select(ConsumerDispute).where(ConsumerDispute.id > after)
+    if status is not None:
+        query = query.where(ConsumerDispute.status == status)
+    return session.execute(query.order_by(ConsumerDispute.id).limit(limit)).scalars().all()
+
+
+def dispute_lists(
+    session: Session, dispute_ids: Iterable[int]
+) -> dict[int, list[ConsumerDisputeList]]:
+    ids = list(set(dispute_ids))
+    if not ids:
+        return {}
+    out: dict[int, list[ConsumerDisputeList]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(ConsumerDisputeList)
+        .where(ConsumerDisputeList.dispute_id.in_(ids))
+        .order_by(ConsumerDisputeList.invt_no)
+    ).scalars()
+    for row in rows:
+        out[row.dispute_id].append(row)
+    return out
+
+
+def declarations_by_id(session: Session, ids: Iterable[int]) -> list[Declaration]:
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    return list(
+        session.execute(
+            select(Declaration).where(Declaration.id.in_(wanted)).order_by(Declaration.id)
+        ).scalars()
+    )
+
+
+def subscription(session: Session, id_number: str) -> NoticeSubscription | None:
+    return session.get(NoticeSubscription, id_number)
+
+
+def active_subscriptions(
+    session: Session, id_numbers: Iterable[str]
+) -> dict[str, NoticeSubscription]:
+    """The active opt-ins among these ID numbers (one indexed lookup for a batch)."""
+    wanted = list(set(id_numbers))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(NoticeSubscription).where(
+            NoticeSubscription.id_number.in_(wanted), NoticeSubscription.active.is_(True)
+        )
+    ).scalars()
+    return {s.id_number: s for s in rows}
+
+
+def existing_notices(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which (ID number, list key) pairs already have a notice."""
+    wanted = set(pairs)
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(IdentityNotice.id_number, IdentityNotice.business_key).where(
+            IdentityNotice.id_number.in_({i for i, _ in wanted}),
+            IdentityNotice.business_key.in_({k for _, k in wanted}),
+        )
+    ).all()
+    return {(str(i), str(k)) for i, k in rows} & wanted
+
+
+def notices(session: Session, id_number: str, *, limit: int = 200) -> Sequence[IdentityNotice]:
+    return (
+        session.execute(
+            select(IdentityNotice)
+            .where(IdentityNotice.id_number == id_number)
+            .order_by(IdentityNotice.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+
+
+def declarations_by_key(session: Session, keys: Iterable[str]) -> dict[str, Declaration]:
+    wanted = list(set(keys))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(Declaration).where(Declaration.business_key.in_(wanted))
+    ).scalars()
+    return {d.business_key: d for d in rows}
+
+
+def flags(session: Session, ids: Iterable[int]) -> list[RiskFlag]:
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    return list(session.execute(select(RiskFlag).where(RiskFlag.id.in_(wanted))).scalars())

@@ -1,0 +1,57 @@
+"""The consumer page: tick the lists that are not yours and dispute them, opt in to
+identity-use notices; the page never echoes the ID number or the phone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from cbec.store.models import ConsumerDispute, Declaration, NoticeSubscription
+from tests.risk.conftest import BUYER, Traffic
+
+FORM = {"name": "张伟", "idNumber": BUYER, "phone": "13812345678"}
+
+
+@pytest.fixture
+def traffic(make_client: Callable[..., TestClient], filed: dict[str, str]) -> Traffic:
+    return Traffic(make_client(), filed)
+
+
+def test_a_list_is_disputed_and_notices_opted_into_from_the_page(
+    traffic: Traffic, db: sessionmaker[Session]
+) -> None:
+    client = traffic.client
+    traffic.send(1)
+    with db() as s:
+        invt_no = s.scalars(select(Declaration.invt_no)).one()
+    page = client.post("/consumer", data=FORM)
+    assert f'name="lists" value="{invt_no}"' in page.text
+    filed = client.post("/consumer/dispute", data={**FORM, "lists": [invt_no]})
+    assert filed.status_code == 200
+    assert "Dispute 1 filed for 1 list(s)" in filed.text
+    assert BUYER not in filed.text
+    page = client.post("/consumer", data=FORM)
+    assert f'value="{invt_no}" form="dispute"' not in page.text  # shown as disputed instead
+    assert "<td>open</td>" in page.text
+    none_ticked = client.post("/consumer/dispute", data=FORM)
+    assert none_ticked.status_code == 400
+    wrong = client.post("/consumer/dispute", data={**FORM, "phone": "1", "lists": [invt_no]})
+    assert wrong.status_code == 400  # not even a phone number: refused before any lookup
+    stranger = client.post(
+        "/consumer/dispute", data={**FORM, "phone": "13900000000", "lists": [invt_no]}
+    )
+    assert stranger.status_code == 404
+    opted = client.post(
+        "/consumer/notices", data={**FORM, "channel": "sms", "contact": "13912345678"}
+    )
+    assert "You will be notified by sms at 139****5678" in opted.text
+    refused = client.post("/consumer/notices", data={**FORM, "channel": "sms", "contact": "12345"})
+    assert refused.status_code == 400
+    assert "contact: an 11-digit mainland mobile number [sms.mobile]" in refused.text
+    with db() as s:
+        assert len(s.scalars(select(ConsumerDispute)).all()) == 1
+        assert s.scalars(select(NoticeSubscription.contact)).all() == ["13912345678"]
