@@ -119,6 +119,16 @@ def model_hit(scored: ModelScore, thresholds: ModelThresholds) -> RiskHit | None
     return None
 
 
+class FactsObserver(Protocol):
+    """Something else that learns from every list risk control assesses (the identity
+    graph), in the same transaction: :meth:`observe` per list, :meth:`flush` when risk
+    control writes its own rows."""
+
+    def observe(self, facts: Facts) -> None: ...
+
+    def flush(self) -> None: ...
+
+
 class RiskControl:
     """The risk assessor of one intake run (one session)."""
 
@@ -129,8 +139,10 @@ class RiskControl:
         scorer: Scorer | None = None,
         thresholds: ModelThresholds | None = None,
         clock: Callable[[], datetime] = utcnow,
+        observers: Sequence[FactsObserver] = (),
     ) -> None:
         self.session = session
+        self.observers = tuple(observers)
         self.scorer = scorer
         self.thresholds = thresholds or ModelThresholds()
         self.store = RealTime(session)
@@ -148,6 +160,8 @@ class RiskControl:
         self.store.insert("risk_assessments", self._assessments)
         self.store.insert("risk_hits", self._hits)
         self._assessments, self._hits = [], []
+        for observer in self.observers:
+            observer.flush()
 
     # -- features -----------------------------------------------------------------------
 
@@ -191,6 +205,8 @@ class RiskControl:
         facts = facts_of(d.id, s.inventory, s.order, s.payment, s.waybill, tax_total=d.tax_total)
         gathered = self.gather(facts, d.invt_no)
         features = self.features(facts, gathered, d.decl_date)
+        for observer in self.observers:
+            observer.observe(facts)
         fields = fields_of(facts)
         ctx = context(features, fields)
         book = rulebook.current(self.session, gathered.signature)

@@ -103,6 +103,9 @@ FEATURES: dict[str, Spec] = {
         Kind.NUMBER, "valid payment-company flags on the buyer, the payer or the payment company"
     ),
     "consumer_flags": Spec(Kind.NUMBER, "valid consumer-monitoring flags on the buyer"),
+    "network_flags": Spec(
+        Kind.NUMBER, "valid flags of consumer-end monitoring (cbec network) on the buyer or payer"
+    ),
     "flag_score": Spec(Kind.NUMBER, "highest score of any valid flag on the list's parties"),
     "weight_per_value": Spec(Kind.NUMBER, "waybill weight in kg per 1,000 CNY of taxable value"),
     "net_to_gross": Spec(Kind.NUMBER, "net weight / gross weight of the list"),
@@ -187,6 +190,7 @@ class Line:
     hs_code: str
     country: str
     price: float
+    qty: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +230,9 @@ class Facts:
     waybill_time: datetime | None
     #: set by clearance before the risk verdict is asked for (None in some batch rows)
     tax_total: Decimal | None = None
+    #: the order's buyer phone and consignee district code (for the identity graph)
+    buyer_phone: str = ""
+    district: str = ""
 
     @property
     def day(self) -> int:
@@ -277,6 +284,7 @@ def facts_of(
             hs_code=line.gcode,
             country=line.country,
             price=float(line.price),
+            qty=float(line.qty),
         )
         for line in inv.inventoryList
     )
@@ -310,6 +318,8 @@ def facts_of(
         pay_time=_time(pay_head.payTime),
         waybill_time=_time(way_head.appTime),
         tax_total=tax_total,
+        buyer_phone=order_head.buyerTelephone,
+        district=order_head.consigneeDistrict or "",
     )
 
 
@@ -584,6 +594,9 @@ def compute(facts: Facts, snapshot: Snapshot, externals: Externals) -> dict[str,
         "platform_flags": float(sum(1 for f in buyer_flags if f.source == "platform")),
         "payment_flags": float(len(payment_flags)),
         "consumer_flags": float(sum(1 for f in buyer_flags if f.source == "consumer")),
+        "network_flags": float(
+            sum(1 for f in touching if f.subject_kind == "identity" and f.source == "network")
+        ),
         "flag_score": max((f.score for f in touching), default=0.0),
         "weight_per_value": _round(float(facts.waybill_weight) / value * 1000) if value else None,
         "net_to_gross": (

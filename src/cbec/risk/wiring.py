@@ -5,7 +5,7 @@ the assessor that gives every list its risk verdict, and the seizure hook that o
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from cbec.clearance import service as clearance_service
 from cbec.config import Settings
 from cbec.risk import cases
-from cbec.risk.assessor import ModelScore, ModelThresholds, RiskControl, Scorer
+from cbec.risk.assessor import FactsObserver, ModelScore, ModelThresholds, RiskControl, Scorer
 from cbec.store.models import Declaration
 
 log = logging.getLogger("cbec.risk")
@@ -53,11 +53,15 @@ def model_scorer(settings: Settings) -> Scorer | None:
 
 
 def assessor_factory(
-    settings: Settings, scorer: Scorer | None = None, thresholds: ModelThresholds | None = None
+    settings: Settings,
+    scorer: Scorer | None = None,
+    thresholds: ModelThresholds | None = None,
+    observers: Sequence[Callable[[Session], FactsObserver]] = (),
 ) -> Callable[[Session], RiskControl]:
     """The risk assessor of each intake run. ``scorer`` is the seam for a learned model
     (features -> score and top contributions): by default the one ``CBEC_RISK_MODEL``
-    names; without one, rules and control instructions decide alone."""
+    names; without one, rules and control instructions decide alone. ``observers`` make
+    what else learns from each assessed list (the identity graph), per session."""
     if scorer is None:
         scorer = model_scorer(settings)
     if thresholds is None:
@@ -66,7 +70,12 @@ def assessor_factory(
         )
 
     def factory(session: Session) -> RiskControl:
-        return RiskControl(session, scorer=scorer, thresholds=thresholds)
+        return RiskControl(
+            session,
+            scorer=scorer,
+            thresholds=thresholds,
+            observers=[make(session) for make in observers],
+        )
 
     return factory
 

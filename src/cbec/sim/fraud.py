@@ -11,9 +11,11 @@ import math
 import random
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from cbec.sim.enterprises import Enterprise, Market, Seller
-from cbec.sim.people import spoil_check_digit
+from cbec.sim.people import Person, spoil_check_digit
+from cbec.sim.regions import PROVINCES, District
 from cbec.sim.traffic import (
     ANNUAL_LIMIT,
     LAST_ORDER,
@@ -30,6 +32,7 @@ BUYER_NOT_PAYER = "buyer_not_payer"
 ANNUAL_QUOTA_OVERRUN = "annual_quota_overrun"
 DOCUMENTS_DISAGREE = "documents_disagree"
 INVALID_ID = "invalid_id"
+SMUGGLING_RING = "smuggling_ring"
 
 #: What each pattern is (written to labels.json).
 PATTERNS: dict[str, str] = {
@@ -64,6 +67,14 @@ PATTERNS: dict[str, str] = {
         "The buyer's resident ID number has a wrong GB 11643 check digit (consistently on all "
         "documents). The ID is labelled; it is the only kind of invalid ID in the traffic."
     ),
+    SMUGGLING_RING: (
+        "A smuggling network grown by fission: cells of bought identities from all over the "
+        "country buy on the ordinary platforms and ship to each cell's one or two drop "
+        "addresses (written in varying formats: with or without the province, spaced, "
+        "full-width digits) and its receivers' phones; some orders are paid by the ring's "
+        "financiers, and each new cell's receiver also buys for the cell that recruited it. "
+        "Members, receivers and financiers are labelled; each ring is in ``networks``."
+    ),
 }
 
 #: Order in which patterns get their minimum number of orders when the budget is small.
@@ -75,8 +86,9 @@ _PRIORITY = (
     IDENTITY_POOL,
     ANNUAL_QUOTA_OVERRUN,
     INVALID_ID,
+    SMUGGLING_RING,
 )
-_MINIMUM = {IDENTITY_POOL: 4, ANNUAL_QUOTA_OVERRUN: 6}
+_MINIMUM = {IDENTITY_POOL: 4, ANNUAL_QUOTA_OVERRUN: 6, SMUGGLING_RING: 12}
 _WEIGHT = {
     FAKE_PLATFORM: 0.26,
     IDENTITY_POOL: 0.22,
@@ -85,6 +97,7 @@ _WEIGHT = {
     ANNUAL_QUOTA_OVERRUN: 0.12,
     DOCUMENTS_DISAGREE: 0.10,
     INVALID_ID: 0.04,
+    SMUGGLING_RING: 0.20,
 }
 
 
@@ -123,6 +136,9 @@ class Truth:
 
     enterprises: dict[str, list[str]] = field(default_factory=dict)
     identities: dict[str, list[str]] = field(default_factory=dict)
+    #: groups that act together (identity pools, rings): pattern, identities, phones and
+    #: addresses, for judging discovered networks
+    networks: list[dict[str, Any]] = field(default_factory=list)
 
     def enterprise(self, enterprise: Enterprise, pattern: str) -> None:
         tags = self.enterprises.setdefault(enterprise.code, [])
@@ -160,6 +176,7 @@ class Fraudster:
             ANNUAL_QUOTA_OVERRUN: self.quota_overrun,
             DOCUMENTS_DISAGREE: self.documents_disagree,
             INVALID_ID: self.invalid_id,
+            SMUGGLING_RING: self.smuggling_ring,
         }
         for pattern in _PRIORITY:
             if counts.get(pattern, 0) > 0:
@@ -256,8 +273,17 @@ class Fraudster:
             )
             order.time = start + i * rng.randint(120, 600)
             orders.append(order)
-        for identity in identities[: min(size, len(identities))]:
+        used = identities[: min(size, len(identities))]
+        for identity in used:
             self.truth.identity(identity.id_number, IDENTITY_POOL)
+        self.truth.networks.append(
+            {
+                "pattern": IDENTITY_POOL,
+                "identities": sorted(p.id_number for p in used),
+                "phones": sorted(phones),
+                "addresses": sorted(a for a, _ in addresses),
+            }
+        )
         return orders
 
     def undervalued(self, count: int) -> list[Order]:
@@ -337,6 +363,10 @@ class Fraudster:
             orders.append(order)
         return orders
 
+    def smuggling_ring(self, count: int) -> list[Order]:
+        """Rings of cells of bought identities (one ring per ``RING_ORDERS`` orders)."""
+        return [o for size in _ring_sizes(count) for o in _RingMaker(self, size).make()]
+
     def invalid_id(self, count: int) -> list[Order]:
         """Orders by buyers whose ID number has a wrong check digit."""
         orders = []
@@ -347,3 +377,139 @@ class Fraudster:
             self.truth.identity(bad.id_number, INVALID_ID)
             orders.append(order)
         return orders
+
+
+# --- smuggling rings ----------------------------------------------------------------------
+
+#: Orders per ring: a bigger day has more rings rather than one giant one.
+RING_ORDERS = 400
+#: Members per cell, about.
+CELL_MEMBERS = 12
+
+_FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def address_variant(district: District, street: str, variant: int) -> str:
+    """One way of writing the address ``district`` + ``street``, as people write it.
+
+    >>> d = District("440106", "广东省", "广州市", "天河区")
+    >>> [address_variant(d, "体育西路88号", v) for v in range(5)]  # doctest: +NORMALIZE_WHITESPACE
+    ['广东省广州市天河区体育西路88号', '广州市天河区体育西路88号',
+     '广东省 广州市 天河区 体育西路88号', '广东省广州市天河区体育西路８８号',
+     '广东广州天河区体育西路88号']
+    """
+    if variant == 1:
+        return district.label.removeprefix(district.province) + street or district.label + street
+    if variant == 2:
+        parts = [district.province, district.city, district.name]
+        return " ".join(dict.fromkeys(parts)) + " " + street
+    if variant == 3:
+        return district.label + street.translate(_FULL_WIDTH)
+    if variant == 4:
+        province = district.province.removesuffix("省").removesuffix("市")
+        city = district.city.removesuffix("市")
+        return "".join(dict.fromkeys((province, city))) + district.name + street
+    return district.label + street
+
+
+@dataclass(slots=True)
+class _Cell:
+    receivers: list[Person]
+    phones: list[str]
+    drops: list[tuple[District, str]]
+    members: list[Person] = field(default_factory=list)
+
+
+def _ring_sizes(count: int) -> list[int]:
+    rings = max(1, round(count / RING_ORDERS))
+    return [count // rings + (1 if i < count % rings else 0) for i in range(rings)]
+
+
+class _RingMaker:
+    """One ring's cells, members and orders, made with its :class:`Fraudster`'s parts."""
+
+    def __init__(self, fraudster: Fraudster, size: int) -> None:
+        self.x = fraudster
+        self.size = size
+
+    def make(self) -> list[Order]:
+        x = self.x
+        rng, people = x.rng, x.f.people
+        financiers = [people.person() for _ in range(rng.randint(2, 3))]
+        members_wanted = max(4, self.size // 2)
+        cells: list[_Cell] = []
+        for c in range(max(2, round(members_wanted / CELL_MEMBERS))):
+            receiver = people.person()
+            drops = [(receiver.district, people.street()) for _ in range(rng.randint(1, 2))]
+            phones = [receiver.phone] + ([people.phone()] if rng.random() < 0.4 else [])
+            cell = _Cell([receiver], phones, drops)
+            if c:  # fission: the new cell's receiver was a member of an older cell
+                cells[rng.randrange(c)].members.append(receiver)
+            cells.append(cell)
+        # one cell bought a batch of identities from one place, of one generation (a third
+        # of the ring's members); the others' come from anywhere in the country
+        batch = self._batch(max(4, members_wanted // 3), far_from=cells[0].receivers[0])
+        cells[0].members.extend(batch)
+        for i in range(members_wanted - len(batch)):
+            member = people.person(province=PROVINCES[rng.randrange(len(PROVINCES))])
+            cells[1 + i % (len(cells) - 1)].members.append(member)
+        buyers = [(cell, m) for cell in cells for m in cell.members]
+        orders: list[Order] = []
+        for i in range(self.size):
+            cell, member = buyers[i % len(buyers)] if i < len(buyers) else rng.choice(buyers)
+            orders.append(self._order(cell, member, financiers))
+        used = {o.buyer.id_number for o in orders} | {o.payer.id_number for o in orders}
+        for number in sorted(used):
+            x.truth.identity(number, SMUGGLING_RING)
+        x.truth.networks.append(
+            {
+                "pattern": SMUGGLING_RING,
+                "identities": sorted(used),
+                "phones": sorted({p for cell in cells for p in cell.phones}),
+                "addresses": sorted({d.label + s for cell in cells for d, s in cell.drops}),
+                "cells": len(cells),
+                "provinces": len({o.buyer.id_number[:2] for o in orders}),
+            }
+        )
+        return orders
+
+    def _batch(self, size: int, far_from: Person) -> list[Person]:
+        """``size`` identities born in one prefecture (4-digit area) in one decade, in
+        another province than ``far_from``'s."""
+        rng, people = self.x.rng, self.x.f.people
+        others = [p for p in PROVINCES if p.code != far_from.province.code]
+        province = others[rng.randrange(len(others))]
+        first = people.person(province=province)
+        batch = [first]
+        for _ in range(200 * size):
+            if len(batch) == size:
+                break
+            other = people.person(province=province)
+            same_place = other.id_number[:4] == first.id_number[:4]
+            if same_place and other.birth.year // 10 == first.birth.year // 10:
+                batch.append(other)
+        return batch
+
+    def _order(self, cell: _Cell, member: Person, financiers: list[Person]) -> Order:
+        x = self.x
+        rng = x.rng
+        platform, seller, mode = x.f.pick(x.bonded_share)
+        lines = x.f.lines(seller, bonded=mode == "1210")
+        for line in lines:  # for resale: a few of each
+            line.qty = max(line.qty, rng.randint(2, 4))
+        district, street = rng.choice(cell.drops)
+        receiver = rng.choice(cell.receivers)
+        consignee = replace(
+            member if rng.random() < 0.5 else receiver, phone=rng.choice(cell.phones)
+        )
+        return x.f.order(
+            platform=platform,
+            seller=seller,
+            lines=lines,
+            buyer=member,
+            payer=rng.choice(financiers) if rng.random() < 0.35 else member,
+            bonded_share=x.bonded_share,
+            consignee=consignee,
+            address=(address_variant(district, street, rng.randrange(5)), district.code),
+            trade_mode=mode,
+        )

@@ -266,5 +266,6 @@ def labels_document(day: Day) -> dict[str, Any]:
         "orders": dict(sorted(orders.items())),
         "enterprises": dict(sorted(day.truth.enterprises.items())),
         "identities": dict(sorted(day.truth.identities.items())),
+        "networks": day.truth.networks,
         "patterns": dict(fraud.PATTERNS),
     }

@@ -10,7 +10,7 @@ cancellation, a return) are rendered. Amounts follow the platform's equation
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from itertools import accumulate
@@ -140,6 +140,14 @@ def _choose(rng: random.Random, weighted: list[tuple[Enterprise, float]]) -> Ent
     return rng.choices([e for e, _ in weighted], weights=[w for _, w in weighted])[0]
 
 
+#: Shares of consumers living with an earlier consumer, and receiving at a collection point
+#: (used by about ``COLLECTION_USERS`` consumers each).
+HOUSEHOLD_SHARE = 0.05
+COLLECTION_SHARE = 0.06
+COLLECTION_USERS = 12
+_COLLECTION_POINTS = ("菜鸟驿站", "学生公寓收发室", "大厦前台", "丰巢快递柜", "物业服务中心")
+
+
 class OrderFactory:
     """Makes honest orders; the fraud patterns reuse its parts."""
 
@@ -154,7 +162,26 @@ class OrderFactory:
         self.consumers: list[Person] = []
 
     def add_consumers(self, count: int) -> None:
-        self.consumers.extend(self.people.person() for _ in range(count))
+        """``count`` consumers: most with a home of their own, some sharing a household
+        with an earlier one (``HOUSEHOLD_SHARE``), some receiving their parcels at a
+        collection point that many unrelated consumers of the district use
+        (``COLLECTION_SHARE``: a campus dormitory, an office reception, a parcel station)."""
+        rng = self.rng
+        points: list[Person] = []
+        for _ in range(count):
+            draw = rng.random()
+            if draw < HOUSEHOLD_SHARE and self.consumers:
+                self.consumers.append(self.people.relative(rng.choice(self.consumers)))
+            elif draw < HOUSEHOLD_SHARE + COLLECTION_SHARE:
+                if not points or rng.random() < 1 / COLLECTION_USERS:
+                    at = self.people.person()
+                    point = rng.choice(_COLLECTION_POINTS)
+                    points.append(replace(at, street=at.street.split("号")[0] + "号" + point))
+                point_of = rng.choice(points)
+                person = self.people.person(point_of.province, point_of.district)
+                self.consumers.append(replace(person, street=point_of.street))
+            else:
+                self.consumers.append(self.people.person())
 
     # --- parts ---
 

@@ -1,0 +1,354 @@
+"""The identity and transaction graph: what each list adds, kept in the store.
+
+A decided list (its :class:`~cbec.risk.features.Facts`) adds nodes for its buyer and payer
+(one node per resident ID number), its consignee address (normalised: spelling and format
+variants are one node) and phones, its platform, payment and logistics companies and its
+goods (6-digit HS code), and edges between them with the time and a weight (lists; units
+for goods). :func:`contributions` is that, as a pure function; :class:`GraphBuffer` merges
+what many lists add; :func:`write` upserts a buffer into ``network_nodes`` and
+``network_edges``. The same three build the graph as lists are decided (the
+:class:`Observer` that risk control calls, in the decision's transaction) and from the store
+in one batch (:func:`rebuild`).
+
+Node keys are pseudonyms (the risk aggregates' keyed digests) with a kind prefix, so the
+graph names ``p:<digest>`` where the risk database names the same buyer by ``<digest>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cbec.network import address as addresses
+from cbec.privacy import mask_id, mask_phone
+from cbec.risk import repository as risk_repository
+from cbec.risk.features import Facts, cents, facts_of, pseudonym
+from cbec.risk.history import PAGE, messages_for
+from cbec.store.models import NetworkEdge, NetworkNode
+
+PERSON, ADDRESS, PHONE = "person", "address", "phone"
+PLATFORM, PAYMENT, LOGISTICS, GOODS = "platform", "payment", "logistics", "goods"
+#: The node kinds that communities are made of (enterprises link everybody).
+PERSONAL = frozenset({PERSON, ADDRESS, PHONE})
+#: Edge kinds.
+SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR = "ships_to", "ship_phone", "own_phone", "paid_for"
+BUYS_ON, PAYS_VIA, SHIPS_VIA, BUYS_GOODS = "buys_on", "pays_via", "ships_via", "buys_goods"
+#: The edge kinds between personal nodes.
+PERSONAL_EDGES = frozenset({SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR})
+#: Rows per statement when writing.
+WRITE_ROWS = 500
+
+
+@lru_cache(maxsize=1 << 18)
+def person_key(id_number: str) -> str:
+    """The node of a resident ID number (the risk aggregates' pseudonym, prefixed)."""
+    return "p:" + pseudonym("identity", id_number)
+
+
+@lru_cache(maxsize=1 << 18)
+def phone_key(phone: str) -> str:
+    return "t:" + pseudonym("phone", phone)
+
+
+def address_key(normal: addresses.NormalAddress) -> str:
+    return "a:" + pseudonym("naddress", normal.key)
+
+
+def enterprise_key(kind: str, code: str) -> str:
+    return f"{kind[:3]}:{code}"
+
+
+@lru_cache(maxsize=1 << 16)
+def _normal(address: str, district: str) -> tuple[addresses.NormalAddress, str, str]:
+    """The normal form of an address, its node key and its masked label (cached: buyers
+    come back)."""
+    normal = addresses.normalise(address, district or None)
+    return normal, address_key(normal), addresses.masked(address, normal.district or None)
+
+
+@dataclass(slots=True)
+class Node:
+    key: str
+    kind: str
+    label: str
+    subject: str
+    province: str
+    area: str
+    birth_year: int | None
+    first_seen: datetime
+    last_seen: datetime
+    lists: int = 0
+    cents: int = 0
+
+    def merge(self, other: Node) -> None:
+        self.first_seen = min(self.first_seen, other.first_seen)
+        self.last_seen = max(self.last_seen, other.last_seen)
+        self.lists += other.lists
+        self.cents += other.cents
+
+
+@dataclass(slots=True)
+class Edge:
+    a: str
+    b: str
+    kind: str
+    first_seen: datetime
+    last_seen: datetime
+    weight: int = 1
+
+    def merge(self, other: Edge) -> None:
+        self.first_seen = min(self.first_seen, other.first_seen)
+        self.last_seen = max(self.last_seen, other.last_seen)
+        self.weight += other.weight
+
+
+def _person(id_number: str, at: datetime, lists: int, value: int) -> Node:
+    year = int(id_number[6:10]) if len(id_number) == 18 and id_number[6:10].isdigit() else None
+    return Node(
+        person_key(id_number),
+        PERSON,
+        mask_id(id_number),
+        id_number,
+        id_number[:2] if id_number[:2].isdigit() else "",
+        id_number[:6] if id_number[:6].isdigit() else "",
+        year,
+        at,
+        at,
+        lists,
+        value,
+    )
+
+
+def _phone(phone: str, at: datetime, lists: int) -> Node:
+    return Node(phone_key(phone), PHONE, mask_phone(phone), "", "", "", None, at, at, lists)
+
+
+def _enterprise(kind: str, code: str, at: datetime) -> Node:
+    return Node(enterprise_key(kind, code), kind, code, code, "", "", None, at, at, 1)
+
+
+def contributions(facts: Facts) -> tuple[list[Node], list[Edge]]:
+    """The nodes and edges one list adds.
+
+    (``tests/network/test_network.py`` checks that what lists add as they are decided
+    is what a rebuild from the store gives.)
+    """
+    at = facts.at
+    value = cents(facts.taxable_value)
+    buyer = _person(facts.buyer_id, at, 1, value)
+    normal, key, label = _normal(facts.consignee_address, facts.district)
+    address = Node(
+        key,
+        ADDRESS,
+        label,
+        "",
+        normal.district[:2],
+        normal.district,
+        None,
+        at,
+        at,
+        1,
+        value,
+    )
+    ship_phone = _phone(facts.consignee_phone, at, 1)
+    nodes = [buyer, address, ship_phone]
+    edges = [
+        Edge(buyer.key, address.key, SHIPS_TO, at, at),
+        Edge(buyer.key, ship_phone.key, SHIP_PHONE, at, at),
+    ]
+    if facts.buyer_phone:
+        own = _phone(facts.buyer_phone, at, 0)
+        nodes.append(own)
+        edges.append(Edge(buyer.key, own.key, OWN_PHONE, at, at))
+    if facts.payer_id and facts.payer_id != facts.buyer_id:
+        payer = _person(facts.payer_id, at, 0, 0)
+        nodes.append(payer)
+        edges.append(Edge(payer.key, buyer.key, PAID_FOR, at, at))
+    platform = _enterprise(PLATFORM, facts.ebp_code, at)
+    nodes.append(platform)
+    edges.append(Edge(buyer.key, platform.key, BUYS_ON, at, at))
+    if facts.pay_code:
+        payment = _enterprise(PAYMENT, facts.pay_code, at)
+        nodes.append(payment)
+        edges.append(Edge(platform.key, payment.key, PAYS_VIA, at, at))
+    logistics = _enterprise(LOGISTICS, facts.logistics_code, at)
+    nodes.append(logistics)
+    edges.append(Edge(platform.key, logistics.key, SHIPS_VIA, at, at))
+    for line in facts.lines:
+        goods = Node(f"g:{line.hs_code[:6]}", GOODS, line.hs_code[:6], "", "", "", None, at, at)
+        nodes.append(goods)
+        edges.append(Edge(buyer.key, goods.key, BUYS_GOODS, at, at, max(1, round(line.qty))))
+    return nodes, edges
+
+
+@dataclass(slots=True)
+class GraphBuffer:
+    """What many lists add, merged by key."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: dict[tuple[str, str, str], Edge] = field(default_factory=dict)
+
+    def add(self, facts: Facts) -> None:
+        nodes, edges = contributions(facts)
+        for node in nodes:
+            have = self.nodes.get(node.key)
+            if have is None:
+                self.nodes[node.key] = node
+            else:
+                have.merge(node)
+        for edge in edges:
+            key = (edge.a, edge.b, edge.kind)
+            seen = self.edges.get(key)
+            if seen is None:
+                self.edges[key] = edge
+            else:
+                seen.merge(edge)
+
+    def __len__(self) -> int:
+        return len(self.nodes) + len(self.edges)
+
+    def clear(self) -> None:
+        self.nodes.clear()
+        self.edges.clear()
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _later(column: Any, new: Any) -> Any:
+    return case((new > column, new), else_=column)
+
+
+def _earlier(column: Any, new: Any) -> Any:
+    return case((new < column, new), else_=column)
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), WRITE_ROWS):
+        yield rows[start : start + WRITE_ROWS]
+
+
+def write(session: Session, buffer: GraphBuffer) -> None:
+    """Add ``buffer`` to the stored graph (merging with what is there) and clear it."""
+    insert = _insert(session)
+    node_rows = [
+        {
+            "key": n.key,
+            "kind": n.kind,
+            "label": n.label,
+            "subject": n.subject,
+            "province": n.province,
+            "area": n.area,
+            "birth_year": n.birth_year,
+            "first_seen": n.first_seen,
+            "last_seen": n.last_seen,
+            "lists": n.lists,
+            "cents": n.cents,
+        }
+        for n in sorted(buffer.nodes.values(), key=lambda n: n.key)  # one lock order
+    ]
+    for rows in _chunks(node_rows):
+        stmt = insert(NetworkNode).values(rows)
+        ex = stmt.excluded
+        table = NetworkNode.__table__.c
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "first_seen": _earlier(table.first_seen, ex.first_seen),
+                    "last_seen": _later(table.last_seen, ex.last_seen),
+                    "lists": table.lists + ex.lists,
+                    "cents": table.cents + ex.cents,
+                },
+            )
+        )
+    edge_rows = [
+        {
+            "a": e.a,
+            "b": e.b,
+            "kind": e.kind,
+            "first_seen": e.first_seen,
+            "last_seen": e.last_seen,
+            "weight": e.weight,
+        }
+        for e in sorted(buffer.edges.values(), key=lambda e: (e.a, e.b, e.kind))
+    ]
+    for rows in _chunks(edge_rows):
+        stmt = insert(NetworkEdge).values(rows)
+        ex = stmt.excluded
+        table = NetworkEdge.__table__.c
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["a", "b", "kind"],
+                set_={
+                    "first_seen": _earlier(table.first_seen, ex.first_seen),
+                    "last_seen": _later(table.last_seen, ex.last_seen),
+                    "weight": table.weight + ex.weight,
+                },
+            )
+        )
+    buffer.clear()
+
+
+class Observer:
+    """Adds each list risk control assesses to the graph, in the decision's transaction
+    (risk control calls :meth:`observe` per list and :meth:`flush` with its own flush)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.buffer = GraphBuffer()
+
+    def observe(self, facts: Facts) -> None:
+        self.buffer.add(facts)
+
+    def flush(self) -> None:
+        if len(self.buffer):
+            write(self.session, self.buffer)
+
+
+def stored_facts(session: Session) -> Iterator[Facts]:
+    """The facts of every decided list with all four documents, in decision order."""
+    offset = 0
+    while True:
+        page = risk_repository.assessed_declarations(session, None, offset, PAGE)
+        if not page:
+            return
+        offset += len(page)
+        found = messages_for(session, page)
+        for d in page:
+            messages = found.get(d.id)
+            if messages is not None:
+                yield facts_of(d.id, *messages, tax_total=d.tax_total)
+
+
+def build(facts: Iterable[Facts]) -> GraphBuffer:
+    """The graph of ``facts``, in memory."""
+    buffer = GraphBuffer()
+    for item in facts:
+        buffer.add(item)
+    return buffer
+
+
+def rebuild(session: Session) -> tuple[int, int]:
+    """Replace the stored graph by one built from every decided list; (nodes, edges)."""
+    buffer = build(stored_facts(session))
+    counts = (len(buffer.nodes), len(buffer.edges))
+    session.execute(delete(NetworkEdge))
+    session.execute(delete(NetworkNode))
+    write(session, buffer)
+    return counts
+
+
+def size(session: Session) -> tuple[int, int]:
+    """(nodes, edges) stored."""
+    nodes = session.scalar(select(func.count()).select_from(NetworkNode)) or 0
+    edges = session.scalar(select(func.count()).select_from(NetworkEdge)) or 0
+    return int(nodes), int(edges)

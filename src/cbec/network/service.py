@@ -1,0 +1,339 @@
+"""Running consumer-end monitoring and network discovery over the stored graph.
+
+:func:`run` reads the graph, runs every detector, replaces the network flags in the risk
+database (the previous run's are closed: ``valid_to`` = now, so history keeps them), finds
+the networks, stores them, and opens a case clue (with its members and a picture of the
+graph) for every network that scores past the threshold. :func:`evaluate` compares a run's
+flags and networks with a simulated day's ground truth (``labels.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from cbec.audit.service import Actor
+from cbec.errors import NotFound
+from cbec.network import communities, detectors, frames
+from cbec.network.communities import Found
+from cbec.network.detectors import Thresholds
+from cbec.network.graph import PERSON
+from cbec.risk import cases
+from cbec.store.models import Network, NetworkEdge, NetworkNode, NetworkRun, RiskFlag, utcnow
+
+NETWORK = Actor.system("network")
+SOURCE = "network"
+
+
+@dataclass(slots=True)
+class RunResult:
+    run: NetworkRun
+    flags: pl.DataFrame
+    networks: list[Found]
+    stored: list[Network]
+    cases: list[int] = field(default_factory=list)
+
+
+def _write_flags(session: Session, flags: pl.DataFrame, now: datetime, by: Actor) -> None:
+    session.execute(
+        update(RiskFlag)
+        .where(RiskFlag.source == SOURCE, RiskFlag.valid_to.is_(None))
+        .values(valid_to=now)
+    )
+    session.add_all(
+        RiskFlag(
+            subject_kind="identity",
+            subject_key=row["subject"],
+            source=SOURCE,
+            kind=row["detector"],
+            score=float(row["score"]),
+            reason=row["reason"],
+            valid_from=now,
+            valid_to=None,
+            created_at=now,
+            created_by=by.name,
+        )
+        for row in flags.iter_rows(named=True)
+    )
+
+
+def _labels(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """(kind, masked label, subject) of each node."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, tuple[str, str, str]] = {}
+    for start in range(0, len(wanted), 500):
+        for key, kind, label, subject in session.execute(
+            select(NetworkNode.key, NetworkNode.kind, NetworkNode.label, NetworkNode.subject).where(
+                NetworkNode.key.in_(wanted[start : start + 500])
+            )
+        ):
+            found[key] = (kind, label, subject)
+    return found
+
+
+def _evidence(network: Found, nodes: Mapping[str, tuple[str, str, str]]) -> list[cases.Evidence]:
+    labels = {key: nodes[key][1] for key in network.members if key in nodes}
+    items = [
+        cases.Evidence(
+            "network",
+            network.hub,
+            {
+                "people": network.people,
+                "addresses": network.addresses,
+                "phones": network.phones,
+                "provinces": network.provinces,
+                "cells": network.cells,
+                "newMembersPerWeek": dict(network.weekly),
+                "measures": network.measures,
+                "contributions": network.contributions,
+                "score": network.score,
+                "picture": communities.picture(network, labels),
+            },
+        )
+    ]
+    for key in network.members:
+        kind, label, subject = nodes.get(key, ("", "", ""))
+        if kind == PERSON and subject:
+            items.append(cases.Evidence("identity", f"member:{subject}", {"label": label}))
+        elif kind:
+            items.append(cases.Evidence("identity", f"{kind}:{key}", {"label": label}))
+    return items
+
+
+def run(
+    session: Session,
+    *,
+    thresholds: Thresholds | None = None,
+    settings: communities.Settings | None = None,
+    by: Actor = NETWORK,
+    open_cases: bool = True,
+) -> RunResult:
+    """One run of the detectors and the network discovery over the stored graph."""
+    started = time.perf_counter()
+    t = thresholds or Thresholds()
+    s = settings or communities.Settings()
+    now = utcnow()
+    graph = frames.from_store(session)
+    flags = detectors.detect(graph, t)
+    _write_flags(session, flags, now, by)
+    found = communities.discover(graph, detectors.strongest(flags), s)
+    record = NetworkRun(
+        started_at=now,
+        nodes=graph.nodes.height,
+        edges=graph.edges.height,
+        flags=flags.height,
+        networks=len(found),
+        settings=json.dumps({"thresholds": t.as_dict(), "discovery": _settings_dict(s)}),
+    )
+    session.add(record)
+    session.flush()
+    result = RunResult(record, flags, found, [])
+    for network in found:
+        row = Network(
+            run_id=record.id,
+            hub=network.hub,
+            score=network.score,
+            people=network.people,
+            addresses=network.addresses,
+            phones=network.phones,
+            provinces=network.provinces,
+            measures=json.dumps(
+                {
+                    "measures": network.measures,
+                    "contributions": network.contributions,
+                    "cells": network.cells,
+                    "newMembersPerWeek": dict(network.weekly),
+                }
+            ),
+            members=json.dumps(network.members),
+        )
+        if open_cases and network.score >= s.case_threshold:
+            nodes = _labels(session, network.members)
+            case = cases.open_case(
+                session,
+                source="network",
+                subject_key=f"network:{network.hub}",
+                title=(
+                    f"network of {network.people} people over {network.provinces} provinces, "
+                    f"{network.addresses} addresses and {network.phones} phones "
+                    f"(score {network.score:.2f})"
+                ),
+                evidence=_evidence(network, nodes),
+                by=by,
+            )
+            row.case_id = case.id
+            result.cases.append(case.id)
+        session.add(row)
+        result.stored.append(row)
+    record.seconds = round(time.perf_counter() - started, 3)
+    session.flush()
+    return result
+
+
+def _settings_dict(s: communities.Settings) -> dict[str, Any]:
+    return {
+        "min_people": s.min_people,
+        "max_people": s.max_people,
+        "case_threshold": s.case_threshold,
+        "resolution": s.resolution,
+    }
+
+
+def latest_run(session: Session) -> NetworkRun | None:
+    return session.scalars(select(NetworkRun).order_by(NetworkRun.id.desc()).limit(1)).first()
+
+
+def networks(session: Session, run_id: int | None = None, limit: int = 100) -> list[Network]:
+    """The networks of a run (the latest by default), best first."""
+    if run_id is None:
+        last = latest_run(session)
+        if last is None:
+            return []
+        run_id = last.id
+    return list(
+        session.scalars(
+            select(Network)
+            .where(Network.run_id == run_id)
+            .order_by(Network.score.desc(), Network.id)
+            .limit(limit)
+        )
+    )
+
+
+def network(session: Session, network_id: int) -> Network:
+    found = session.get(Network, network_id)
+    if found is None:
+        raise NotFound(f"network {network_id} does not exist")
+    return found
+
+
+def members(session: Session, row: Network) -> list[dict[str, str]]:
+    """The members of a stored network: kind and masked label (never the ID number)."""
+    keys: list[str] = json.loads(row.members)
+    nodes = _labels(session, keys)
+    return [{"key": k, "kind": nodes[k][0], "label": nodes[k][1]} for k in keys if k in nodes]
+
+
+def picture_of(session: Session, row: Network) -> str:
+    """The SVG picture of a stored network (links read back from the stored graph)."""
+    keys: list[str] = json.loads(row.members)
+    nodes = _labels(session, keys)
+    position = {k: i for i, k in enumerate(keys)}
+    links: set[tuple[int, int]] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for a, b in session.execute(
+            select(NetworkEdge.a, NetworkEdge.b).where(NetworkEdge.a.in_(chunk))
+        ):
+            if b in position:
+                i, j = position[a], position[b]
+                links.add((min(i, j), max(i, j)))
+    found = Found(
+        hub=row.hub,
+        members=keys,
+        people=row.people,
+        addresses=row.addresses,
+        phones=row.phones,
+        provinces=row.provinces,
+        cells=0,
+        weekly=[],
+        links=sorted(links),
+        kinds=[nodes.get(k, ("?", "", ""))[0] for k in keys],
+    )
+    return communities.picture(found, {k: v[1] for k, v in nodes.items()})
+
+
+# -- evaluation against a simulated day's labels -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    flagged: int
+    relevant: int
+    hits: int
+
+    @property
+    def precision(self) -> float:
+        return self.hits / self.flagged if self.flagged else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.hits / self.relevant if self.relevant else 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return {
+            "flagged": self.flagged,
+            "relevant": self.relevant,
+            "hits": self.hits,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+        }
+
+
+def _score(flagged: set[str], relevant: set[str]) -> Score:
+    return Score(len(flagged), len(relevant), len(flagged & relevant))
+
+
+def evaluate(
+    flags: pl.DataFrame,
+    found: Sequence[Found],
+    subjects: Mapping[str, str],
+    labels: Mapping[str, Any],
+    threshold: float,
+) -> dict[str, Any]:
+    """Precision and recall against ``labels.json``: of the identities the detectors flag
+    (any identity pattern counts), of the identities in networks scoring past
+    ``threshold`` (against ring and pool members, and against ring members alone), and
+    per labelled network its best match."""
+    identities: dict[str, list[str]] = labels.get("identities", {})
+    ring = {i for i, tags in identities.items() if "smuggling_ring" in tags}
+    grouped = {
+        i for i, tags in identities.items() if {"smuggling_ring", "identity_pool"} & set(tags)
+    }
+    flagged_ids = set(flags["subject"].to_list())
+    above = [n for n in found if n.score >= threshold]
+    in_networks = {subjects[m] for n in above for m in n.members if subjects.get(m)}
+    per_detector = {
+        name: _score(set(group["subject"].to_list()), set(identities)).as_dict()
+        for (name,), group in flags.group_by("detector")
+    }
+    matches = []
+    for truth in labels.get("networks", []):
+        members = set(truth["identities"])
+        best = max(
+            above,
+            key=lambda n: len(members & {subjects.get(m, "") for m in n.members}),
+            default=None,
+        )
+        got = {subjects.get(m, "") for m in best.members} - {""} if best else set()
+        matches.append(
+            {
+                "pattern": truth["pattern"],
+                "identities": len(members),
+                "found": len(members & got),
+                "networkPeople": len(got),
+                "score": best.score if best else None,
+            }
+        )
+    return {
+        "threshold": threshold,
+        "detectors": _score(flagged_ids, set(identities)).as_dict(),
+        "perDetector": per_detector,
+        "networks": _score(in_networks, grouped).as_dict(),
+        "ringMembers": {
+            "recall": round(len(in_networks & ring) / len(ring), 4) if ring else None,
+            "precision": round(len(in_networks & grouped) / len(in_networks), 4)
+            if in_networks
+            else None,
+            "members": len(ring),
+        },
+        "labelledNetworks": matches,
+    }
