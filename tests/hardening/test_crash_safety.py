@@ -25,7 +25,7 @@ from cbec.sim.output import write
 from cbec.sim.simulation import Options, generate
 from cbec.store.models import Declaration, Document, InboundMessage, Receipt
 
-ORDERS = 25
+ORDERS = 40
 KILLS = 3
 DEADLINE_SECONDS = 240
 
@@ -63,7 +63,7 @@ def test_killed_server_loses_and_doubles_nothing(
     def arm() -> threading.Timer | None:
         if kills >= KILLS:
             return None
-        timer = threading.Timer(rng.uniform(0.3, 2.5), server.kill)
+        timer = threading.Timer(rng.uniform(0.2, 1.5), server.kill)
         timer.daemon = True
         timer.start()
         return timer
