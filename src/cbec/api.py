@@ -18,17 +18,24 @@ from cbec.backpressure import Backpressure
 from cbec.clearance import wiring
 from cbec.clearance.routes import router as clearance_router
 from cbec.config import Settings, get_settings
+from cbec.consumer import wiring as consumer_wiring
 from cbec.consumer.routes import router as consumer_router
 from cbec.errors import CbecError, TooManyRequests
+from cbec.export import wiring as export_wiring
+from cbec.export.routes import router as export_router
 from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
+from cbec.network import graph as network_graph
 from cbec.network.routes import router as network_router
 from cbec.officers.routes import router as officers_router
+from cbec.portrait.routes import router as portrait_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
+from cbec.warehouse import wiring as warehouse_wiring
+from cbec.warehouse.routes import router as warehouse_router
 from cbec.web.routes import mount as mount_web
 
 log = logging.getLogger("cbec.api")
@@ -93,14 +100,25 @@ def create_app(
     app.include_router(consumer_router)
     app.include_router(risk_router)
     app.include_router(network_router)
+    app.include_router(portrait_router)
+    app.include_router(warehouse_router)
+    app.include_router(export_router)
     # The browser pages (monitoring screen, workbench, consumer page) and their assets.
     mount_web(app)
     # What intake hands accepted documents to (clearance, asking risk control for a
     # verdict on every list), for this app only; a seizure opens a case.
     app.state.intake_listeners = [
-        wiring.listener_factory(settings, assessor=risk_wiring.assessor_factory(settings))
+        wiring.listener_factory(
+            settings,
+            assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
+        ),
+        consumer_wiring.listener_factory(),  # identity-use notices to opted-in consumers
     ]
     risk_wiring.install()
+    # Bonded entries (CEB711) book stock; 1210 lists reserve and move it as they change state.
+    app.state.intake_listeners.append(warehouse_wiring.listener_factory())
+    app.state.intake_listeners.append(export_wiring.listener_factory())  # export lists
+    warehouse_wiring.install()
 
     def openapi() -> dict[str, Any]:
         # The message models are read by hand (so that a bad message still gets a receipt

@@ -10,15 +10,22 @@ from cbec.catalog.commands import app as catalog_app
 from cbec.clearance import wiring
 from cbec.clearance.commands import app as clearance_app
 from cbec.config import get_settings
+from cbec.consumer import wiring as consumer_wiring
+from cbec.export import wiring as export_wiring
+from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
+from cbec.network import graph as network_graph
 from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
+from cbec.portrait.commands import app as portrait_app
 from cbec.registry.commands import app as registry_app
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.commands import app as risk_app
-from cbec.sim.commands import sim
+from cbec.sim.commands import sim, sim_exports
 from cbec.store.commands import app as db_app
+from cbec.warehouse import wiring as warehouse_wiring
+from cbec.warehouse.commands import app as warehouse_app
 
 app = typer.Typer(
     name="cbec",
@@ -37,6 +44,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(clearance_app, name="clearance")
 app.add_typer(risk_app, name="risk")
 app.add_typer(network_app, name="network")
+app.add_typer(portrait_app, name="portrait")
+app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(export_app, name="export")
 app.command("ingest")(ingest)
 
 
@@ -46,11 +56,18 @@ def _assemble() -> None:
     # Messages ingested from the command line are cleared as they arrive, as over HTTP,
     # with risk control's verdict; a seizure opens a case.
     settings = get_settings()
-    wiring.connect(settings, assessor=risk_wiring.assessor_factory(settings))
+    wiring.connect(
+        settings,
+        assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
+    )
+    consumer_wiring.connect()  # identity-use notices to opted-in consumers
     risk_wiring.install()
+    warehouse_wiring.connect()
+    export_wiring.connect()
 
 
 app.command("sim")(sim)
+app.command("sim-exports")(sim_exports)
 
 
 @app.command("serve")

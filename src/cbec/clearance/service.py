@@ -22,6 +22,7 @@ from cbec.audit import service as audit
 from cbec.catalog import service as catalog_service
 from cbec.catalog.snapshot import CatalogSnapshot, MissingParameter
 from cbec.clearance import checks, repository
+from cbec.clearance.classes import ClassRates, rates_for
 from cbec.clearance.compare import compare
 from cbec.clearance.decision import (
     Decision,
@@ -83,6 +84,32 @@ _seizure_hooks: dict[str, SeizureHook] = {}
 def on_seizure(name: str, hook: SeizureHook) -> None:
     """Call ``hook`` after every seizure (registering a name again replaces it)."""
     _seizure_hooks[name] = hook
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A list changing state, as move hooks see it (in the transaction that moves it)."""
+
+    declaration: Declaration
+    from_status: int
+    to_status: int
+    reason: str
+    at: datetime
+    actor: str
+    #: the list's CEB621 message (parsed once per run, on demand)
+    load_list: Callable[[], CEB621Message]
+
+
+#: Called in the same transaction whenever a list changes state: the warehouse reserves
+#: bonded stock on approval and moves it out on release. Registered by the assembly.
+MoveHook = Callable[[Session, Move], None]
+_move_hooks: dict[str, MoveHook] = {}
+
+
+def on_move(name: str, hook: MoveHook) -> None:
+    """Call ``hook`` after every state change of a list (registering a name again
+    replaces it)."""
+    _move_hooks[name] = hook
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,10 +359,9 @@ class Clearance:
         quota = repository.quota_rows(
             self.session, {(s.declaration.buyer_id_number, s.declaration.quota_year) for s in sets}
         )
-        enterprises = repository.enterprise_facts(
-            self.session,
-            {code for s in sets for code in _codes(s).values()},
-        )
+        codes = {code for s in sets for code in _codes(s).values()}
+        enterprises = repository.enterprise_facts(self.session, codes)
+        classes = repository.class_rows(self.session, codes)
         # The earliest live list of each order: a later one for the same order is a duplicate.
         first_live: dict[tuple[str, str, str], Declaration] = {}
         for other in repository.declarations_for_orders(
@@ -347,7 +373,7 @@ class Clearance:
             marks = (len(self._events), len(self._receipts), len(self._tax_bills))
             status, counted = s.declaration.status, s.declaration.quota_counted
             try:
-                self._decide_one(s, now, quota, enterprises, first_live)
+                self._decide_one(s, now, quota, enterprises, first_live, classes)
             except Exception:
                 # A fault deciding one list must not lose the messages of the batch:
                 # the list stays undecided (`cbec clearance recheck` tries again).
@@ -370,6 +396,7 @@ class Clearance:
         quota: dict[tuple[str, int], QuotaUsage],
         enterprises: dict[str, Any],
         first_live: dict[tuple[str, str, str], Declaration],
+        classes: Sequence[ClassRates] = (),
     ) -> None:
         """Check, tax and decide one complete list."""
         d = s.declaration
@@ -435,7 +462,7 @@ class Clearance:
         decision = decide(
             findings,
             self.assessor.assess(s),
-            self._rates(d, enterprises),
+            self._rates(d, enterprises, classes, _codes(s).values(), now),
             key=d.business_key,
             seed=self.policy.seed,
         )
@@ -458,8 +485,27 @@ class Clearance:
                     used[code8] = used.get(code8, Decimal(0)) + kilos
         return used
 
-    def _rates(self, d: Declaration, enterprises: dict[str, Any]) -> Rates:
+    def _rates(
+        self,
+        d: Declaration,
+        enterprises: dict[str, Any],
+        classes: Sequence[ClassRates] = (),
+        codes: Iterable[str] = (),
+        now: datetime | None = None,
+    ) -> Rates:
+        """The list's sampling rates: those of the strictest enterprise class in force at
+        the decision among its enterprises (the defaults when none is classed), then the
+        explicit per-enterprise rates of the registry (the ebc's replace, the platform's
+        and the agent's can only raise)."""
         review, inspection = self.policy.rates.review, self.policy.rates.inspection
+        opened = self.policy.rates.open_inspection
+        by_class = rates_for(classes, codes, now or self.clock(), d.trade_mode) if classes else None
+        if by_class is not None:
+            review, inspection, opened = (
+                by_class[0].review,
+                by_class[0].inspection,
+                by_class[0].open_inspection,
+            )
         for code in (d.ebc_code, d.ebp_code, d.agent_code):
             e = enterprises.get(code)
             if e is not None and e.review_rate is not None:
@@ -474,7 +520,7 @@ class Clearance:
                     if code != d.ebc_code
                     else float(e.inspection_rate)
                 )
-        return Rates(review=review, inspection=inspection)
+        return Rates(review=review, inspection=inspection, open_inspection=min(opened, inspection))
 
     def _apply(
         self,
@@ -518,7 +564,8 @@ class Clearance:
         told: str | None = None,
     ) -> None:
         self._move(d, APPROVED, reason, now, told=told)
-        if not d.quota_counted and d.taxable_value is not None:
+        # A list its buyer disputed ("not me", confirmed) never counts against their quota.
+        if not d.quota_counted and not d.quota_excluded and d.taxable_value is not None:
             key = (d.buyer_id_number, d.quota_year)
             usage = quota.get(key)
             if usage is None:
@@ -584,6 +631,10 @@ class Clearance:
         previous = d.status
         d.status = target
         self._doc_status[d.document_id] = target
+        if _move_hooks:
+            move = Move(d, previous, target, reason, now, actor, lambda: self._list_of(d))
+            for hook in _move_hooks.values():
+                hook(self.session, move)
         self._events.append(
             {
                 "declaration_id": d.id,
@@ -615,6 +666,11 @@ class Clearance:
                 },
             )
         )
+
+    def _list_of(self, d: Declaration) -> CEB621Message:
+        rows = repository.documents_by_id(self.session, [d.document_id])
+        message: CEB621Message = self._parsed.load(rows[0])
+        return message
 
     def flush(self) -> None:
         """Write the receipts, events and document statuses gathered so far."""
@@ -759,7 +815,11 @@ class Clearance:
             usage = quota.get((d.buyer_id_number, d.quota_year))
             used = usage.used if usage is not None else Decimal(0)
             annual = self.catalog(d.decl_date).param("annual_limit")
-            if d.taxable_value is not None and used + d.taxable_value > annual:
+            if (
+                d.taxable_value is not None
+                and not d.quota_excluded
+                and used + d.taxable_value > annual
+            ):
                 raise Conflict(
                     f"approving {d.invt_no} would take the buyer's annual quota to "
                     f"{used + d.taxable_value} of {annual} [C05.quota]; reject it instead",
@@ -880,3 +940,28 @@ def _codes(s: _Set) -> dict[str, str]:
 
 def counts_against_quota(status: int) -> bool:
     return status in COUNTS_AGAINST_QUOTA
+
+
+def exclude_from_quota(
+    session: Session, declarations: Sequence[Declaration], *, now: datetime | None = None
+) -> Decimal:
+    """Take ``declarations`` out of their buyers' annual quota for good (their buyer did not
+    make them: a confirmed "not me" dispute). Lists already counted give their value back
+    to the buyer's quota; none of them is counted later, whatever becomes of it. Returns
+    the value given back. Flushes, never commits."""
+    now = now or utcnow()
+    restored = Decimal(0)
+    counted = [d for d in declarations if d.quota_counted and d.taxable_value is not None]
+    quota = repository.quota_rows(session, {(d.buyer_id_number, d.quota_year) for d in counted})
+    for d in declarations:
+        d.quota_excluded = True
+        if d in counted and d.taxable_value is not None:
+            usage = quota.get((d.buyer_id_number, d.quota_year))
+            if usage is not None:
+                usage.used = max(usage.used - d.taxable_value, Decimal(0))
+                usage.lists = max(usage.lists - 1, 0)
+                usage.updated_at = now
+            d.quota_counted = False
+            restored += d.taxable_value
+    session.flush()
+    return restored

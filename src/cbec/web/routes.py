@@ -32,9 +32,10 @@ from starlette.concurrency import run_in_threadpool
 from cbec import __version__
 from cbec.clearance.schemas import InspectionResult, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
+from cbec.consumer import disputes, notices
 from cbec.consumer import service as consumer
 from cbec.consumer.routes import limiter as consumer_limiter
-from cbec.consumer.schemas import QuotaQuery
+from cbec.consumer.schemas import DisputeIn, NoticeOptIn, QuotaQuery
 from cbec.deps import SessionDep, SettingsDep
 from cbec.errors import CbecError
 from cbec.messages.receipts import STATUS_TEXT
@@ -42,7 +43,7 @@ from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
 from cbec.store.models import Officer
-from cbec.web import queries, signin, workbench
+from cbec.web import networks, queries, signin, workbench
 from cbec.web.monitor import Monitor
 
 HERE = Path(__file__).parent
@@ -367,9 +368,117 @@ def consumer_query(
     return _page(request, "consumer.html", None, answer=answer, error=None, form=form)
 
 
+@router.post("/consumer/dispute")
+def consumer_dispute(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form(alias="idNumber")] = "",
+    phone: Annotated[str, Form()] = "",
+    lists: Annotated[list[str] | None, Form()] = None,
+    statement: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """ "Not me": dispute the lists ticked on the page (identity proved again, as for the
+    quota query)."""
+    form = {"name": name}
+    try:
+        data = DisputeIn(
+            name=name.strip(),
+            id_number=id_number.strip(),
+            phone=phone.strip(),
+            lists=lists or [],
+            statement=statement,
+        )
+        consumer_limiter(request).check(
+            request.client.host if request.client else "-", data.id_number
+        )
+        dispute = disputes.open_dispute(session, data)
+        session.commit()
+    except ValidationError:
+        return _consumer_error(
+            request,
+            form,
+            "Give your name, ID number and phone, and tick the lists that are not yours.",
+        )
+    except CbecError as exc:
+        detail = "; ".join(str(f) for f in exc.fields) or exc.detail
+        return _consumer_error(request, form, detail, exc.status_code)
+    message = (
+        f"Dispute {dispute.id} filed for {len(dispute.lists)} list(s). Customs will check it; "
+        "once confirmed, the lists no longer count against your quota."
+    )
+    return _page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+
+
+@router.post("/consumer/notices")
+def consumer_notices(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    id_number: Annotated[str, Form(alias="idNumber")] = "",
+    phone: Annotated[str, Form()] = "",
+    channel: Annotated[str, Form()] = "sms",
+    contact: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    """Opt in to a notice each time a list is declared under your identity."""
+    form = {"name": name}
+    try:
+        data = NoticeOptIn.model_validate(
+            {
+                "name": name.strip(),
+                "idNumber": id_number.strip(),
+                "phone": phone.strip(),
+                "channel": channel,
+                "contact": contact.strip(),
+            }
+        )
+        consumer_limiter(request).check(
+            request.client.host if request.client else "-", data.id_number
+        )
+        subscription = notices.subscribe(session, data)
+        session.commit()
+    except ValidationError:
+        return _consumer_error(
+            request, form, "Give your name, ID number and phone, a channel and a contact."
+        )
+    except CbecError as exc:
+        detail = "; ".join(str(f) for f in exc.fields) or exc.detail
+        return _consumer_error(request, form, detail, exc.status_code)
+    message = f"You will be notified by {subscription.channel} at {subscription.contact}."
+    return _page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+
+
 def _consumer_error(
     request: Request, form: dict[str, str], message: str, status: int = 400
 ) -> HTMLResponse:
     page = _page(request, "consumer.html", None, answer=None, error=message, form=form)
     page.status_code = status
     return page
+
+
+# --- networks (consumer-end monitoring and smuggling networks) -----------------------------
+
+
+@router.get("/networks")
+def networks_page(
+    request: Request,
+    session: SessionDep,
+    network_id: Annotated[int | None, Query(alias="id", ge=1)] = None,
+) -> Response:
+    """The networks found and the detectors' flags (risk analysts and investigators)."""
+    officer = signin.officer_or_none(request, session)
+    if officer is None:
+        return _to_login(request)
+    return _page(
+        request, "networks.html", officer, **networks.page_context(session, officer, network_id)
+    )
+
+
+@router.post("/networks/run")
+def networks_run(request: Request, session: SessionDep) -> RedirectResponse:
+    """Run the detectors and the network discovery now (risk analysts)."""
+    signin.same_origin(request)
+    officer = signin.signed_in(request, session)
+    networks.run_now(session, officer)
+    session.commit()
+    return RedirectResponse("/networks", status_code=303)

@@ -4,9 +4,24 @@ from cbec.store.models.audit import AuditEntry
 from cbec.store.models.base import Base, utcnow
 from cbec.store.models.catalog import CatalogEdition, HsCode, PolicyParameter, PositiveListLine
 from cbec.store.models.clearance import Declaration, DeclarationEvent, QuotaUsage, TaxBill
+from cbec.store.models.consumer import (
+    ConsumerDispute,
+    ConsumerDisputeList,
+    IdentityNotice,
+    NoticeSubscription,
+)
 from cbec.store.models.enterprise import ApiCredential, Enterprise, EnterpriseRole
+from cbec.store.models.export import (
+    ExportDeclaration,
+    ExportDeclarationLink,
+    ExportList,
+    ExportListLine,
+    ExportSummary,
+)
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
+from cbec.store.models.network import Network, NetworkEdge, NetworkNode, NetworkRun
 from cbec.store.models.officer import Officer, OfficerRole, OfficerSession
+from cbec.store.models.portrait import PlatformCheck, Rating, RatingItem
 from cbec.store.models.risk import (
     Case,
     CaseEvidence,
@@ -21,15 +36,26 @@ from cbec.store.models.risk import (
     RuleHit,
     RuleSet,
 )
+from cbec.store.models.warehouse import (
+    BondedAccount,
+    BondedGoods,
+    StockCount,
+    StockMovement,
+    StockReservation,
+)
 
 __all__ = [
     "ApiCredential",
     "AuditEntry",
     "Base",
+    "BondedAccount",
+    "BondedGoods",
     "Case",
     "CaseEvidence",
     "CaseLabel",
     "CatalogEdition",
+    "ConsumerDispute",
+    "ConsumerDisputeList",
     "ControlInstruction",
     "DeadLetter",
     "Declaration",
@@ -38,14 +64,28 @@ __all__ = [
     "Enterprise",
     "EnterpriseClass",
     "EnterpriseRole",
+    "ExportDeclaration",
+    "ExportDeclarationLink",
+    "ExportList",
+    "ExportListLine",
+    "ExportSummary",
     "HsCode",
+    "IdentityNotice",
     "InboundMessage",
+    "Network",
+    "NetworkEdge",
+    "NetworkNode",
+    "NetworkRun",
+    "NoticeSubscription",
     "Officer",
     "OfficerRole",
     "OfficerSession",
+    "PlatformCheck",
     "PolicyParameter",
     "PositiveListLine",
     "QuotaUsage",
+    "Rating",
+    "RatingItem",
     "Receipt",
     "RiskAssessment",
     "RiskCounter",
@@ -54,6 +94,9 @@ __all__ = [
     "Rule",
     "RuleHit",
     "RuleSet",
+    "StockCount",
+    "StockMovement",
+    "StockReservation",
     "TaxBill",
     "utcnow",
 ]
