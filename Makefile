@@ -81,6 +81,8 @@ demo: install
 		echo "holding back $$held of $$n messages, fed while the server runs"; fi
 	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 1
 	$(BIN)/cbec clearance status
+	@# Consumer-end monitoring and network discovery over the day (flags, networks, case clues).
+	$(BIN)/cbec network run
 	@# One officer per role besides "demo" (who holds them all); passwords shown here only.
 	@creds=""; for pair in reviewer:demo.reviewer inspector:demo.inspector risk_analyst:demo.analyst; do \
 		role=$${pair%%:*}; user=$${pair#*:}; \
@@ -99,6 +101,7 @@ demo: install
 	echo "Consumer quota page:  $(DEMO_URL)/consumer"; \
 	echo "Monitoring screen:    $(DEMO_URL)/monitor"; \
 	echo "Officer workbench:    $(DEMO_URL)/workbench"; \
+	echo "Networks:             $(DEMO_URL)/networks"; \
 	echo "Serving; Ctrl-C stops it"
 	@# The held-back messages arrive 50 at a time while the server runs.
 	@feed() { sleep 8; mkdir -p $(DEMO_DIR)/feed; \

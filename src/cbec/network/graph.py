@@ -2,9 +2,10 @@
 
 A decided list (its :class:`~cbec.risk.features.Facts`) adds nodes for its buyer and payer
 (one node per resident ID number), its consignee address (normalised: spelling and format
-variants are one node) and phones, its platform, payment and logistics companies and its
-goods (6-digit HS code), and edges between them with the time and a weight (lists; units
-for goods). :func:`contributions` is that, as a pure function; :class:`GraphBuffer` merges
+variants are one node) and phones, its platform, e-commerce enterprise, payment and
+logistics companies and its goods (6-digit HS code), and edges between them with the time
+and a weight (lists; units for goods). Orders, payments and waybills enter with their list
+(its facts carry all four documents): an order that never gets a list is not in the graph. :func:`contributions` is that, as a pure function; :class:`GraphBuffer` merges
 what many lists add; :func:`write` upserts a buffer into ``network_nodes`` and
 ``network_edges``. The same three build the graph as lists are decided (the
 :class:`Observer` that risk control calls, in the decision's transaction) and from the store
@@ -34,12 +35,14 @@ from cbec.risk.history import PAGE, messages_for
 from cbec.store.models import NetworkEdge, NetworkNode
 
 PERSON, ADDRESS, PHONE = "person", "address", "phone"
-PLATFORM, PAYMENT, LOGISTICS, GOODS = "platform", "payment", "logistics", "goods"
+PLATFORM, ECOMMERCE = "platform", "ecommerce"
+PAYMENT, LOGISTICS, GOODS = "payment", "logistics", "goods"
 #: The node kinds that communities are made of (enterprises link everybody).
 PERSONAL = frozenset({PERSON, ADDRESS, PHONE})
 #: Edge kinds.
 SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR = "ships_to", "ship_phone", "own_phone", "paid_for"
 BUYS_ON, PAYS_VIA, SHIPS_VIA, BUYS_GOODS = "buys_on", "pays_via", "ships_via", "buys_goods"
+SELLS_ON = "sells_on"
 #: The edge kinds between personal nodes.
 PERSONAL_EDGES = frozenset({SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR})
 #: Rows per statement when writing.
@@ -172,8 +175,12 @@ def contributions(facts: Facts) -> tuple[list[Node], list[Edge]]:
         nodes.append(payer)
         edges.append(Edge(payer.key, buyer.key, PAID_FOR, at, at))
     platform = _enterprise(PLATFORM, facts.ebp_code, at)
-    nodes.append(platform)
-    edges.append(Edge(buyer.key, platform.key, BUYS_ON, at, at))
+    seller = _enterprise(ECOMMERCE, facts.ebc_code, at)
+    nodes += [platform, seller]
+    edges += [
+        Edge(buyer.key, platform.key, BUYS_ON, at, at),
+        Edge(seller.key, platform.key, SELLS_ON, at, at),
+    ]
     if facts.pay_code:
         payment = _enterprise(PAYMENT, facts.pay_code, at)
         nodes.append(payment)

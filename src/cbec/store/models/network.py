@@ -27,7 +27,7 @@ class NetworkNode(Base):
     __table_args__ = (Index("ix_network_nodes_kind", "kind"),)
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    #: person, address, phone, platform, ecommerce, payment, logistics, goods
+    #: person, address, phone, platform, ecommerce (enterprise), payment, logistics, goods
     kind: Mapped[str] = mapped_column(String(12))
     label: Mapped[str] = mapped_column(String(120), default="")
     #: the resident ID number of a person; the customs code of an enterprise; else ""
@@ -50,7 +50,8 @@ class NetworkEdge(Base):
 
     a: Mapped[str] = mapped_column(String(40), primary_key=True)
     b: Mapped[str] = mapped_column(String(40), primary_key=True)
-    #: ships_to, ship_phone, own_phone, paid_for, buys_on, pays_via, ships_via, buys_goods
+    #: ships_to, ship_phone, own_phone, paid_for, buys_on, sells_on, pays_via, ships_via,
+    #: buys_goods
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
