@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from cbec.network import communities, detectors, frames
-from cbec.network.graph import GraphBuffer, person_key
+from cbec.network.graph import GraphBuffer, OrderFacts, person_key
 from cbec.risk.features import Facts, Line, pseudonym
 from cbec.sim.fraud import address_variant
 from cbec.sim.people import make_id_number
@@ -167,7 +167,19 @@ def run(lists: int, seed: int = 1, ring_share: float = 0.01) -> NetworkBench:
 
     started = time.perf_counter()
     buffer = GraphBuffer()
-    for facts in made:
+    for facts in made:  # the order as it arrives, then its decided list
+        buffer.add_order(
+            OrderFacts(
+                facts.buyer_id,
+                facts.buyer_phone,
+                facts.consignee_phone,
+                facts.consignee_address,
+                facts.district,
+                facts.ebp_code,
+                facts.ebc_code,
+                facts.at,
+            )
+        )
         buffer.add(facts)
     build_seconds = time.perf_counter() - started
     del made

@@ -58,8 +58,8 @@ class Thresholds:
     #: platforms one identity bought on within ``window_days``
     platforms_per_identity: int = 4
     window_days: int = 7
-    #: lists, and the share of them shipped to a phone other than the buyer's own
-    mismatch_lists: int = 3
+    #: orders, and the share of them shipped to a phone other than the buyer's own
+    mismatch_orders: int = 3
     mismatch_share: float = 0.8
     #: identities of one birthplace (4-digit area) and age band shipping to one city ...
     cluster_identities: int = 4
@@ -364,27 +364,26 @@ def many_platforms(frames: Frames, t: Thresholds, now: datetime) -> pl.DataFrame
 
 def phone_mismatch(frames: Frames, t: Thresholds, now: datetime) -> pl.DataFrame:
     """Identities whose orders mostly ship to a phone other than the buyer's own."""
-    own = _edges(frames, OWN_PHONE).select("a", pl.col("b").alias("own"))
-    to_own = (
-        _edges(frames, SHIP_PHONE)
-        .join(own, on="a")
-        .filter(pl.col("b") == pl.col("own"))
-        .group_by("a")
-        .agg(pl.col("weight").sum().alias("to_own"))
-    )
     found = (
-        _persons(frames)
-        .filter(pl.col("lists") >= t.mismatch_lists)
-        .join(to_own, left_on="key", right_on="a", how="left")
-        .with_columns(share=1.0 - pl.col("to_own").fill_null(0) / pl.col("lists"))
-        .filter(pl.col("share") >= t.mismatch_share)
+        foreign_share(frames)
+        .join(
+            _edges(frames, SHIP_PHONE).group_by("a").agg(pl.col("weight").sum().alias("orders")),
+            on="a",
+        )
+        .filter(
+            (pl.col("orders") >= t.mismatch_orders) & (pl.col("foreign_share") >= t.mismatch_share)
+        )
+        .join(_persons(frames), left_on="a", right_on="key")
         .with_columns(
+            key=pl.col("a"),
             detector=pl.lit("phone_mismatch"),
-            score=(pl.col("share") * (1 - (-(pl.col("lists") / 5.0)).exp())).clip(0.05, 1.0),
+            score=(pl.col("foreign_share") * (1 - (-(pl.col("orders") / 5.0)).exp())).clip(
+                0.05, 1.0
+            ),
             reason=pl.format(
-                "{} of {} lists shipped to a phone that is not the buyer's",
-                (pl.col("share") * pl.col("lists")).round(0).cast(pl.Int64),
-                "lists",
+                "{} of {} orders shipped to a phone that is not the buyer's",
+                (pl.col("foreign_share") * pl.col("orders")).round(0).cast(pl.Int64),
+                "orders",
             ),
         )
     )

@@ -1,15 +1,17 @@
-"""The identity and transaction graph: what each list adds, kept in the store.
+"""The identity and transaction graph: what each order and each list adds, kept in the store.
 
-A decided list (its :class:`~cbec.risk.features.Facts`) adds nodes for its buyer and payer
-(one node per resident ID number), its consignee address (normalised: spelling and format
-variants are one node) and phones, its platform, e-commerce enterprise, payment and
-logistics companies and its goods (6-digit HS code), and edges between them with the time
-and a weight (lists; units for goods). Orders, payments and waybills enter with their list
-(its facts carry all four documents): an order that never gets a list is not in the graph. :func:`contributions` is that, as a pure function; :class:`GraphBuffer` merges
-what many lists add; :func:`write` upserts a buffer into ``network_nodes`` and
-``network_edges``. The same three build the graph as lists are decided (the
-:class:`Observer` that risk control calls, in the decision's transaction) and from the store
-in one batch (:func:`rebuild`).
+An order adds, as it arrives (:class:`OrderObserver`, an intake listener in intake's
+transaction), nodes for its buyer (one node per resident ID number), its consignee address
+(normalised: spelling and format variants are one node) and phones, its platform and
+e-commerce enterprise, and edges between them; a decided list (its
+:class:`~cbec.risk.features.Facts`, which carry the order, payment and waybill) then adds
+the payer when it is not the buyer, the payment and logistics companies and the goods
+(6-digit HS code) (:class:`Observer`, which risk control calls in the decision's
+transaction). Every edge has when it was first and last seen and a weight (orders or lists;
+units for goods). :func:`order_contributions` and :func:`contributions` are that, as pure
+functions; :class:`GraphBuffer` merges what many add; :func:`write` upserts a buffer into
+``network_nodes`` and ``network_edges``; :func:`rebuild` builds the same graph from the
+store in one batch.
 
 Node keys are pseudonyms (the risk aggregates' keyed digests) with a kind prefix, so the
 graph names ``p:<digest>`` where the risk database names the same buyer by ``<digest>``.
@@ -17,7 +19,7 @@ graph names ``p:<digest>`` where the risk database names the same buyer by ``<di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -27,12 +29,15 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from cbec.intake.pipeline import Accepted
+from cbec.messages.fields import parse_app_time
+from cbec.messages.models import CEB311Message
 from cbec.network import address as addresses
 from cbec.privacy import mask_id, mask_phone
 from cbec.risk import repository as risk_repository
 from cbec.risk.features import Facts, cents, facts_of, pseudonym
 from cbec.risk.history import PAGE, messages_for
-from cbec.store.models import NetworkEdge, NetworkNode
+from cbec.store.models import InboundMessage, NetworkEdge, NetworkNode
 
 PERSON, ADDRESS, PHONE = "person", "address", "phone"
 PLATFORM, ECOMMERCE = "platform", "ecommerce"
@@ -47,6 +52,8 @@ SELLS_ON = "sells_on"
 PERSONAL_EDGES = frozenset({SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR})
 #: Rows per statement when writing.
 WRITE_ROWS = 500
+#: appType of a deletion (an order withdrawn adds nothing).
+DELETE = "3"
 
 
 @lru_cache(maxsize=1 << 18)
@@ -137,50 +144,75 @@ def _enterprise(kind: str, code: str, at: datetime) -> Node:
     return Node(enterprise_key(kind, code), kind, code, code, "", "", None, at, at, 1)
 
 
-def contributions(facts: Facts) -> tuple[list[Node], list[Edge]]:
-    """The nodes and edges one list adds.
+@dataclass(frozen=True, slots=True)
+class OrderFacts:
+    """What the graph takes from an order (CEB311) as it arrives."""
 
-    (``tests/network/test_network.py`` checks that what lists add as they are decided
-    is what a rebuild from the store gives.)
-    """
-    at = facts.at
-    value = cents(facts.taxable_value)
-    buyer = _person(facts.buyer_id, at, 1, value)
-    normal, key, label = _normal(facts.consignee_address, facts.district)
-    address = Node(
-        key,
-        ADDRESS,
-        label,
-        "",
-        normal.district[:2],
-        normal.district,
-        None,
-        at,
-        at,
-        1,
-        value,
+    buyer_id: str
+    buyer_phone: str
+    consignee_phone: str
+    consignee_address: str
+    district: str
+    ebp_code: str
+    ebc_code: str
+    at: datetime
+
+
+def order_facts(message: CEB311Message) -> OrderFacts:
+    head = message.order.orderHead
+    return OrderFacts(
+        buyer_id=head.buyerIdNumber,
+        buyer_phone=head.buyerTelephone,
+        consignee_phone=head.consigneeTelephone,
+        consignee_address=head.consigneeAddress,
+        district=head.consigneeDistrict or "",
+        ebp_code=head.ebpCode,
+        ebc_code=head.ebcCode,
+        at=parse_app_time(head.appTime),
     )
-    ship_phone = _phone(facts.consignee_phone, at, 1)
-    nodes = [buyer, address, ship_phone]
+
+
+def order_contributions(order: OrderFacts) -> tuple[list[Node], list[Edge]]:
+    """The nodes and edges an order adds: its buyer, consignee address and phones, its
+    platform and e-commerce enterprise (an order counts on its address and phones)."""
+    at = order.at
+    buyer = _person(order.buyer_id, at, 0, 0)
+    normal, key, label = _normal(order.consignee_address, order.district)
+    address = Node(key, ADDRESS, label, "", normal.district[:2], normal.district, None, at, at, 1)
+    ship_phone = _phone(order.consignee_phone, at, 1)
+    platform = _enterprise(PLATFORM, order.ebp_code, at)
+    seller = _enterprise(ECOMMERCE, order.ebc_code, at)
+    nodes = [buyer, address, ship_phone, platform, seller]
     edges = [
         Edge(buyer.key, address.key, SHIPS_TO, at, at),
         Edge(buyer.key, ship_phone.key, SHIP_PHONE, at, at),
+        Edge(buyer.key, platform.key, BUYS_ON, at, at),
+        Edge(seller.key, platform.key, SELLS_ON, at, at),
     ]
-    if facts.buyer_phone:
-        own = _phone(facts.buyer_phone, at, 0)
+    if order.buyer_phone:
+        own = _phone(order.buyer_phone, at, 0)
         nodes.append(own)
         edges.append(Edge(buyer.key, own.key, OWN_PHONE, at, at))
+    return nodes, edges
+
+
+def contributions(facts: Facts) -> tuple[list[Node], list[Edge]]:
+    """The nodes and edges a decided list adds to what its order added: the buyer's list
+    and its value, the payer (when not the buyer), the payment and logistics companies
+    and the goods.
+
+    (``tests/network/test_network.py`` checks that what orders and lists add as they
+    arrive and are decided is what a rebuild from the store gives.)
+    """
+    at = facts.at
+    buyer = _person(facts.buyer_id, at, 1, cents(facts.taxable_value))
+    platform = _enterprise(PLATFORM, facts.ebp_code, at)
+    nodes = [buyer, platform]
+    edges: list[Edge] = []
     if facts.payer_id and facts.payer_id != facts.buyer_id:
         payer = _person(facts.payer_id, at, 0, 0)
         nodes.append(payer)
         edges.append(Edge(payer.key, buyer.key, PAID_FOR, at, at))
-    platform = _enterprise(PLATFORM, facts.ebp_code, at)
-    seller = _enterprise(ECOMMERCE, facts.ebc_code, at)
-    nodes += [platform, seller]
-    edges += [
-        Edge(buyer.key, platform.key, BUYS_ON, at, at),
-        Edge(seller.key, platform.key, SELLS_ON, at, at),
-    ]
     if facts.pay_code:
         payment = _enterprise(PAYMENT, facts.pay_code, at)
         nodes.append(payment)
@@ -203,7 +235,14 @@ class GraphBuffer:
     edges: dict[tuple[str, str, str], Edge] = field(default_factory=dict)
 
     def add(self, facts: Facts) -> None:
-        nodes, edges = contributions(facts)
+        """What a decided list adds."""
+        self._merge(*contributions(facts))
+
+    def add_order(self, order: OrderFacts) -> None:
+        """What an arriving order adds."""
+        self._merge(*order_contributions(order))
+
+    def _merge(self, nodes: list[Node], edges: list[Edge]) -> None:
         for node in nodes:
             have = self.nodes.get(node.key)
             if have is None:
@@ -305,6 +344,31 @@ def write(session: Session, buffer: GraphBuffer) -> None:
     buffer.clear()
 
 
+class OrderObserver:
+    """An intake listener: adds every order intake accepts (new or modified) to the graph,
+    in intake's transaction, whether or not a list ever follows."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
+        buffer = GraphBuffer()
+        for item in items:
+            if item.message_type != CEB311Message.MESSAGE_TYPE or item.app_type == DELETE:
+                continue
+            message = item.message
+            if not isinstance(message, CEB311Message):
+                body = session.scalar(
+                    select(InboundMessage.body).where(InboundMessage.id == item.message_id)
+                )
+                if body is None:
+                    continue
+                message = CEB311Message.model_validate_json(body)
+            buffer.add_order(order_facts(message))
+        if len(buffer):
+            write(session, buffer)
+
+
 class Observer:
     """Adds each list risk control assesses to the graph, in the decision's transaction
     (risk control calls :meth:`observe` per list and :meth:`flush` with its own flush)."""
@@ -336,17 +400,41 @@ def stored_facts(session: Session) -> Iterator[Facts]:
                 yield facts_of(d.id, *messages, tax_total=d.tax_total)
 
 
-def build(facts: Iterable[Facts]) -> GraphBuffer:
-    """The graph of ``facts``, in memory."""
+def stored_orders(session: Session) -> Iterator[OrderFacts]:
+    """Every order intake accepted (each version), in arrival order."""
+    last = 0
+    while True:
+        rows = session.execute(
+            select(InboundMessage.id, InboundMessage.body)
+            .where(
+                InboundMessage.message_type == CEB311Message.MESSAGE_TYPE,
+                InboundMessage.app_type != DELETE,
+                InboundMessage.id > last,
+            )
+            .order_by(InboundMessage.id)
+            .limit(PAGE)
+        ).all()
+        if not rows:
+            return
+        last = rows[-1][0]
+        for _, body in rows:
+            yield order_facts(CEB311Message.model_validate_json(body))
+
+
+def build(facts: Iterable[Facts], orders: Iterable[OrderFacts] = ()) -> GraphBuffer:
+    """The graph of ``orders`` and ``facts`` (decided lists), in memory."""
     buffer = GraphBuffer()
+    for order in orders:
+        buffer.add_order(order)
     for item in facts:
         buffer.add(item)
     return buffer
 
 
 def rebuild(session: Session) -> tuple[int, int]:
-    """Replace the stored graph by one built from every decided list; (nodes, edges)."""
-    buffer = build(stored_facts(session))
+    """Replace the stored graph by one built from every accepted order and every decided
+    list; (nodes, edges)."""
+    buffer = build(stored_facts(session), stored_orders(session))
     counts = (len(buffer.nodes), len(buffer.edges))
     session.execute(delete(NetworkEdge))
     session.execute(delete(NetworkNode))
