@@ -16,6 +16,7 @@ from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
 from cbec.network import graph as network_graph
+from cbec.network import wiring as network_wiring
 from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
 from cbec.portrait.commands import app as portrait_app
@@ -56,6 +57,7 @@ def _assemble() -> None:
     # Messages ingested from the command line are cleared as they arrive, as over HTTP,
     # with risk control's verdict; a seizure opens a case.
     settings = get_settings()
+    network_wiring.connect()  # every order into the identity graph as it arrives
     wiring.connect(
         settings,
         assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
