@@ -108,7 +108,7 @@ def create_app(
     # What intake hands accepted documents to (clearance, asking risk control for a
     # verdict on every list), for this app only; a seizure opens a case.
     app.state.intake_listeners = [
-        network_graph.OrderObserver,  # every order into the identity graph as it arrives
+        network_graph.DocumentObserver,  # orders, payments, waybills into the graph
         wiring.listener_factory(
             settings,
             assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),

@@ -95,7 +95,7 @@ def cleared(db: sessionmaker[Session], sim_day: Day) -> Iterator[Day]:
         s.commit()
     locators = locate(sim_day.path / "messages")
     with db() as s:
-        intake = Intake(s, [graph.OrderObserver(s), listener(s)])
+        intake = Intake(s, [graph.DocumentObserver(s), listener(s)])
         for start in range(0, len(locators), 500):
             intake.submit(load_and_prepare(locators[start : start + 500], 4 << 20))
         s.commit()

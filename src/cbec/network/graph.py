@@ -1,9 +1,10 @@
 """The identity and transaction graph: what each order and each list adds, kept in the store.
 
-An order adds, as it arrives (:class:`OrderObserver`, an intake listener in intake's
+An order adds, as it arrives (:class:`DocumentObserver`, an intake listener in intake's
 transaction), nodes for its buyer (one node per resident ID number), its consignee address
 (normalised: spelling and format variants are one node) and phones, its platform and
-e-commerce enterprise, and edges between them; a decided list (its
+e-commerce enterprise, and edges between them; a payment adds its payer and payment
+company, a waybill its consignee phone and logistics company; a decided list (its
 :class:`~cbec.risk.features.Facts`, which carry the order, payment and waybill) then adds
 the payer when it is not the buyer, the payment and logistics companies and the goods
 (6-digit HS code) (:class:`Observer`, which risk control calls in the decision's
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from cbec.intake.pipeline import Accepted
 from cbec.messages.fields import parse_app_time
-from cbec.messages.models import CEB311Message
+from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
 from cbec.network import address as addresses
 from cbec.privacy import mask_id, mask_phone
 from cbec.risk import repository as risk_repository
@@ -47,13 +48,19 @@ PERSONAL = frozenset({PERSON, ADDRESS, PHONE})
 #: Edge kinds.
 SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR = "ships_to", "ship_phone", "own_phone", "paid_for"
 BUYS_ON, PAYS_VIA, SHIPS_VIA, BUYS_GOODS = "buys_on", "pays_via", "ships_via", "buys_goods"
-SELLS_ON = "sells_on"
+SELLS_ON, PAYS_WITH, CARRIED_BY = "sells_on", "pays_with", "carried_by"
 #: The edge kinds between personal nodes.
 PERSONAL_EDGES = frozenset({SHIPS_TO, SHIP_PHONE, OWN_PHONE, PAID_FOR})
 #: Rows per statement when writing.
 WRITE_ROWS = 500
-#: appType of a deletion (an order withdrawn adds nothing).
+#: appType of a deletion (a document withdrawn adds nothing).
 DELETE = "3"
+#: The documents the graph takes as they arrive, by message type.
+_ARRIVING: dict[str, type[CEB311Message | CEB411Message | CEB511Message]] = {
+    "CEB311": CEB311Message,
+    "CEB411": CEB411Message,
+    "CEB511": CEB511Message,
+}
 
 
 @lru_cache(maxsize=1 << 18)
@@ -196,6 +203,28 @@ def order_contributions(order: OrderFacts) -> tuple[list[Node], list[Edge]]:
     return nodes, edges
 
 
+def payment_contributions(message: CEB411Message) -> tuple[list[Node], list[Edge]]:
+    """What a payment adds as it arrives: its payer and the payment company they pay
+    with (who the payer paid for comes with the list, which ties the payment to its
+    order)."""
+    head = message.payment.paymentHead
+    at = parse_app_time(head.appTime)
+    payer = _person(head.payerIdNumber, at, 0, 0)
+    company = _enterprise(PAYMENT, head.payCode, at)
+    return [payer, company], [Edge(payer.key, company.key, PAYS_WITH, at, at)]
+
+
+def waybill_contributions(message: CEB511Message) -> tuple[list[Node], list[Edge]]:
+    """What a waybill adds as it arrives: its consignee phone and the logistics company
+    carrying to it. (Its address is the order's, which names the district; a waybill does
+    not, so its address would be a node apart.)"""
+    head = message.logistics.logisticsHead
+    at = parse_app_time(head.appTime)
+    phone = _phone(head.consigneeTelephone, at, 0)
+    company = _enterprise(LOGISTICS, head.logisticsCode, at)
+    return [phone, company], [Edge(phone.key, company.key, CARRIED_BY, at, at)]
+
+
 def contributions(facts: Facts) -> tuple[list[Node], list[Edge]]:
     """The nodes and edges a decided list adds to what its order added: the buyer's list
     and its value, the payer (when not the buyer), the payment and logistics companies
@@ -241,6 +270,15 @@ class GraphBuffer:
     def add_order(self, order: OrderFacts) -> None:
         """What an arriving order adds."""
         self._merge(*order_contributions(order))
+
+    def add_document(self, message: CEB311Message | CEB411Message | CEB511Message) -> None:
+        """What an arriving order, payment or waybill adds."""
+        if isinstance(message, CEB311Message):
+            self.add_order(order_facts(message))
+        elif isinstance(message, CEB411Message):
+            self._merge(*payment_contributions(message))
+        else:
+            self._merge(*waybill_contributions(message))
 
     def _merge(self, nodes: list[Node], edges: list[Edge]) -> None:
         for node in nodes:
@@ -344,9 +382,9 @@ def write(session: Session, buffer: GraphBuffer) -> None:
     buffer.clear()
 
 
-class OrderObserver:
-    """An intake listener: adds every order intake accepts (new or modified) to the graph,
-    in intake's transaction, whether or not a list ever follows."""
+class DocumentObserver:
+    """An intake listener: adds every order, payment and waybill intake accepts (new or
+    modified) to the graph, in intake's transaction, whether or not a list ever follows."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -354,17 +392,18 @@ class OrderObserver:
     def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
         buffer = GraphBuffer()
         for item in items:
-            if item.message_type != CEB311Message.MESSAGE_TYPE or item.app_type == DELETE:
+            kind = _ARRIVING.get(item.message_type)
+            if kind is None or item.app_type == DELETE:
                 continue
             message = item.message
-            if not isinstance(message, CEB311Message):
+            if not isinstance(message, kind):
                 body = session.scalar(
                     select(InboundMessage.body).where(InboundMessage.id == item.message_id)
                 )
                 if body is None:
                     continue
-                message = CEB311Message.model_validate_json(body)
-            buffer.add_order(order_facts(message))
+                message = kind.model_validate_json(body)
+            buffer.add_document(message)
         if len(buffer):
             write(session, buffer)
 
@@ -400,14 +439,16 @@ def stored_facts(session: Session) -> Iterator[Facts]:
                 yield facts_of(d.id, *messages, tax_total=d.tax_total)
 
 
-def stored_orders(session: Session) -> Iterator[OrderFacts]:
-    """Every order intake accepted (each version), in arrival order."""
+def stored_documents(
+    session: Session,
+) -> Iterator[CEB311Message | CEB411Message | CEB511Message]:
+    """Every order, payment and waybill intake accepted (each version), in arrival order."""
     last = 0
     while True:
         rows = session.execute(
-            select(InboundMessage.id, InboundMessage.body)
+            select(InboundMessage.id, InboundMessage.message_type, InboundMessage.body)
             .where(
-                InboundMessage.message_type == CEB311Message.MESSAGE_TYPE,
+                InboundMessage.message_type.in_(list(_ARRIVING)),
                 InboundMessage.app_type != DELETE,
                 InboundMessage.id > last,
             )
@@ -417,24 +458,28 @@ def stored_orders(session: Session) -> Iterator[OrderFacts]:
         if not rows:
             return
         last = rows[-1][0]
-        for _, body in rows:
-            yield order_facts(CEB311Message.model_validate_json(body))
+        for _, message_type, body in rows:
+            yield _ARRIVING[message_type].model_validate_json(body)
 
 
-def build(facts: Iterable[Facts], orders: Iterable[OrderFacts] = ()) -> GraphBuffer:
-    """The graph of ``orders`` and ``facts`` (decided lists), in memory."""
+def build(
+    facts: Iterable[Facts],
+    documents: Iterable[CEB311Message | CEB411Message | CEB511Message] = (),
+) -> GraphBuffer:
+    """The graph of ``documents`` (orders, payments, waybills) and ``facts`` (decided
+    lists), in memory."""
     buffer = GraphBuffer()
-    for order in orders:
-        buffer.add_order(order)
+    for document in documents:
+        buffer.add_document(document)
     for item in facts:
         buffer.add(item)
     return buffer
 
 
 def rebuild(session: Session) -> tuple[int, int]:
-    """Replace the stored graph by one built from every accepted order and every decided
-    list; (nodes, edges)."""
-    buffer = build(stored_facts(session), stored_orders(session))
+    """Replace the stored graph by one built from every accepted order, payment and
+    waybill and every decided list; (nodes, edges)."""
+    buffer = build(stored_facts(session), stored_documents(session))
     counts = (len(buffer.nodes), len(buffer.edges))
     session.execute(delete(NetworkEdge))
     session.execute(delete(NetworkNode))

@@ -5,9 +5,9 @@ it through risk control's observers.)"""
 from __future__ import annotations
 
 from cbec.intake import pipeline
-from cbec.network.graph import OrderObserver
+from cbec.network.graph import DocumentObserver
 
 
 def connect() -> None:
     """For this process (the CLI): every intake run adds its accepted orders to the graph."""
-    pipeline.register("network-orders", OrderObserver)
+    pipeline.register("network-orders", DocumentObserver)

@@ -50,8 +50,8 @@ class NetworkEdge(Base):
 
     a: Mapped[str] = mapped_column(String(40), primary_key=True)
     b: Mapped[str] = mapped_column(String(40), primary_key=True)
-    #: ships_to, ship_phone, own_phone, paid_for, buys_on, sells_on, pays_via, ships_via,
-    #: buys_goods
+    #: ships_to, ship_phone, own_phone, paid_for, buys_on, sells_on, pays_with, pays_via,
+    #: ships_via, carried_by, buys_goods
     kind: Mapped[str] = mapped_column(String(12), primary_key=True)
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
