@@ -16,6 +16,10 @@ DEMO_PORT ?= 8000
 # Share (%) of the day's messages held back and fed while the server runs, so that the
 # monitoring screen moves (0: ingest the whole day first).
 DEMO_LIVE ?= 15
+# A small export month ingested by the demo (waybills, arrivals, departures, summary).
+DEMO_EXPORT_MONTH ?= 2026-10
+DEMO_EXPORT_LISTS ?= 800
+DEMO_EXPORT_ON ?= 2026-11-10
 DEMO_URL := http://127.0.0.1:$(DEMO_PORT)
 
 .PHONY: install test check demo demo-data bench clean browser
@@ -38,13 +42,13 @@ $(WEB_STAMP): frontend/package.json frontend/package-lock.json frontend/copy-ass
 
 install: $(STAMP) $(WEB_STAMP)
 
-## Debian's chromium for the browser tests, installed when missing (as root with apt-get);
+## Debian's chromium and a Chinese font (fonts-noto-cjk) for the browser tests, installed when missing (as root with apt-get);
 ## without it those tests are skipped and say why.
 browser:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		echo "installing Debian's chromium (and a Chinese font for its screenshots) for the browser tests"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
 			|| echo "chromium could not be installed: the browser tests will be skipped"; \
 	else echo "no chromium, and no root apt-get to install it: the browser tests will be skipped"; fi
 
@@ -68,7 +72,7 @@ demo: install
 	mkdir -p $(DEMO_DIR)
 	$(BIN)/cbec db upgrade
 	$(BIN)/cbec catalog seed
-	$(BIN)/cbec sim --orders $(DEMO_ORDERS) --seed $(DEMO_SEED) --out $(DEMO_DIR)
+	$(BIN)/cbec sim --orders $(DEMO_ORDERS) --seed $(DEMO_SEED) --out $(DEMO_DIR) --bonded-stock
 	$(BIN)/cbec registry import $(DEMO_DIR)/registry.json --keys-out $(DEMO_DIR)/keys.json
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DEMO_DIR)/officer-password
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(DEMO_DIR)/admin-token
@@ -79,8 +83,17 @@ demo: install
 		ls $(DEMO_DIR)/messages | tail -n $$held | sed 's|^|$(DEMO_DIR)/messages/|' \
 			| xargs mv -t $(DEMO_DIR)/live; \
 		echo "holding back $$held of $$n messages, fed while the server runs"; fi
+	@# Stock the bonded warehouse first, so that the day's 1210 lists move the ledger.
+	$(BIN)/cbec ingest $(DEMO_DIR)/bonded --workers 1
 	$(BIN)/cbec ingest $(DEMO_DIR)/messages --workers 1
 	$(BIN)/cbec clearance status
+	@# A month of exports: lists released on waybill + arrival, closed on departure, summarised.
+	$(BIN)/cbec sim-exports --month $(DEMO_EXPORT_MONTH) --lists $(DEMO_EXPORT_LISTS) \
+		--seed $(DEMO_SEED) --out $(DEMO_DIR)/exports
+	$(BIN)/cbec registry import $(DEMO_DIR)/exports/registry.json
+	$(BIN)/cbec ingest $(DEMO_DIR)/exports/messages --workers 1
+	$(BIN)/cbec export summarise --month $(DEMO_EXPORT_MONTH) --on $(DEMO_EXPORT_ON)
+	$(BIN)/cbec export stats --month $(DEMO_EXPORT_MONTH)
 	@# Consumer-end monitoring and network discovery over the day (flags, networks, case clues).
 	$(BIN)/cbec network run
 	@# One officer per role besides "demo" (who holds them all); passwords shown here only.

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,14 @@ from cbec.api import create_app
 from cbec.catalog import service as catalog_service
 from cbec.config import Settings
 from cbec.registry.credentials import issue_key
+from cbec.risk import service as risk
 from cbec.store.models import Declaration, Enterprise, EnterpriseRole
+from cbec.warehouse.service import Warehouse
 from tests.conftest import SAMPLE_ENTERPRISES, sample_uscc
 from tests.officers.factories import PASSWORD, staff
+from tests.warehouse.conftest import AREA, MILK, MILK_BAR, SERUM, entry
 from tests.web.conftest import EBC, a_set, send
+from tests.web.test_risk_pages import ANALYST, RULES, _network_case
 
 pytestmark = pytest.mark.slow
 
@@ -190,5 +195,92 @@ def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
     assert "800" in page.locator("#toast").inner_text()
     with live.factory() as s:
         assert s.get(Declaration, held.id).status == 800  # type: ignore[union-attr]
+    assert not errors
+    page.close()
+
+
+def test_risk_pages_look_like_a_product(live: LiveServer, browser: Any) -> None:
+    """Rules, the editor with its problems and a backtest, cases (a seizure, a clue opened
+    from the workbench, a network drawn), portraits with a proposal, payment companies and
+    the warehouse, as an officer holding every role sees them; a screenshot of each."""
+    tokens = _file_enterprises(live.factory)
+    with live.factory() as s:
+        area = Enterprise(
+            customs_code=AREA,
+            uscc=sample_uscc(60),
+            name="广州南沙保税仓储有限公司",
+            status="active",
+            filing_date=date(2024, 3, 1),
+            roles=[EnterpriseRole(role="area")],
+        )
+        s.add(area)
+        s.flush()
+        tokens[AREA] = issue_key(s, area).token
+        rule_set = risk.create_rule_set(s, risk.parse(RULES), by=ANALYST)
+        risk.publish(s, rule_set.id, by=ANALYST)
+        s.commit()
+    staff(live.factory, boss=["risk_analyst", "investigator", "inspector", "reviewer"])
+    _network_case(live.factory)
+    with httpx.Client(base_url=live.url, timeout=30) as api:
+        for n in range(1, 5):
+            send(api, tokens, a_set(n))
+        send(api, tokens, a_set(5, payment={"amountPaid": "999.00"}))
+        send(api, tokens, [(AREA, entry("E1", [(MILK, "100", MILK_BAR), (SERUM, "5", None)]))])
+    with live.factory() as s:
+        Warehouse(s).count(MILK_BAR, Decimal(97), officer="boss", note="shelf B3")
+        s.commit()
+
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1500, "height": 950})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live.url, "boss", "/workbench?queue=inspection")
+
+    # an inspector seizes the first list; an investigator opens a clue on the second
+    page.wait_for_selector("article.item[data-invt]")
+    page.keyboard.press("s")
+    page.wait_for_selector("dialog#reason-dialog[open]")
+    page.keyboard.type("counterfeit labels")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("#queue li.gone")
+    page.keyboard.press("j")
+    page.wait_for_selector("#case-clue-form", state="attached")
+    page.click(".case-clue summary")
+    page.fill("#case-clue-form textarea", "same payer as the seized list")
+    page.click("#open-case")
+    page.wait_for_url("**/risk/cases/*")
+    assert "same payer as the seized list" in page.inner_text("main")
+    page.screenshot(path=str(ARTEFACTS / "case.png"), full_page=True)
+
+    shots = {
+        "rules.png": "/risk/rules",
+        "rule-backtest.png": f"/risk/rules/{rule_set.id}?backtest=true",
+        "cases.png": "/risk/cases",
+        "case-network.png": "/risk/cases/1",
+        "payments.png": "/payments",
+        "warehouse.png": "/warehouse",
+    }
+    for name, path in shots.items():
+        page.goto(f"{live.url}{path}")
+        page.wait_for_load_state()
+        page.screenshot(path=str(ARTEFACTS / name), full_page=True)
+    assert page.locator("#discrepancies").inner_text().count("-3") == 1
+
+    page.goto(f"{live.url}/risk/rules/new")
+    page.fill(
+        "textarea[name=text]",
+        '{"name": "x", "rules": [{"name": "r", "when": '
+        '{"<": [{"feature": "nope"}, 1]}, "action": "stop"}]}',
+    )
+    page.click("button[value=validate]")
+    page.wait_for_selector("#problems")
+    page.screenshot(path=str(ARTEFACTS / "rule-editor.png"), full_page=True)
+
+    page.goto(f"{live.url}/portraits")
+    page.click("#propose")
+    page.wait_for_selector("#rating-items")
+    page.screenshot(path=str(ARTEFACTS / "portraits.png"), full_page=True)
+    page.goto(f"{live.url}/portraits/{EBC}")
+    page.screenshot(path=str(ARTEFACTS / "portrait.png"), full_page=True)
     assert not errors
     page.close()

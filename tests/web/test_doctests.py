@@ -9,7 +9,8 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["documents", "monitor", "provinces", "routes", "signin", "workbench"]
+    "module",
+    ["documents", "monitor", "provinces", "rendering", "risk_pages", "signin", "workbench"],
 )
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"cbec.web.{module}"))

@@ -10,10 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import anyio
 from fastapi import APIRouter, FastAPI, Form, Query, Request
@@ -25,11 +22,9 @@ from fastapi.responses import (
     StreamingResponse,
 )
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from cbec import __version__
 from cbec.clearance.schemas import InspectionResult, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
 from cbec.consumer import disputes, notices
@@ -41,16 +36,9 @@ from cbec.errors import CbecError
 from cbec.messages.receipts import STATUS_TEXT
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
-from cbec.privacy import scrub
-from cbec.store.models import Officer
-from cbec.web import networks, queries, signin, workbench
+from cbec.web import networks, queries, risk_routes, signin, workbench
 from cbec.web.monitor import Monitor
-
-HERE = Path(__file__).parent
-STATIC = HERE / "static"
-templates = Jinja2Templates(directory=HERE / "templates")
-templates.env.globals["version"] = __version__
-templates.env.filters["scrub"] = scrub
+from cbec.web.rendering import STATIC, page, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -60,43 +48,13 @@ KEEPALIVE_SECONDS = 15.0
 SESSION_CHECK_SECONDS = 60.0
 
 
-def cny(value: Decimal | None) -> str:
-    """An amount in yuan to the fen, grouped: ``Decimal("12345.6")`` -> ``¥12,345.60``.
-
-    >>> cny(Decimal("12345.6")), cny(None)
-    ('¥12,345.60', '–')
-    """
-    if value is None:
-        return "–"
-    return f"¥{Decimal(value).quantize(Decimal('0.01')):,}"
-
-
-templates.env.filters["cny"] = cny
-
-
 def mount(app: FastAPI, *, monitor_interval: float = 2.0) -> None:
     """Add the pages and the static files to ``app`` (after ``app.state.session_factory``
     is set)."""
     app.state.web_monitor = Monitor(app.state.session_factory, interval=monitor_interval)
     app.include_router(router)
+    app.include_router(risk_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-
-
-def _page(request: Request, name: str, officer: Officer | None, **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, name, {"officer": officer, "vendor": _vendor_ready(), **context}
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _vendor_ready() -> bool:
-    return (STATIC / "vendor" / "echarts.min.js").is_file()
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 # --- signing in ----------------------------------------------------------------------------
@@ -115,7 +73,7 @@ def login_page(
     officer = signin.officer_or_none(request, session)
     if officer is not None:
         return RedirectResponse(signin.local_path(next), status_code=303)
-    return _page(request, "login.html", None, next=signin.local_path(next), error=None)
+    return page(request, "login.html", None, next=signin.local_path(next), error=None)
 
 
 @router.post("/login")
@@ -139,9 +97,9 @@ def login(
         )
     except CbecError as exc:
         session.rollback()
-        page = _page(request, "login.html", None, next=target, error=exc.detail)
-        page.status_code = exc.status_code
-        return page
+        return page(
+            request, "login.html", None, http_status=exc.status_code, next=target, error=exc.detail
+        )
     session.commit()
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -180,8 +138,8 @@ def monitor_page(request: Request, session: SessionDep) -> Response:
     """The monitoring screen: counters, throughput, clearance times, map, top enterprises."""
     officer = signin.officer_or_none(request, session)
     if officer is None:
-        return _to_login(request)
-    return _page(request, "monitor.html", officer)
+        return to_login(request)
+    return page(request, "monitor.html", officer)
 
 
 @router.get("/monitor/snapshot")
@@ -261,14 +219,14 @@ def workbench_page(
     """The officer's queues: lists held for manual review and lists under inspection."""
     officer = signin.officer_or_none(request, session)
     if officer is None:
-        return _to_login(request)
+        return to_login(request)
     roles = officer.role_names
     if queue is None:
         only_inspects = Role.INSPECTOR in roles and Role.REVIEWER not in roles
         queue = "inspection" if only_inspects else "review"
     status, _ = workbench.QUEUES[queue]
     sizes = queries.queue_sizes(session, [s for s, _ in workbench.QUEUES.values()])
-    return _page(
+    return page(
         request,
         "workbench.html",
         officer,
@@ -285,7 +243,7 @@ def workbench_page(
 def workbench_item(invt_no: str, request: Request, session: SessionDep) -> HTMLResponse:
     """One list, its documents side by side and why it waits (an HTML fragment)."""
     officer = signin.signed_in(request, session)
-    return _page(request, "item.html", officer, item=workbench.item(session, invt_no))
+    return page(request, "item.html", officer, item=workbench.item(session, invt_no))
 
 
 def _clearance(request: Request, session: SessionDep) -> Clearance:
@@ -339,7 +297,7 @@ def _moved(invt_no: str, status: int) -> dict[str, Any]:
 @router.get("/consumer")
 def consumer_page(request: Request) -> HTMLResponse:
     """The public quota query: name, ID number and phone."""
-    return _page(request, "consumer.html", None, answer=None, error=None, form={})
+    return page(request, "consumer.html", None, answer=None, error=None, form={})
 
 
 @router.post("/consumer")
@@ -365,7 +323,7 @@ def consumer_query(
         )
     except CbecError as exc:
         return _consumer_error(request, form, exc.detail, exc.status_code)
-    return _page(request, "consumer.html", None, answer=answer, error=None, form=form)
+    return page(request, "consumer.html", None, answer=answer, error=None, form=form)
 
 
 @router.post("/consumer/dispute")
@@ -407,7 +365,7 @@ def consumer_dispute(
         f"Dispute {dispute.id} filed for {len(dispute.lists)} list(s). Customs will check it; "
         "once confirmed, the lists no longer count against your quota."
     )
-    return _page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+    return page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
 
 
 @router.post("/consumer/notices")
@@ -445,15 +403,15 @@ def consumer_notices(
         detail = "; ".join(str(f) for f in exc.fields) or exc.detail
         return _consumer_error(request, form, detail, exc.status_code)
     message = f"You will be notified by {subscription.channel} at {subscription.contact}."
-    return _page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+    return page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
 
 
 def _consumer_error(
     request: Request, form: dict[str, str], message: str, status: int = 400
 ) -> HTMLResponse:
-    page = _page(request, "consumer.html", None, answer=None, error=message, form=form)
-    page.status_code = status
-    return page
+    return page(
+        request, "consumer.html", None, http_status=status, answer=None, error=message, form=form
+    )
 
 
 # --- networks (consumer-end monitoring and smuggling networks) -----------------------------
@@ -468,8 +426,8 @@ def networks_page(
     """The networks found and the detectors' flags (risk analysts and investigators)."""
     officer = signin.officer_or_none(request, session)
     if officer is None:
-        return _to_login(request)
-    return _page(
+        return to_login(request)
+    return page(
         request, "networks.html", officer, **networks.page_context(session, officer, network_id)
     )
 

@@ -52,6 +52,19 @@ def need(officer: Officer, role: Role) -> None:
         )
 
 
+def need_any(officer: Officer, *roles: Role) -> None:
+    """403 unless ``officer`` holds one of ``roles``, naming them and what the officer holds."""
+    if not {r.value for r in roles} & set(officer.role_names):
+        held = ", ".join(officer.role_names) or "no role"
+        wanted = " or ".join(r.value for r in roles)
+        raise Forbidden(f"this needs the role {wanted}; officer {officer.username!r} holds {held}")
+
+
+def holds(officer: Officer | None, *roles: Role) -> bool:
+    """Whether ``officer`` holds one of ``roles`` (what a page shows or hides)."""
+    return officer is not None and bool({r.value for r in roles} & set(officer.role_names))
+
+
 def same_origin(request: Request) -> None:
     """Refuse a state-changing request sent from another site's page (403). The cookie is
     SameSite=Strict already; this also covers browsers that ignore it."""
