@@ -13,11 +13,19 @@ from sqlalchemy.orm import Session, sessionmaker
 from cbec.api import create_app
 from cbec.config import Settings
 from cbec.messages import codec
-from cbec.messages.models import CEB303Message, CEB603Message, CEB701Message
+from cbec.messages.models import (
+    CEB303Message,
+    CEB505Message,
+    CEB507Message,
+    CEB509Message,
+    CEB603Message,
+    CEB701Message,
+)
 from tests.intake.conftest import auth
 from tests.officers.factories import use_cheap_hasher
 
 PLATFORM, EBC, AGENT = "4401960001", "4401960002", "4401960005"
+CARRIER, OPERATOR = "4401960004", "4401960006"
 TRANSFER = {"copName": "sender", "dxpMode": "DXP", "dxpId": "DXPENT0000012345"}
 #: (gnum, HS code, goods name, qty, unit price)
 Line = tuple[int, str, str, str, str]
@@ -141,6 +149,104 @@ def export_list(
     return codec.to_xml(CEB603Message.model_validate(data))
 
 
+def waybill_no(n: int) -> str:
+    return f"EY{n:010d}"
+
+
+def export_waybill(n: int, **fields: Any) -> bytes:
+    """The export waybill (CEB505) of list ``n``."""
+    guid = f"CEB505-{n:06d}"
+    data = {
+        "guid": guid,
+        "logistics": {
+            "guid": guid,
+            "appType": "1",
+            "appTime": "20261015103000",
+            "appStatus": "2",
+            "logisticsCode": CARRIER,
+            "logisticsName": "南沙速达物流有限公司",
+            "logisticsNo": waybill_no(n),
+            "freight": "0",
+            "insuredFee": "0",
+            "currency": "142",
+            "grossWeight": "1.2",
+            "goodsInfo": "T恤",
+            "ebcCode": EBC,
+            **fields,
+        },
+        "baseTransfer": {**TRANSFER, "copCode": CARRIER},
+    }
+    return codec.to_xml(CEB505Message.model_validate(data))
+
+
+def arrival(
+    ns: list[int], cop_no: str = "AR001", *, operator: str = OPERATOR, sender: str = CARRIER
+) -> bytes:
+    """An arrival report (CEB507) naming the waybills of lists ``ns``."""
+    guid = f"CEB507-{cop_no}"
+    data = {
+        "guid": guid,
+        "arrival": {
+            "arrivalHead": {
+                "guid": guid,
+                "appType": "1",
+                "appTime": "20261015150000",
+                "appStatus": "2",
+                "customsCode": "5141",
+                "copNo": cop_no,
+                "operatorCode": operator,
+                "operatorName": "南沙港跨境监管场站经营有限公司",
+                "ieFlag": "E",
+                "trafMode": "5",
+                "logisticsCode": CARRIER,
+                "logisticsName": "南沙速达物流有限公司",
+            },
+            "arrivalList": [
+                {"gnum": str(g), "logisticsNo": waybill_no(n)} for g, n in enumerate(ns, start=1)
+            ],
+        },
+        "baseTransfer": {**TRANSFER, "copCode": sender},
+    }
+    return codec.to_xml(CEB507Message.model_validate(data))
+
+
+def departure(ns: list[int], cop_no: str = "DP001", *, sender: str = CARRIER) -> bytes:
+    """A departure (CEB509) naming the waybills of lists ``ns``."""
+    guid = f"CEB509-{cop_no}"
+    head: dict[str, Any] = {
+        "guid": guid,
+        "appType": "1",
+        "appTime": "20261016080000",
+        "appStatus": "2",
+        "customsCode": "5141",
+        "copNo": cop_no,
+        "logisticsCode": CARRIER,
+        "logisticsName": "南沙速达物流有限公司",
+        "trafMode": "5",
+        "trafName": "CZ3101",
+        "leaveTime": "20261016073000",
+    }
+    if sender != CARRIER:
+        head["operatorCode"] = sender
+    data = {
+        "guid": guid,
+        "departure": {
+            "departureHead": head,
+            "departureList": [
+                {"gnum": str(g), "logisticsNo": waybill_no(n)} for g, n in enumerate(ns, start=1)
+            ],
+        },
+        "baseTransfer": {**TRANSFER, "copCode": sender},
+    }
+    return codec.to_xml(CEB509Message.model_validate(data))
+
+
+def shipped(*ns: int) -> list[tuple[str, bytes]]:
+    """The waybills of lists ``ns`` and an arrival report naming them (what release needs
+    besides the order)."""
+    return [*((CARRIER, export_waybill(n)) for n in ns), (CARRIER, arrival(list(ns), f"AR{ns[0]}"))]
+
+
 def summary_apply(
     cop_no: str,
     *,
@@ -190,11 +296,36 @@ Send = Callable[..., list[dict[str, Any]]]
 
 
 @pytest.fixture
-def send(client: TestClient, filed: dict[str, str]) -> Send:
+def senders(db: sessionmaker[Session], filed: dict[str, str]) -> dict[str, str]:
+    """The sample enterprises and the operator of a supervised site (role area)."""
+    from datetime import date
+
+    from cbec.registry.credentials import issue_key
+    from cbec.store.models import Enterprise, EnterpriseRole
+    from tests.conftest import sample_uscc
+
+    with db() as s:
+        operator = Enterprise(
+            customs_code=OPERATOR,
+            uscc=sample_uscc(60),
+            name="南沙港跨境监管场站经营有限公司",
+            status="active",
+            filing_date=date(2024, 3, 1),
+            roles=[EnterpriseRole(role="area")],
+        )
+        s.add(operator)
+        s.flush()
+        token = issue_key(s, operator).token
+        s.commit()
+    return {**filed, OPERATOR: token}
+
+
+@pytest.fixture
+def send(client: TestClient, senders: dict[str, str]) -> Send:
     def post(*messages: tuple[str, bytes]) -> list[dict[str, Any]]:
         out = []
         for sender, data in messages:
-            response = client.post("/api/v1/messages", content=data, headers=auth(filed[sender]))
+            response = client.post("/api/v1/messages", content=data, headers=auth(senders[sender]))
             out.append({"http": response.status_code, **response.json()})
         return out
 

@@ -10,7 +10,16 @@ from typer.testing import CliRunner
 
 from cbec.cli import app
 from cbec.config import get_settings
-from tests.export.conftest import AGENT, PLATFORM, Send, export_list, export_order
+from tests.export.conftest import (
+    AGENT,
+    CARRIER,
+    PLATFORM,
+    Send,
+    departure,
+    export_list,
+    export_order,
+    shipped,
+)
 
 runner = CliRunner()
 
@@ -26,14 +35,18 @@ def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
 
 def test_summarise_and_stats_from_the_terminal(send: Send, store_env: None) -> None:
     send(
+        *shipped(1, 2, 3),
         (PLATFORM, export_order(1)),
         (AGENT, export_list(1)),
         (AGENT, export_list(2, mode="9810", country="304")),
+        (AGENT, export_list(3, mode="9810")),
+        (CARRIER, departure([1, 2])),
     )
     late = runner.invoke(app, ["export", "summarise", "--month", "2026-10", "--on", "2026-11-20"])
     assert late.exit_code == 0, late.output
     assert "2 lists (2 lines) -> 1 summaries, 2 declarations" in late.output
     assert "LATE" in late.output
+    assert "1 released list(s) of 2026-10 left out: their goods have not left yet" in late.output
     stats = runner.invoke(app, ["export", "stats", "--month", "2026-10"])
     assert stats.exit_code == 0, stats.output
     rows = [line for line in stats.output.splitlines() if "9610" in line or "9810" in line]

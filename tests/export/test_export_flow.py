@@ -16,12 +16,15 @@ from cbec.messages.models import CEB792Message
 from cbec.store.models import ExportDeclarationLink, ExportList, Receipt
 from tests.export.conftest import (
     AGENT,
+    CARRIER,
     EBC,
     PLATFORM,
     SHIRTS,
     Send,
+    departure,
     export_list,
     export_order,
+    shipped,
     summary_apply,
 )
 from tests.intake.conftest import auth
@@ -40,6 +43,11 @@ def status(db: sessionmaker[Session]) -> list[int]:
         return list(s.scalars(select(ExportList.status).order_by(ExportList.id)))
 
 
+def left(*ns: int) -> tuple[str, bytes]:
+    """The departure of the goods of lists ``ns`` (what a summary needs)."""
+    return (CARRIER, departure(list(ns), f"DP{ns[0]}"))
+
+
 def summarise(
     db: sessionmaker[Session], month: str = "2026-10", on: date = date(2026, 11, 3), **kw: str
 ):  # type: ignore[no-untyped-def]
@@ -54,9 +62,9 @@ def summarise(
 
 
 def test_list_with_its_order_is_released(send: Send, db: sessionmaker[Session]) -> None:
-    answers = send((PLATFORM, export_order(1)), (AGENT, export_list(1)))
+    answers = send((PLATFORM, export_order(1)), *shipped(1), (AGENT, export_list(1)))
     assert answers[0]["receiptType"] == "CEB304"
-    assert answers[1]["receiptType"] == "CEB604"
+    assert [a["receiptType"] for a in answers[1:]] == ["CEB506", "CEB508", "CEB604"]
     assert [s for s, _ in receipts(db)] == [120, 120, 800]
     with db() as s:
         row = s.scalars(select(ExportList)).one()
@@ -65,8 +73,9 @@ def test_list_with_its_order_is_released(send: Send, db: sessionmaker[Session]) 
 
 
 def test_list_waits_for_its_order_then_is_released(send: Send, db: sessionmaker[Session]) -> None:
-    send((AGENT, export_list(1)))
+    send(*shipped(1), (AGENT, export_list(1)))
     assert status(db) == [120]
+    assert "waiting for its order (CEB303)" in receipts(db)[-1][1]
     send((PLATFORM, export_order(1)))
     assert status(db) == [800]
 
@@ -76,6 +85,7 @@ def test_list_that_disagrees_with_its_order_is_rejected_naming_field_and_rule(
 ) -> None:
     send(
         (PLATFORM, export_order(1)),
+        *shipped(1),
         (AGENT, export_list(1, [(1, "6109100021", "T恤", "5", "40.00")])),
     )
     assert status(db) == [100]
@@ -85,18 +95,18 @@ def test_list_that_disagrees_with_its_order_is_rejected_naming_field_and_rule(
 
 
 def test_9810_leaves_without_an_order_9710_needs_one(send: Send, db: sessionmaker[Session]) -> None:
-    send((AGENT, export_list(1, mode="9810")), (AGENT, export_list(2, mode="9710")))
+    send(*shipped(1, 2), (AGENT, export_list(1, mode="9810")), (AGENT, export_list(2, mode="9710")))
     assert status(db) == [800, 120]
 
 
 def test_bonded_export_needs_its_account(send: Send, db: sessionmaker[Session]) -> None:
-    send((PLATFORM, export_order(1)), (AGENT, export_list(1, mode="1210")))
+    send((PLATFORM, export_order(1)), *shipped(1), (AGENT, export_list(1, mode="1210")))
     assert status(db) == [100]
     assert "[E05.bonded]" in receipts(db)[-1][1]
 
 
 def test_released_list_cannot_be_modified(send: Send, db: sessionmaker[Session]) -> None:
-    send((PLATFORM, export_order(1)), (AGENT, export_list(1)))
+    send((PLATFORM, export_order(1)), *shipped(1), (AGENT, export_list(1)))
     answer = send((AGENT, export_list(1, app_type="2", country="304")))[0]
     assert answer["http"] == 409
     assert answer["fields"][0]["rule"] == "appType.modify-decided"
@@ -115,6 +125,7 @@ def test_month_summarised_into_declarations_with_links(
 ) -> None:
     two_lines = [SHIRTS[0], (2, "4202210090", "牛皮手袋", "1", "300.00")]
     send(
+        *shipped(1, 2, 3, 4, 5, 6),
         (PLATFORM, export_order(1)),
         (AGENT, export_list(1)),  # shirts to 502
         (PLATFORM, export_order(2)),
@@ -127,11 +138,13 @@ def test_month_summarised_into_declarations_with_links(
         (AGENT, export_list(5, flag="A")),  # simplified: never summarised
         (PLATFORM, export_order(6)),
         (AGENT, export_list(6, day="20261101")),  # next month
+        left(1, 2, 3, 4, 5, 6),
     )
-    assert status(db) == [800] * 6
+    assert status(db) == [899] * 6
     run = summarise(db)
     assert run.late is False
     assert run.lists == 4
+    assert run.not_exited == 0
     got = sorted(
         (d.country, d.lines.count("gnum"), d.list_count, d.total_price) for d in run.declarations
     )
@@ -185,7 +198,7 @@ def test_month_summarised_into_declarations_with_links(
 
 
 def test_late_summary_is_flagged(send: Send, db: sessionmaker[Session]) -> None:
-    send((PLATFORM, export_order(1)), (AGENT, export_list(1)))
+    send((PLATFORM, export_order(1)), *shipped(1), (AGENT, export_list(1)), left(1))
     run = summarise(db, on=date(2026, 11, 16))
     assert run.late is True
     assert [d.late for d in run.declarations] == [True]
@@ -195,12 +208,14 @@ def test_filed_application_flags_are_honoured(send: Send, db: sessionmaker[Sessi
     blue = [(1, "6109100021", "蓝色T恤", "1", "40.00")]
     red = [(1, "6109100021", "红色T恤", "1", "40.00")]
     send(
+        *shipped(1, 2, 3),
         (PLATFORM, export_order(1, blue)),
         (AGENT, export_list(1, blue)),
         (PLATFORM, export_order(2, red)),
         (AGENT, export_list(2, red)),
         (PLATFORM, export_order(3, red)),
         (AGENT, export_list(3, red)),
+        left(1, 2, 3),
         (AGENT, summary_apply("SA001", item_name_flag="1")),
     )
     assert receipts(db, "CEB702")[-1][0] == 399
@@ -212,10 +227,12 @@ def test_filed_application_flags_are_honoured(send: Send, db: sessionmaker[Sessi
 
 def test_named_lists_only_with_summary_flag_2(send: Send, db: sessionmaker[Session]) -> None:
     send(
+        *shipped(1, 2),
         (PLATFORM, export_order(1)),
         (AGENT, export_list(1)),
         (PLATFORM, export_order(2)),
         (AGENT, export_list(2)),
+        left(1, 2),
     )
     with db() as s:
         first = s.scalars(select(ExportList.invt_no).order_by(ExportList.id)).first()
@@ -235,12 +252,14 @@ def test_application_spanning_two_months_is_refused(send: Send, db: sessionmaker
 
 def test_statistics_report_9710_and_9810_apart(send: Send, db: sessionmaker[Session]) -> None:
     send(
+        *shipped(1, 2, 3, 4),
         (PLATFORM, export_order(1)),
         (AGENT, export_list(1)),
         (PLATFORM, export_order(2, BAGS)),
         (AGENT, export_list(2, BAGS, mode="9710")),
         (AGENT, export_list(3, BAGS, mode="9810")),
         (AGENT, export_list(4, mode="9710")),  # no order yet
+        left(1, 2, 3),
     )
     summarise(db)
     with db() as s:
@@ -252,6 +271,7 @@ def test_statistics_report_9710_and_9810_apart(send: Send, db: sessionmaker[Sess
         1,
     )
     assert stats["9810"]["releasedValue"] == Decimal("300")
+    assert stats["9810"]["exited"] == 1
     assert [stats[m]["declarations"] for m in ("9610", "9710", "9810")] == [1, 1, 1]
 
 

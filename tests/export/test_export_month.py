@@ -1,7 +1,8 @@
 """Done when: a generated export month summarises into declarations. The simulated month's
-orders, lists and applications are ingested, the planted disagreements are rejected, and
-the month's run puts every released B-flag list line into exactly one declaration, with
-9610, 9710 and 9810 apart."""
+orders, waybills, lists, arrival reports, departures and applications are ingested, the
+planted disagreements are rejected, the lists planted without an arrival wait, those
+planted without a departure are released but left out, and the month's run puts every
+closed B-flag list line into exactly one declaration, with 9610, 9710 and 9810 apart."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from cbec.intake.commands import load_and_prepare, locate
 from cbec.intake.service import Intake
 from cbec.registry.service import import_registry
 from cbec.sim.exports import Options, generate_month, write_month
-from cbec.store.models import ExportDeclarationLink, ExportList, ExportListLine, ExportSummary
+from cbec.store.models import (
+    ExportDeclarationLink,
+    ExportList,
+    ExportListLine,
+    ExportSummary,
+    Receipt,
+)
 
 
 def test_a_generated_export_month_summarises_into_declarations(
@@ -46,6 +53,26 @@ def test_a_generated_export_month_summarises_into_declarations(
     with db() as s:
         rejected = s.scalars(select(ExportList.cop_no).where(ExportList.status == 100)).all()
         assert sorted(rejected) == truth["rejected"]
+        waiting = s.execute(
+            select(ExportList.cop_no, ExportList.waiting_for).where(ExportList.status == 120)
+        ).all()
+        assert sorted(c for c, _ in waiting) == truth["withoutArrival"]
+        assert {w for _, w in waiting} == {"arrival"}
+        released = s.scalars(select(ExportList.cop_no).where(ExportList.status == 800)).all()
+        assert sorted(released) == truth["notExited"]
+        departures = s.execute(
+            select(Receipt.return_status, func.count())
+            .where(Receipt.message_type == "CEB510", Receipt.return_status != 120)
+            .group_by(Receipt.return_status)
+        ).all()
+        assert dict(departures).keys() == {399}  # every departure closed its lists
+        not_exited_b = s.scalar(
+            select(func.count()).where(
+                ExportList.status == 800,
+                ExportList.statistics_flag == "B",
+                ExportList.ie_date < date(2026, 11, 1),
+            )
+        )
         modes = Counter(
             dict(
                 s.execute(
@@ -61,14 +88,15 @@ def test_a_generated_export_month_summarises_into_declarations(
         )
         s.commit()
         assert run.late is False
-        released_b_lines = s.scalar(
+        assert run.not_exited == not_exited_b > 0
+        closed_b_lines = s.scalar(
             select(func.count())
             .select_from(ExportListLine)
             .join(ExportList, ExportList.id == ExportListLine.export_list_id)
-            .where(ExportList.status == 800, ExportList.statistics_flag == "B")
+            .where(ExportList.status == 899, ExportList.statistics_flag == "B")
         )
         links = s.scalars(select(ExportDeclarationLink)).all()
-        assert len(links) == released_b_lines > 300
+        assert len(links) == closed_b_lines > 300
         assert len({(x.export_list_id, x.gnum) for x in links}) == len(links)
         assert {d.trade_mode for d in run.declarations} == {"9610", "9710", "9810"}
         assert all(len(d.entry_id or "") == 18 for d in run.declarations)

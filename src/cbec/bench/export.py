@@ -171,12 +171,14 @@ def through_store(lists: int, url: str, key: str, seed: int = 1) -> StoreFigures
                     "net_weight": _decimal(r["net_e5"]),
                     "total_price": _decimal(r["total"]),
                     "ie_date": day,
-                    "status": 800,
+                    "status": 899,  # closed: released and gone, as a summary takes
                     "awaiting": False,
+                    "waiting_for": "",
                     "findings": "[]",
                     "received_at": now,
                     "released_on": day,
                     "released_at": now,
+                    "exited_at": now,
                 }
                 for r in heads.iter_rows(named=True)
             ],

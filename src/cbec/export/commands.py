@@ -41,7 +41,8 @@ def summarise_command(
     ),
     on: str | None = typer.Option(None, "--on", help="The day of the run (default today)."),
 ) -> None:
-    """Gather the month's released B-flag export lists into declarations (CEB701/CEB792)."""
+    """Gather the month's closed B-flag export lists (released, goods left) into
+    declarations (CEB701/CEB792); released lists whose goods have not left are counted."""
     settings = get_settings()
     with unit_of_work() as session:
         started = time.perf_counter()
@@ -87,6 +88,11 @@ def summarise_command(
             f"{run.declaration_count:,} declarations in {seconds:.2f} s; key {','.join(run.key)}"
             + ("; LATE: after the deadline" if run.late else "")
         )
+        if run.not_exited:
+            _console().print(
+                f"{run.not_exited:,} released list(s) of {run.period} left out: their goods "
+                "have not left yet (no departure, CEB509); a later run takes them"
+            )
 
 
 @app.command("stats")
@@ -98,6 +104,7 @@ def stats_command(month: str = typer.Option(..., "--month", help="YYYY-MM.")) ->
             "mode",
             "lists",
             "released",
+            "exited",
             "rejected",
             "waiting",
             "value released",
@@ -110,6 +117,7 @@ def stats_command(month: str = typer.Option(..., "--month", help="YYYY-MM.")) ->
                 mode,
                 f"{s['lists']:,}",
                 f"{s['released']:,}",
+                f"{s['exited']:,}",
                 f"{s['rejected']:,}",
                 f"{s['awaiting']:,}",
                 f"{s['releasedValue']:.2f}",

@@ -15,9 +15,13 @@ from cbec.store.models import (
     ExportDeclarationLink,
     ExportList,
     ExportListLine,
+    ExportMovement,
     ExportSummary,
     InboundMessage,
 )
+
+#: a waybill: (logisticsCode, logisticsNo)
+Waybill = tuple[str, str]
 
 
 def documents(session: Session, ids: Iterable[int]) -> dict[int, Any]:
@@ -77,6 +81,64 @@ def awaiting_for_orders(
     return [r for r in rows if (r.ebp_code, r.ebc_code, r.order_no) in wanted]
 
 
+def waybill_documents(session: Session, waybills: Iterable[Waybill]) -> dict[Waybill, Any]:
+    """The export waybills (CEB505) on file, not withdrawn, with their bodies."""
+    keys = {f"{code}|{no}" for code, no in waybills}
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(
+            Document.id,
+            Document.business_key,
+            InboundMessage.message_type,
+            InboundMessage.body,
+        )
+        .join(InboundMessage, InboundMessage.id == Document.message_id)
+        .where(
+            Document.kind == "export_waybill",
+            Document.business_key.in_(keys),
+            Document.deleted.is_(False),
+        )
+    ).all()
+    out: dict[Waybill, Any] = {}
+    for row in rows:
+        code, _, no = row.business_key.partition("|")
+        out[(code, no)] = row
+    return out
+
+
+def moved(session: Session, kind: str, waybills: Iterable[Waybill]) -> set[Waybill]:
+    """The waybills an arrival report or departure (``kind``) has named."""
+    wanted = set(waybills)
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(ExportMovement.logistics_code, ExportMovement.logistics_no).where(
+            ExportMovement.kind == kind,
+            ExportMovement.logistics_no.in_({no for _, no in wanted}),
+        )
+    ).all()
+    return {(code, no) for code, no in rows if (code, no) in wanted}
+
+
+def lists_by_waybill(
+    session: Session, waybills: Iterable[Waybill], *, awaiting_only: bool = False
+) -> dict[Waybill, list[ExportList]]:
+    """The export lists leaving on these waybills (only those still waiting, if asked)."""
+    wanted = set(waybills)
+    if not wanted:
+        return {}
+    query = select(ExportList).where(ExportList.logistics_no.in_({no for _, no in wanted}))
+    if awaiting_only:
+        query = query.where(ExportList.awaiting.is_(True))
+    out: dict[Waybill, list[ExportList]] = {}
+    for row in session.execute(query.order_by(ExportList.id)).scalars():
+        key = (row.logistics_code or "", row.logistics_no or "")
+        if key in wanted:
+            out.setdefault(key, []).append(row)
+    return out
+
+
 def export_list(session: Session, invt_no: str) -> ExportList | None:
     return (
         session.execute(select(ExportList).where(ExportList.invt_no == invt_no)).scalars().first()
@@ -98,8 +160,8 @@ def scaled(column: Any) -> Any:
 
 
 def summary_lines(first: date, last: date) -> Selectable:
-    """Every line of the released, not yet summarised B lists exported (ieDate) in
-    [first, last]."""
+    """Every line of the closed (released and exited), not yet summarised B lists exported
+    (ieDate) in [first, last]."""
     return (
         select(
             ExportList.id.label("list_id"),
@@ -122,13 +184,31 @@ def summary_lines(first: date, last: date) -> Selectable:
         )
         .join(ExportListLine, ExportListLine.export_list_id == ExportList.id)
         .where(
-            ExportList.status == 800,
+            ExportList.status == 899,
             ExportList.statistics_flag == "B",
             ~_summarised(),
             ExportList.ie_date >= first,
             ExportList.ie_date <= last,
         )
         .order_by(ExportList.id, ExportListLine.gnum)
+    )
+
+
+def not_exited(session: Session, first: date, last: date) -> int:
+    """Released B lists exported (ieDate) in [first, last] whose goods have not left yet
+    (no departure): a summary leaves them out."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ExportList)
+            .where(
+                ExportList.status == 800,
+                ExportList.statistics_flag == "B",
+                ExportList.ie_date >= first,
+                ExportList.ie_date <= last,
+            )
+        )
+        or 0
     )
 
 

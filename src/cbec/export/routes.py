@@ -32,8 +32,9 @@ Reader = Annotated[
 def summarise(
     data: SummariseIn, request: Request, session: SessionDep, _officer: Administrator
 ) -> SummaryRunOut:
-    """Summarise the month's released B-flag lists (by export date) into declarations; a
-    run after the deadline (the 15th of the next month) is marked late."""
+    """Summarise the month's closed B-flag lists (released and gone, by export date) into
+    declarations; released lists whose goods have not left are counted in ``notExited``.
+    A run after the deadline (the 15th of the next month) is marked late."""
     settings = request.app.state.settings
     exports = Exports(session)
     run = exports.summarise(
@@ -48,6 +49,7 @@ def summarise(
         late=run.late,
         key=list(run.key),
         lists=run.lists,
+        not_exited=run.not_exited,
         summaries=[s.sum_no or "" for s in run.summaries],
         declaration_count=run.declaration_count,
         declarations=[DeclarationOut.of(d) for d in run.declarations[:1000]],
@@ -80,7 +82,7 @@ def statistics(
     session: SessionDep, _officer: Reader, month: Annotated[Month, Query()]
 ) -> dict[str, ModeStatistics]:
     """Per trade mode (9610, 9710, 9810 and bonded 1210 reported apart): lists of the
-    month by export date, released, rejected, waiting, value, declarations."""
+    month by export date, released, exited, rejected, waiting, value, declarations."""
     return {
         mode: ModeStatistics(**values)
         for mode, values in Exports(session).statistics(month).items()

@@ -87,6 +87,8 @@ class SummaryRunOut(CamelModel):
     late: bool
     key: list[str]
     lists: int
+    #: released B lists of the month left out: their goods have not left (no CEB509)
+    not_exited: int
     summaries: list[str]
     declaration_count: int
     #: the first 1,000 (the enterprise reads all of its own with their links)
@@ -95,7 +97,10 @@ class SummaryRunOut(CamelModel):
 
 class ModeStatistics(CamelModel):
     lists: int
+    #: released, closed ones included
     released: int
+    #: closed: released and gone (a departure, CEB509, named them)
+    exited: int
     rejected: int
     awaiting: int
     released_value: Amount

@@ -1,6 +1,10 @@
 """Exports: export lists (CEB603) are checked against their order (CEB303) and released one
-by one with a CEB604 receipt at each step; each month's released summary-flag lists are
-gathered into export declarations (CEB701 applications, CEB792 results).
+by one with a CEB604 receipt at each step, once their waybill (CEB505) and an arrival
+report naming it (CEB507) are in, whatever the order they come in; a departure (CEB509)
+closes the released lists leaving on the waybills it names (899, 结关); each month's closed
+summary-flag lists are gathered into export declarations (CEB701 applications, CEB792
+results). A released list whose goods have not left is not summarised: the customs
+announcements (2018 No. 194) summarise the previous month's *closed* (结关) lists.
 
 :class:`Exports` is an intake listener, in the caller's transaction; it never commits.
 """
@@ -25,15 +29,25 @@ from cbec.export import checks, repository
 from cbec.export.summary import LINE_COLUMNS, Summary, is_late, parse_key, parse_period, summarise
 from cbec.intake.pipeline import Accepted
 from cbec.intake.service import receipt_row
-from cbec.messages.fields import CST, format_return_time, parse_decl_date
+from cbec.messages.fields import CST, format_return_time, parse_app_time, parse_decl_date
 from cbec.messages.models import (
     MESSAGE_TYPES,
     CEB303Message,
+    CEB505Message,
+    CEB507Message,
+    CEB509Message,
     CEB603Message,
     CEB701Message,
     CEB792Message,
 )
-from cbec.messages.receipts import ACCEPTED, APPROVED, REJECTED, RELEASED, STATUS_TEXT
+from cbec.messages.receipts import (
+    ACCEPTED,
+    APPROVED,
+    CLOSED,
+    REJECTED,
+    RELEASED,
+    STATUS_TEXT,
+)
 from cbec.store import bulk
 from cbec.store.models import (
     Document,
@@ -41,6 +55,7 @@ from cbec.store.models import (
     ExportDeclarationLink,
     ExportList,
     ExportListLine,
+    ExportMovement,
     ExportSummary,
     Receipt,
     utcnow,
@@ -65,6 +80,8 @@ class SummaryRun:
     declarations: list[ExportDeclaration] = field(default_factory=list)
     declaration_count: int = 0
     seconds: float = 0.0
+    #: released B lists of the month left out because their goods have not left yet
+    not_exited: int = 0
 
 
 def _load(row: Any) -> Any:
@@ -91,23 +108,36 @@ class Exports:
         self._receipts: list[dict[str, Any]] = []
         self._doc_status: dict[int, int] = {}
         self._messages: dict[int, Any] = {}
+        #: lists filed in this batch (their first receipt says what they wait for)
+        self._filed_now: set[int] = set()
 
     # -- the intake listener ------------------------------------------------------------
 
     def accepted(self, session: Session, items: Sequence[Accepted]) -> None:
-        """File export lists, release those whose documents are there, file summary
-        applications."""
+        """File export lists and arrival reports, release the lists whose documents are
+        there, close those a departure names, file summary applications."""
+        self._filed_now = set()
         for item in items:
             if item.message is not None:
                 self._messages[item.document_id] = item.message
         lists = [i for i in items if i.kind == "export_list"]
         orders = [i for i in items if i.kind == "export_order" and i.app_type != "3"]
+        live = [i for i in items if i.app_type != "3"]
+        waybills = [i for i in live if i.kind == "export_waybill"]
+        arrivals = [i for i in live if i.kind == "export_arrival"]
+        departures = [i for i in live if i.kind == "export_departure"]
         filed = self._file_lists(lists)
         waiting = repository.awaiting_for_orders(
             self.session, {(i.ebp_code or "", i.ebc_code or "", i.order_no) for i in orders}
         )
-        seen: dict[int, ExportList] = {x.id: x for x in [*filed, *waiting]}
+        named = {(code, no) for code, _, no in (i.business_key.partition("|") for i in waybills)}
+        named |= self._file_arrivals(arrivals)
+        by_waybill = repository.lists_by_waybill(self.session, named, awaiting_only=True)
+        moved = [x for rows in by_waybill.values() for x in rows]
+        seen: dict[int, ExportList] = {x.id: x for x in [*filed, *waiting, *moved]}
         self._evaluate(list(seen.values()))
+        for item in departures:
+            self._depart(item)
         applications = [i for i in items if i.kind == "export_summary" and i.app_type != "3"]
         if applications:
             self._file_applications(applications)
@@ -142,6 +172,9 @@ class Exports:
             values = {
                 "document_id": doc.id,
                 "order_no": head.orderNo,
+                "logistics_code": head.logisticsCode,
+                "logistics_no": head.logisticsNo,
+                "waiting_for": "",
                 "ebp_code": head.ebpCode,
                 "ebc_code": head.ebcCode,
                 "agent_code": head.agentCode,
@@ -196,27 +229,65 @@ class Exports:
                     }
                 )
         bulk.insert_many(self.session, ExportListLine.__tablename__, lines)
-        for row in out:
-            self._receipt(row, ACCEPTED, f"{STATUS_TEXT[ACCEPTED]}: list {row.invt_no} filed")
+        self._filed_now.update(row.id for row in out)
         return out
 
     def _evaluate(self, rows: Sequence[ExportList]) -> None:
         now = self.clock()
+        rows = [r for r in rows if r.status == ACCEPTED]
+        uncached = [r.document_id for r in rows if r.document_id not in self._messages]
+        for document_id, doc in repository.documents(self.session, uncached).items():
+            self._message(document_id, doc)
+        pairs = {(r.logistics_code or "", r.logistics_no or "") for r in rows}
+        waybills = repository.waybill_documents(self.session, pairs)
+        arrived = repository.moved(self.session, "arrival", pairs)
         for row in rows:
-            if row.status != ACCEPTED:
-                continue
             message = self._message(row.document_id)
+            wanted = checks.needs(row.trade_mode)
+            missing: list[str] = []
             order = None
-            if checks.needs_order(row.trade_mode):
+            if "order" in wanted:
                 found = repository.document_by_key(
                     self.session, "export_order", f"{row.ebp_code}|{row.ebc_code}|{row.order_no}"
                 )
                 if found is None or found.deleted:
-                    continue  # waits for its order (CEB303)
-                order = self._message(found.id, found)
-                assert isinstance(order, CEB303Message)
-            findings = checks.check(message.inventory, order.order if order is not None else None)
+                    missing.append("order")
+                else:
+                    order = self._message(found.id, found)
+                    assert isinstance(order, CEB303Message)
+            pair = (row.logistics_code or "", row.logistics_no or "")
+            waybill = None
+            if "waybill" in wanted:
+                if pair in waybills:
+                    waybill = self._message(waybills[pair].id, waybills[pair])
+                    assert isinstance(waybill, CEB505Message)
+                else:
+                    missing.append("waybill")
+            if "arrival" in wanted and pair not in arrived:
+                missing.append("arrival")
+            filed_now = row.id in self._filed_now
+            if missing:
+                waits = ",".join(missing)
+                if filed_now or waits != row.waiting_for:
+                    what = checks.waiting_text(missing)
+                    self._receipt(
+                        row,
+                        ACCEPTED,
+                        f"{STATUS_TEXT[ACCEPTED]}: list {row.invt_no} "
+                        + ("filed; waiting" if filed_now else "still waiting")
+                        + f" for {what}",
+                    )
+                row.waiting_for = waits
+                continue
+            if filed_now:
+                self._receipt(row, ACCEPTED, f"{STATUS_TEXT[ACCEPTED]}: list {row.invt_no} filed")
+            findings = checks.check(
+                message.inventory,
+                order.order if order is not None else None,
+                waybill.logistics if waybill is not None else None,
+            )
             row.awaiting = False
+            row.waiting_for = ""
             row.findings = json.dumps([f.as_dict() for f in findings], ensure_ascii=False)
             if findings:
                 row.status = REJECTED
@@ -226,6 +297,178 @@ class Exports:
                 row.released_at = now
                 row.released_on = now.astimezone(CST).date()
                 self._receipt(row, RELEASED, f"{STATUS_TEXT[RELEASED]} ({row.trade_mode})")
+
+    # -- arrival reports and departures ---------------------------------------------------
+
+    def _file_arrivals(self, items: Sequence[Accepted]) -> set[tuple[str, str]]:
+        """Keep the waybills each arrival report names (even those nothing names yet: the
+        waybill or list may follow); a line naming a waybill no waybill or list names, or
+        named twice, is answered in a CEB508 receipt naming its path and rule."""
+        if not items:
+            return set()
+        docs = repository.documents(self.session, [i.document_id for i in items])
+        named: set[tuple[str, str]] = set()
+        movements: list[dict[str, Any]] = []
+        for item in items:
+            message = self._message(item.document_id, docs[item.document_id])
+            assert isinstance(message, CEB507Message)
+            head = message.arrival.arrivalHead
+            at = parse_app_time(head.appTime)
+            mine: dict[str, int] = {}
+            notes: list[FieldError] = []
+            for n, line in enumerate(message.arrival.arrivalList, start=1):
+                path = f"CEB507Message/Arrival/ArrivalList[{n}]/logisticsNo"
+                if line.logisticsNo in mine:
+                    notes.append(
+                        FieldError(
+                            path,
+                            "X02.twice",
+                            f"waybill {line.logisticsNo} is already line {mine[line.logisticsNo]}",
+                        )
+                    )
+                    continue
+                mine[line.logisticsNo] = n
+                movements.append(
+                    {
+                        "kind": "arrival",
+                        "logistics_code": head.logisticsCode,
+                        "logistics_no": line.logisticsNo,
+                        "document_id": item.document_id,
+                        "operator_code": head.operatorCode,
+                        "bill_no": head.billNo,
+                        "at": at,
+                        "created_at": self.clock(),
+                    }
+                )
+            pairs = {(head.logisticsCode, no) for no in mine}
+            named |= pairs
+            known = set(repository.waybill_documents(self.session, pairs))
+            known |= set(repository.lists_by_waybill(self.session, pairs))
+            for no, n in mine.items():
+                if (head.logisticsCode, no) not in known:
+                    notes.append(
+                        FieldError(
+                            f"CEB507Message/Arrival/ArrivalList[{n}]/logisticsNo",
+                            "X01.waybill",
+                            f"no waybill (CEB505) or export list of {head.logisticsCode} "
+                            f"names {no}; kept until one does",
+                        )
+                    )
+            if notes:
+                self._receipts.append(
+                    receipt_row(
+                        item.sender_code,
+                        "CEB508",
+                        "CEB507",
+                        item.business_key,
+                        ACCEPTED,
+                        f"{STATUS_TEXT[ACCEPTED]}: {len(mine)} waybill(s) recorded; "
+                        + "; ".join(str(f) for f in sorted(notes, key=lambda f: f.path)),
+                        self.clock(),
+                        _arrival_keys(head),
+                    )
+                )
+        bulk.insert_many(self.session, ExportMovement.__tablename__, movements)
+        return named
+
+    def _depart(self, item: Accepted) -> None:
+        """Close (899) the released lists leaving on the waybills a departure names; a line
+        naming a waybill of no list, or of a list not released, is answered naming its path
+        and rule (the goods of a list not released may not leave)."""
+        docs = repository.documents(self.session, [item.document_id])
+        message = self._message(item.document_id, docs[item.document_id])
+        assert isinstance(message, CEB509Message)
+        head = message.departure.departureHead
+        left = parse_app_time(head.leaveTime)
+        lines = message.departure.departureList
+        pairs = {(head.logisticsCode, x.logisticsNo) for x in lines}
+        lists = repository.lists_by_waybill(self.session, pairs)
+        bulk.insert_many(
+            self.session,
+            ExportMovement.__tablename__,
+            [
+                {
+                    "kind": "departure",
+                    "logistics_code": head.logisticsCode,
+                    "logistics_no": no,
+                    "document_id": item.document_id,
+                    "operator_code": head.operatorCode,
+                    "bill_no": head.billNo,
+                    "at": left,
+                    "created_at": self.clock(),
+                }
+                for no in dict.fromkeys(x.logisticsNo for x in lines)
+            ],
+        )
+        closed = 0
+        notes: list[FieldError] = []
+        for n, line in enumerate(lines, start=1):
+            path = f"CEB509Message/Departure/DepartureList[{n}]/logisticsNo"
+            rows = lists.get((head.logisticsCode, line.logisticsNo), [])
+            if not rows:
+                notes.append(
+                    FieldError(
+                        path,
+                        "Y01.waybill",
+                        f"no export list of {head.logisticsCode} leaves on {line.logisticsNo}",
+                    )
+                )
+            for row in rows:
+                if row.status == RELEASED:
+                    row.status, row.exited_at = CLOSED, left
+                    closed += 1
+                    self._receipt(
+                        row,
+                        CLOSED,
+                        f"{STATUS_TEXT[CLOSED]}: left {head.leaveTime} "
+                        f"(departure {head.copNo}, {head.trafName or head.trafMode})",
+                    )
+                elif row.status == CLOSED:
+                    notes.append(
+                        FieldError(
+                            path,
+                            "Y03.once",
+                            f"list {row.invt_no} on {line.logisticsNo} has already left",
+                        )
+                    )
+                else:
+                    state = "waiting" if row.status == ACCEPTED else STATUS_TEXT[row.status]
+                    notes.append(
+                        FieldError(
+                            path,
+                            "Y02.released",
+                            f"list {row.invt_no} on {line.logisticsNo} is not released "
+                            f"({row.status} {state}); its goods may not leave",
+                        )
+                    )
+        info = f"{closed} list(s) closed" + (
+            "; " + "; ".join(str(f) for f in notes) if notes else ""
+        )
+        self._receipts.append(
+            receipt_row(
+                item.sender_code,
+                "CEB510",
+                "CEB509",
+                item.business_key,
+                APPROVED if closed else REJECTED,
+                info if closed else f"{STATUS_TEXT[REJECTED]}: {info}",
+                self.clock(),
+                {
+                    "guid": head.guid,
+                    "logisticsCode": head.logisticsCode,
+                    "copNo": head.copNo,
+                    "preNo": head.preNo,
+                    "msgSeqNo": head.msgSeqNo,
+                },
+            )
+        )
+        if notes:
+            log.info(
+                "departure %s: %d list(s) closed, %d line(s) refused",
+                head.copNo,
+                closed,
+                len(notes),
+            )
 
     def _receipt(self, row: ExportList, status: int, info: str) -> None:
         message = self._message(row.document_id)
@@ -328,7 +571,8 @@ class Exports:
     def summarise(
         self, period: str, *, run_on: date, key: Sequence[str] | str, deadline_day: int = 15
     ) -> SummaryRun:
-        """Gather ``period``'s released B lists not yet summarised (by export date) into
+        """Gather ``period``'s closed B lists (released, goods left) not yet summarised (by
+        export date; released lists whose goods have not left are counted, not taken) into
         declarations: a summary per e-commerce enterprise (the one it filed, whose flags
         are honoured, or one made here), a declaration per group of the key, the links
         from every list line to its declaration line. Late when run after the deadline."""
@@ -355,7 +599,12 @@ class Exports:
         )
         late = is_late(period, run_on, deadline_day)
         run = SummaryRun(
-            period, late, fields, lists=frame["list_id"].n_unique(), list_lines=frame.height
+            period,
+            late,
+            fields,
+            lists=frame["list_id"].n_unique(),
+            list_lines=frame.height,
+            not_exited=repository.not_exited(self.session, first, last),
         )
         self._write(run, result, filed)
         audit.record(
@@ -370,6 +619,7 @@ class Exports:
                 "lists": result.links["list_id"].n_unique(),
                 "late": late,
                 "key": list(fields),
+                "notExited": run.not_exited,
             },
         )
         return run
@@ -560,7 +810,8 @@ class Exports:
 
     def statistics(self, period: str) -> dict[str, dict[str, Any]]:
         """Per trade mode (9610, 9710, 9810, 1210 apart): lists received in the month by
-        export date, released, rejected, waiting, the value released, and declarations."""
+        export date, released (closed ones included), exited (closed), rejected, waiting,
+        the value released, and declarations."""
         first, last = month_bounds(period)
         out: dict[str, dict[str, Any]] = {}
 
@@ -572,6 +823,7 @@ class Exports:
                     "released": 0,
                     "rejected": 0,
                     "awaiting": 0,
+                    "exited": 0,
                     "releasedValue": Decimal(0),
                     "declarations": 0,
                     "listsSummarised": 0,
@@ -585,9 +837,11 @@ class Exports:
             m["lists"] += count
             if summarised:
                 m["listsSummarised"] += count
-            if status == RELEASED:
+            if status in (RELEASED, CLOSED):
                 m["released"] += count
                 m["releasedValue"] += Decimal(value)
+                if status == CLOSED:
+                    m["exited"] += count
             elif status == REJECTED:
                 m["rejected"] += count
             elif awaiting:
@@ -597,6 +851,18 @@ class Exports:
             m["declarations"] += count
             m["declaredValue"] += Decimal(value)
         return dict(sorted(out.items()))
+
+
+def _arrival_keys(head: Any) -> dict[str, Any]:
+    return {
+        "guid": head.guid,
+        "operatorCode": head.operatorCode,
+        "logisticsCode": head.logisticsCode,
+        "preNo": head.preNo,
+        "copNo": head.copNo,
+        "billNo": head.billNo,
+        "msgSeqNo": head.msgSeqNo,
+    }
 
 
 def _money(column: str) -> pl.Expr:

@@ -18,6 +18,9 @@ from cbec.messages.models import (
     CEB303Message,
     CEB311Message,
     CEB411Message,
+    CEB505Message,
+    CEB507Message,
+    CEB509Message,
     CEB511Message,
     CEB603Message,
     CEB621Message,
@@ -135,6 +138,8 @@ def describe(
         )
     if isinstance(message, CEB711Message | CEB303Message | CEB603Message | CEB701Message):
         return _describe_more(message)
+    if isinstance(message, CEB505Message | CEB507Message | CEB509Message):
+        return _describe_transport(message)
     for model, (kind, path, head_of) in _LIST_LIKE.items():
         if isinstance(message, model):
             h = head_of(message)
@@ -247,6 +252,73 @@ def _describe_more(
     )
 
 
+def _describe_transport(
+    message: CEB505Message | CEB507Message | CEB509Message,
+) -> tuple[str, str, str, str | None, str | None, dict[str, str], dict[str, Any], str, str]:
+    """:func:`describe` of the export waybill (CEB505), arrival report (CEB507) and
+    departure (CEB509). A report split over several messages is one document per message
+    (``msgSeqNo`` is part of its key); their order number field carries the waybill or the
+    sender's own number, as none of them names an order."""
+    if isinstance(message, CEB505Message):
+        w = message.logistics
+        return (
+            "export_waybill",
+            f"{w.logisticsCode}|{w.logisticsNo}",
+            w.logisticsNo,
+            None,
+            w.ebcCode,
+            {"Logistics/logisticsCode": w.logisticsCode},
+            {"guid": w.guid, "logisticsCode": w.logisticsCode, "logisticsNo": w.logisticsNo},
+            w.guid,
+            w.appType,
+        )
+    if isinstance(message, CEB507Message):
+        a = message.arrival.arrivalHead
+        return (
+            "export_arrival",
+            f"{a.operatorCode}|{a.logisticsCode}|{a.copNo}|{a.msgSeqNo or '1'}",
+            a.copNo,
+            None,
+            None,
+            {
+                "Arrival/ArrivalHead/logisticsCode": a.logisticsCode,
+                "Arrival/ArrivalHead/operatorCode": a.operatorCode,
+            },
+            {
+                "guid": a.guid,
+                "operatorCode": a.operatorCode,
+                "logisticsCode": a.logisticsCode,
+                "preNo": a.preNo,
+                "copNo": a.copNo,
+                "billNo": a.billNo,
+                "msgSeqNo": a.msgSeqNo,
+            },
+            a.guid,
+            a.appType,
+        )
+    d = message.departure.departureHead
+    senders = {"Departure/DepartureHead/logisticsCode": d.logisticsCode}
+    if d.operatorCode:
+        senders["Departure/DepartureHead/operatorCode"] = d.operatorCode
+    return (
+        "export_departure",
+        f"{d.operatorCode or d.logisticsCode}|{d.logisticsCode}|{d.copNo}|{d.msgSeqNo or '1'}",
+        d.copNo,
+        None,
+        None,
+        senders,
+        {
+            "guid": d.guid,
+            "logisticsCode": d.logisticsCode,
+            "copNo": d.copNo,
+            "preNo": d.preNo,
+            "msgSeqNo": d.msgSeqNo,
+        },
+        d.guid,
+        d.appType,
+    )
+
+
 def _content_hash(message: CebMessage, canonical: str) -> str:
     """What makes two deliveries the same message: the content without the Signature, so
     that a gateway re-signing a retry (SM2 and ECDSA signatures differ on every signing)
@@ -266,6 +338,9 @@ def _app_status(message: DeclarationMessage) -> str:
         "invtRefund.invtRefundHead",
         "bondedEntry.bondedEntryHead",
         "summaryApply.summaryApplyHead",
+        "logistics",
+        "arrival.arrivalHead",
+        "departure.departureHead",
     ):
         head: Any = message
         for part in path.split("."):

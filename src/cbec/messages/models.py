@@ -570,6 +570,111 @@ class SummaryResult(Node):
     summaryResultInvt: list[SummaryResultInvt] = Field(min_length=1)
 
 
+# --- CEB505 export waybill / CEB507 arrival report / CEB509 departure ----------------
+# Field names and order as two open-source implementations of the enterprise-access
+# specification carry them (a Kotlin bean library and generated JAXB classes; the official
+# XSDs were not reachable): CEB505 ``Logistics`` is one flat node with no orderNo (a list is
+# matched to its waybill by logisticsCode and logisticsNo); CEB507 ``Arrival`` and CEB509
+# ``Departure`` are a head and the waybills (``logisticsNo``) it reports, possibly split
+# over several messages (``msgCount`` / ``msgSeqNo``). Lengths follow the other CEB
+# messages' fields of the same name. One addition of cbec's own: an optional
+# ``operatorCode`` / ``operatorName`` on the departure head (the implementations found carry
+# the site operator only on the arrival report), so that a supervised-site operator may
+# send a 509 naming itself; senders that omit it are read as before.
+
+LogisticsNo = Annotated[str, Text(60, "waybill number")]
+MsgCount = Annotated[str, Integer(4, "how many messages this report is split into")]
+MsgSeqNo = Annotated[str, Integer(4, "this message's number among them, from 1")]
+
+
+class ExportLogistics(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    logisticsCode: EntCode
+    logisticsName: EntName
+    logisticsNo: LogisticsNo
+    freight: Money
+    insuredFee: Money
+    currency: Currency
+    grossWeight: Annotated[Decimal, Dec("gross weight in kg", positive=True)]
+    packNo: Annotated[str, Integer(9, "number of packages")] | None = None
+    goodsInfo: Annotated[str, Text(200, "main goods the carrier can see")]
+    ebcCode: EntCode | None = None
+    ebcName: EntName | None = None
+    ebcTelephone: Phone | None = None
+    note: Note | None = None
+
+
+class ArrivalHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    customsCode: CustomsCode
+    copNo: Annotated[str, Text(20, "the sender's own number for this report")]
+    preNo: Annotated[str, Text(18, "pre-entry number assigned by the e-port")] | None = None
+    operatorCode: EntCode
+    operatorName: EntName
+    loctNo: Annotated[str, Text(10, "supervision site code")] | None = None
+    ieFlag: Annotated[str, Choice("E", doc="E export")]
+    trafMode: Annotated[str, Code(1, "transport mode code")]
+    billNo: Annotated[str, Text(37, "bill of lading or master waybill number")] | None = None
+    domesticTrafNo: Annotated[str, Text(100, "domestic means of transport")] | None = None
+    logisticsCode: EntCode
+    logisticsName: EntName
+    msgCount: MsgCount | None = None
+    msgSeqNo: MsgSeqNo | None = None
+    note: Note | None = None
+
+
+class ArrivalList(Node):
+    gnum: Gnum
+    logisticsNo: LogisticsNo
+    totalPackageNo: Annotated[str, Text(50, "pallet or mail-bag number")] | None = None
+    note: Note | None = None
+
+
+class Arrival(Node):
+    arrivalHead: ArrivalHead
+    arrivalList: list[ArrivalList] = Field(min_length=1)  # 1..n waybills
+
+
+class DepartureHead(Node):
+    guid: Guid
+    appType: AppType
+    appTime: AppTime
+    appStatus: AppStatus
+    customsCode: CustomsCode
+    copNo: Annotated[str, Text(20, "the sender's own number for this report")]
+    preNo: Annotated[str, Text(18, "pre-entry number assigned by the e-port")] | None = None
+    logisticsCode: EntCode
+    logisticsName: EntName
+    operatorCode: EntCode | None = None  # cbec's addition, see above
+    operatorName: EntName | None = None
+    trafMode: Annotated[str, Code(1, "transport mode code")]
+    trafName: Annotated[str, Text(100, "means of transport")] | None = None
+    voyageNo: Annotated[str, Text(32, "voyage number")] | None = None
+    billNo: Annotated[str, Text(37, "bill of lading or master waybill number")] | None = None
+    leaveTime: Annotated[str, Timestamp(14, "when the goods left, yyyyMMddHHmmss")]
+    msgCount: MsgCount | None = None
+    msgSeqNo: MsgSeqNo | None = None
+    note: Note | None = None
+
+
+class DepartureList(Node):
+    gnum: Gnum
+    totalPackageNo: Annotated[str, Text(50, "pallet or mail-bag number")] | None = None
+    logisticsNo: LogisticsNo
+    note: Note | None = None
+
+
+class Departure(Node):
+    departureHead: DepartureHead
+    departureList: list[DepartureList] = Field(min_length=1)  # 1..n waybills
+
+
 # --- envelope parts --------------------------------------------------------------------
 
 
@@ -656,6 +761,30 @@ class BondedEntryReturn(Node):
     areaCode: EntCode
     emsNo: Annotated[str, Text(12, "bonded account book number")]
     entryNo: Annotated[str, Text(30, "the zone operator's own number for this entry")]
+    returnStatus: ReturnStatus
+    returnTime: ReturnTime
+    returnInfo: ReturnInfo
+
+
+class ArrivalReturn(Node):
+    guid: Guid
+    operatorCode: EntCode
+    logisticsCode: EntCode
+    preNo: Annotated[str, Text(18, "pre-entry number")] | None = None
+    copNo: Annotated[str, Text(20, "the sender's own number")]
+    billNo: Annotated[str, Text(37, "bill of lading or master waybill number")] | None = None
+    msgSeqNo: MsgSeqNo | None = None
+    returnStatus: ReturnStatus
+    returnTime: ReturnTime
+    returnInfo: ReturnInfo
+
+
+class DepartureReturn(Node):
+    guid: Guid
+    logisticsCode: EntCode
+    copNo: Annotated[str, Text(20, "the sender's own number")]
+    preNo: Annotated[str, Text(18, "pre-entry number")] | None = None
+    msgSeqNo: MsgSeqNo | None = None
     returnStatus: ReturnStatus
     returnTime: ReturnTime
     returnInfo: ReturnInfo
@@ -806,6 +935,24 @@ class CEB603Message(DeclarationMessage):
     inventory: ExportInventory
 
 
+class CEB505Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB505"
+    BUSINESS = "logistics"
+    logistics: ExportLogistics
+
+
+class CEB507Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB507"
+    BUSINESS = "arrival"
+    arrival: Arrival
+
+
+class CEB509Message(DeclarationMessage):
+    MESSAGE_TYPE = "CEB509"
+    BUSINESS = "departure"
+    departure: Departure
+
+
 class CEB701Message(DeclarationMessage):
     MESSAGE_TYPE = "CEB701"
     BUSINESS = "summaryApply"
@@ -876,6 +1023,24 @@ class CEB604Message(ReceiptMessage):
     inventoryReturn: InventoryReturn
 
 
+class CEB506Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB506"
+    BUSINESS = "logisticsReturn"
+    logisticsReturn: LogisticsReturn
+
+
+class CEB508Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB508"
+    BUSINESS = "arrivalReturn"
+    arrivalReturn: ArrivalReturn
+
+
+class CEB510Message(ReceiptMessage):
+    MESSAGE_TYPE = "CEB510"
+    BUSINESS = "departureReturn"
+    departureReturn: DepartureReturn
+
+
 class CEB702Message(ReceiptMessage):
     MESSAGE_TYPE = "CEB702"
     BUSINESS = "summaryApplyReturn"
@@ -907,6 +1072,9 @@ DECLARATION_TYPES: dict[str, type[DeclarationMessage]] = {
         CEB303Message,
         CEB603Message,
         CEB701Message,
+        CEB505Message,
+        CEB507Message,
+        CEB509Message,
     )
 }
 RECEIPT_TYPES: dict[str, type[ReceiptMessage]] = {
@@ -924,6 +1092,9 @@ RECEIPT_TYPES: dict[str, type[ReceiptMessage]] = {
         CEB604Message,
         CEB702Message,
         CEB792Message,
+        CEB506Message,
+        CEB508Message,
+        CEB510Message,
         CEB900Message,
     )
 }
@@ -940,4 +1111,7 @@ RECEIPT_FOR: dict[str, str] = {
     "CEB303": "CEB304",
     "CEB603": "CEB604",
     "CEB701": "CEB702",
+    "CEB505": "CEB506",
+    "CEB507": "CEB508",
+    "CEB509": "CEB510",
 }

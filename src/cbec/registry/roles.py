@@ -27,9 +27,11 @@ SENDABLE: dict[Role, frozenset[str]] = {
         {"CEB311", "CEB621", "CEB623", "CEB625", "CEB303", "CEB603", "CEB701"}
     ),
     Role.PAYMENT: frozenset({"CEB411"}),
-    Role.LOGISTICS: frozenset({"CEB511"}),
+    # export waybill, arrival report and departure (an arrival or departure may also come
+    # from the operator of the supervised site the goods pass through)
+    Role.LOGISTICS: frozenset({"CEB511", "CEB505", "CEB507", "CEB509"}),
     Role.AGENT: frozenset({"CEB621", "CEB623", "CEB625", "CEB603", "CEB701"}),
-    Role.AREA: frozenset({"CEB711"}),
+    Role.AREA: frozenset({"CEB711", "CEB507", "CEB509"}),
 }
 
 

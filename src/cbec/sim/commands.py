@@ -105,7 +105,8 @@ def sim_exports(
     seed: int = typer.Option(1, "--seed", help="Random seed: same seed, same bytes."),
 ) -> None:
     """Simulate a month of exports (9610, 9710, 9810): registry.json, the CEB303 orders,
-    CEB603 lists and CEB701 applications (messages/), and exports-truth.json."""
+    CEB505 waybills, CEB603 lists, CEB507 arrival reports, CEB509 departures and CEB701
+    applications (messages/), and exports-truth.json."""
     try:
         year, mon = (int(x) for x in month.split("-"))
         date(year, mon, 1)
@@ -130,5 +131,7 @@ def sim_exports(
     console.print(f"messages   → {folder}")
     console.print(
         f"truth      → {out / 'exports-truth.json'} "
-        f"({len(generated.rejected)} planted to be rejected)"
+        f"({len(generated.rejected)} planted to be rejected, "
+        f"{len(generated.no_arrival)} without an arrival report, "
+        f"{len(generated.not_exited)} released but not gone)"
     )

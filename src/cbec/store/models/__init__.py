@@ -16,6 +16,7 @@ from cbec.store.models.export import (
     ExportDeclarationLink,
     ExportList,
     ExportListLine,
+    ExportMovement,
     ExportSummary,
 )
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
@@ -68,6 +69,7 @@ __all__ = [
     "ExportDeclarationLink",
     "ExportList",
     "ExportListLine",
+    "ExportMovement",
     "ExportSummary",
     "HsCode",
     "IdentityNotice",

@@ -34,6 +34,7 @@ class ExportList(Base):
         Index("ix_export_lists_order", "order_no", "ebp_code", "ebc_code"),
         Index("ix_export_lists_release", "status", "released_on"),
         Index("ix_export_lists_invt_no", "invt_no"),
+        Index("ix_export_lists_waybill", "logistics_no", "logistics_code"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
@@ -41,6 +42,9 @@ class ExportList(Base):
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
     invt_no: Mapped[str | None] = mapped_column(String(18), default=None)
     order_no: Mapped[str] = mapped_column(String(60))
+    #: the waybill (CEB505) the list leaves on, named by its arrival and departure reports
+    logistics_code: Mapped[str | None] = mapped_column(String(18), default=None)
+    logistics_no: Mapped[str | None] = mapped_column(String(60), default=None)
     ebp_code: Mapped[str] = mapped_column(String(18))
     ebc_code: Mapped[str] = mapped_column(String(18))
     agent_code: Mapped[str] = mapped_column(String(18))
@@ -57,13 +61,18 @@ class ExportList(Base):
     net_weight: Mapped[Decimal] = mapped_column(Money)
     total_price: Mapped[Decimal] = mapped_column(Money)
     ie_date: Mapped[date] = mapped_column(Date)
-    #: 120 accepted (awaiting documents when ``awaiting``), 100 rejected, 800 released
+    #: 120 accepted (awaiting documents when ``awaiting``), 100 rejected, 800 released,
+    #: 899 closed (结关: its goods left the country, reported by a departure, CEB509)
     status: Mapped[int] = mapped_column(SmallInteger, default=120)
     awaiting: Mapped[bool] = mapped_column(default=True)
+    #: what an awaiting list still waits for, e.g. "waybill,arrival" ("" when nothing)
+    waiting_for: Mapped[str] = mapped_column(String(60), default="")
     findings: Mapped[str] = mapped_column(Text, default="[]")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     released_on: Mapped[date | None] = mapped_column(Date, default=None)
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    #: when its goods left (the departure's leaveTime)
+    exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Whether a list is summarised is whether it has links (export_declaration_links): one
     # source of truth, and no million-row UPDATE after each month's run.
 
@@ -160,3 +169,26 @@ class ExportDeclarationLink(Base):
     invt_no: Mapped[str] = mapped_column(String(18))
     gnum: Mapped[int] = mapped_column(Integer)
     decl_gnum: Mapped[int] = mapped_column(Integer)
+
+
+class ExportMovement(Base):
+    """One waybill named by an arrival report (CEB507: the goods reached the supervised
+    site) or a departure (CEB509: they left the country). Kept even when no list or waybill
+    names it yet, since the documents may come in any order."""
+
+    __tablename__ = "export_movements"
+    __table_args__ = (
+        Index("ix_export_movements_waybill", "logistics_no", "logistics_code", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    #: "arrival" or "departure"
+    kind: Mapped[str] = mapped_column(String(10))
+    logistics_code: Mapped[str] = mapped_column(String(18))
+    logistics_no: Mapped[str] = mapped_column(String(60))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    operator_code: Mapped[str | None] = mapped_column(String(18), default=None)
+    bill_no: Mapped[str | None] = mapped_column(String(37), default=None)
+    #: when the goods arrived (the report's appTime) or left (leaveTime)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
