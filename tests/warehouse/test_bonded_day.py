@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.catalog import service as catalog_service
@@ -145,3 +145,69 @@ def test_a_generated_bonded_day_moves_the_ledger(
         found = {(ems, item) for ems, item, _ in flagged}
         assert found == set(planted)
         s.rollback()
+
+
+def _book(s: Session) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    return {
+        (a.ems_no, g.item_record_no): (g.on_hand, g.reserved)
+        for g, a in s.execute(
+            select(BondedGoods, BondedAccount).join(
+                BondedAccount, BondedAccount.id == BondedGoods.account_id
+            )
+        ).all()
+    }
+
+
+def test_a_list_whose_decision_faults_after_release_gives_its_stock_back(
+    db: sessionmaker[Session],
+    generated: tuple[Path, bonded.Stock],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import logging
+
+    from cbec.clearance.service import Clearance
+
+    out, _ = generated
+    warehouse_wiring.install()
+    with db() as s:
+        catalog_service.seed(s)
+        import_registry(s, json.loads((out / "registry.json").read_text("utf-8")))
+        s.commit()
+    listeners = [
+        wiring.listener_factory(Settings(review_rate=0.0, inspection_rate=0.0)),
+        warehouse_wiring.listener_factory(),
+    ]
+    _ingest(db, out / "bonded", listeners)
+    with db() as s:
+        entered = _book(s)
+    released = Clearance._release
+
+    def faulty(self: Clearance, *args: object, **kwargs: object) -> None:
+        released(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise RuntimeError("a bug after the release")
+
+    monkeypatch.setattr(Clearance, "_release", faulty)
+    logging.getLogger("cbec.clearance").disabled = True
+    try:
+        _ingest(db, out / "messages", listeners)
+    finally:
+        logging.getLogger("cbec.clearance").disabled = False
+    with db() as s:
+        assert _book(s) == entered  # every reservation and outbound undone
+        returned = s.scalars(select(StockMovement).where(StockMovement.kind == "return")).all()
+        assert returned  # the ledger shows what happened
+        assert all("failed" in m.reason for m in returned)
+        waiting = s.scalar(
+            select(func.count())
+            .select_from(Declaration)
+            .where(Declaration.trade_mode == "1210", Declaration.awaiting.is_(True))
+        )
+        assert waiting
+    monkeypatch.undo()
+    with db() as s:
+        assert Clearance(s).recheck() >= waiting
+        s.commit()
+        after = _book(s)
+    moved = [k for k in entered if after[k][0] < entered[k][0]]
+    assert moved  # decided again, the stock goes out once
+    assert all(0 <= after[k][1] <= after[k][0] for k in after)

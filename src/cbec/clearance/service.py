@@ -112,6 +112,18 @@ def on_move(name: str, hook: MoveHook) -> None:
     _move_hooks[name] = hook
 
 
+#: Called when deciding a list faulted after some of its moves had been hooked: those
+#: moves, the last first, so that what the move hooks did can be undone (the list itself
+#: goes back to waiting). Registered by the assembly beside the move hook.
+UndoHook = Callable[[Session, Sequence[Move]], None]
+_undo_hooks: dict[str, UndoHook] = {}
+
+
+def on_undo(name: str, hook: UndoHook) -> None:
+    """Call ``hook`` with the moves of a list whose decision faulted."""
+    _undo_hooks[name] = hook
+
+
 @dataclass(frozen=True, slots=True)
 class Policy:
     """Clearance settings that are not catalogue data."""
@@ -199,6 +211,8 @@ class Clearance:
         self._catalogs: dict[date, CatalogSnapshot] = {}
         self._receipts: list[dict[str, Any]] = []
         self._events: list[dict[str, Any]] = []
+        #: the hooked moves of the list being decided (undone if deciding it faults)
+        self._hooked: list[Move] = []
         self._doc_status: dict[int, int] = {}
         #: messages validated in this run (handed over by intake, or parsed once here)
         self._parsed = _Parsed()
@@ -372,12 +386,15 @@ class Clearance:
         for s in sets:
             marks = (len(self._events), len(self._receipts), len(self._tax_bills))
             status, counted = s.declaration.status, s.declaration.quota_counted
+            self._hooked = []
             try:
                 self._decide_one(s, now, quota, enterprises, first_live, classes)
             except Exception:
                 # A fault deciding one list must not lose the messages of the batch:
-                # the list stays undecided (`cbec clearance recheck` tries again).
+                # the list stays undecided (`cbec clearance recheck` tries again), and what
+                # the move hooks did for it (bonded stock reserved, say) is undone.
                 log.exception("could not decide list %s; it waits", s.declaration.business_key)
+                self._undo_hooked(s.declaration.business_key)
                 del self._events[marks[0] :]
                 del self._receipts[marks[1] :]
                 del self._tax_bills[marks[2] :]
@@ -388,6 +405,16 @@ class Clearance:
                         usage.used -= d.taxable_value
                         usage.lists -= 1
                 d.status, d.quota_counted, d.awaiting, d.decided_at = status, counted, True, None
+
+    def _undo_hooked(self, key: str) -> None:
+        moves, self._hooked = list(reversed(self._hooked)), []
+        if not moves:
+            return
+        for hook_name, hook in _undo_hooks.items():
+            try:
+                hook(self.session, moves)
+            except Exception:
+                log.exception("could not undo the %s moves of list %s", hook_name, key)
 
     def _decide_one(
         self,
@@ -633,6 +660,7 @@ class Clearance:
         self._doc_status[d.document_id] = target
         if _move_hooks:
             move = Move(d, previous, target, reason, now, actor, lambda: self._list_of(d))
+            self._hooked.append(move)
             for hook in _move_hooks.values():
                 hook(self.session, move)
         self._events.append(

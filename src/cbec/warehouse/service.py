@@ -335,6 +335,23 @@ class Warehouse:
                 document_id,
             )
 
+    def undo(self, moves: Sequence[Move]) -> None:
+        """Undo what :meth:`moved` did for ``moves`` (the last first) of a list whose
+        decision faulted: stock that went out comes back, reservations are released. The
+        ledger keeps both movements, so it shows what happened."""
+        for move in moves:
+            d = move.declaration
+            if d.trade_mode not in BONDED_MODES or not self._has_accounts():
+                continue
+            reason = f"decision of {d.invt_no or d.business_key} failed: {move.reason}"[:500]
+            if move.to_status in (RELEASED, DETAINED_ANTI_SMUGGLING):
+                self._close(
+                    d, Kind.RETURN, "consumed", "returned", move.at, reason, "system",
+                    d.document_id,
+                )  # fmt: skip
+            elif move.to_status == APPROVED:
+                self._close(d, Kind.UNRESERVE, "open", "returned", move.at, reason, "system")
+
     def _has_accounts(self) -> bool:
         known = self.session.info.get(_HAS_ACCOUNTS)
         if known is None:
@@ -352,6 +369,12 @@ class Warehouse:
         for line in inventory.inventoryList:
             if line.itemRecordNo:
                 wanted[line.itemRecordNo] = wanted.get(line.itemRecordNo, Decimal(0)) + line.qty
+        # one reservation per goods and list: one given back by an undone decision is reused
+        given_back = {
+            r.goods_id: r
+            for r in repository.open_reservations(self.session, d.id)
+            if r.status == "returned"
+        }
         for item_record_no, qty in wanted.items():
             goods = repository.goods(self.session, account.id, item_record_no)
             if goods is None:
@@ -383,6 +406,11 @@ class Warehouse:
                     take,
                     account.ems_no,
                 )
+            earlier = given_back.get(goods.id)
+            if earlier is not None:  # a decision that faulted gave it back: take it again
+                earlier.requested, earlier.qty, earlier.status = qty, take, "open"
+                earlier.created_at, earlier.closed_at = move.at, None
+                continue
             self.session.add(
                 StockReservation(
                     goods_id=goods.id,
@@ -644,3 +672,9 @@ def _num(value: Decimal) -> str:
 def on_move(session: Session, move: Move) -> None:
     """The clearance move hook (see :mod:`cbec.warehouse.wiring`)."""
     Warehouse(session).moved(move)
+
+
+def on_undo(session: Session, moves: Sequence[Move]) -> None:
+    """The clearance undo hook: deciding a list faulted after these moves (the last
+    first); put its stock back as it was (see :mod:`cbec.warehouse.wiring`)."""
+    Warehouse(session).undo(moves)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from cbec.clearance import service as clearance_service
 from cbec.intake import pipeline
-from cbec.warehouse.service import Warehouse, on_move
+from cbec.warehouse.service import Warehouse, on_move, on_undo
 
 
 def listener_factory() -> pipeline.ListenerFactory:
@@ -22,6 +22,8 @@ def listener_factory() -> pipeline.ListenerFactory:
 def install() -> None:
     """Reserve, move out and put back bonded stock as 1210 lists change state."""
     clearance_service.on_move("warehouse.ledger", on_move)
+    # a list whose decision faults after it moved gets its stock back
+    clearance_service.on_undo("warehouse.ledger", on_undo)
 
 
 def connect() -> None:
