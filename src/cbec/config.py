@@ -54,12 +54,31 @@ class Settings(BaseSettings):
     #: Bearer token of the customs administrator for the registry's write routes. A
     #: stand-in until officer accounts with roles exist; unset (or empty) disables them.
     admin_token: str | None = None
+    #: Key of the pseudonyms that stand for ID numbers, addresses and phones in the risk
+    #: aggregates and the identity graph (a keyed hash). Set a secret of your own in
+    #: production and keep it: changing it orphans the aggregates until they are rebuilt.
+    pseudonym_key: str = "cbec-development-only"
     #: How long an officer's login session lasts, in hours.
     officer_session_hours: int = 12
     #: Rate limits of the public quota query (``limits`` notation): per caller address, and
     #: per ID number asked about (against guessing one person's phone from many addresses).
     consumer_rate_per_client: str = "10/minute"
     consumer_rate_per_identity: str = "20/hour"
+    #: Queue intake (NATS JetStream, ``cbec worker`` / ``cbec queue send``): the server,
+    #: the stream of inbound messages (subjects ``<prefix>.in.<copCode>``), the stream of
+    #: receipts (``<prefix>.receipts.<copCode>``), and the durable consumer the workers share.
+    queue_url: str = "nats://127.0.0.1:4222"
+    queue_prefix: str = "cbec"
+    queue_stream: str = "CBEC_IN"
+    queue_receipts_stream: str = "CBEC_RECEIPTS"
+    queue_consumer: str = "cbec-intake"
+    #: Messages a worker fetches at once, and how long one may stay unacknowledged before
+    #: the server hands it to another worker (it is then an idempotent re-delivery).
+    queue_batch: int = 20
+    queue_ack_wait_seconds: float = 30.0
+    #: Attempts at storing a message whose transaction keeps failing (a deadlock, say)
+    #: before it is dead-lettered with a receipt, so that it cannot loop forever.
+    queue_max_attempts: int = 5
     #: Where trained risk models live (``cbec risk train --models-dir``).
     models_dir: Path = Path("var/models")
     #: The learned model that scores every list in real time: ``name`` (its latest

@@ -33,7 +33,7 @@ from cbec.network import address, communities, detectors, frames, graph, service
 from cbec.network.graph import Edge, GraphBuffer, Node
 from cbec.registry.service import import_registry
 from cbec.risk import wiring as risk_wiring
-from cbec.risk.features import FEATURES
+from cbec.risk.features import FEATURES, pseudonym, use_pseudonym_key
 from cbec.sim.fraud import address_variant
 from cbec.sim.output import run as simulate
 from cbec.sim.regions import PROVINCES
@@ -307,3 +307,16 @@ def test_growth_sees_a_network_that_doubles_in_its_last_week() -> None:
     calm = communities.discover(frames.from_buffer(quiet))
     assert calm
     assert calm[0].score < network.score
+
+
+def test_pseudonyms_are_keyed_and_the_graph_follows_a_new_key() -> None:
+    number = "11010519491231002X"
+    before = (pseudonym("identity", number), graph.person_key(number))
+    use_pseudonym_key("a secret of this deployment")
+    try:
+        after = (pseudonym("identity", number), graph.person_key(number))
+        assert after[0] != before[0]  # without the key, hashing candidates tells nothing
+        assert after[1] == "p:" + after[0]  # the graph's cache followed the new key
+    finally:
+        use_pseudonym_key(get_settings().pseudonym_key)
+    assert graph.person_key(number) == before[1]

@@ -133,6 +133,9 @@ class Timed:
         self.inner.flush()
         self.flushing += (time.perf_counter() - started) * 1000
 
+    def forget(self, declaration_id: int) -> None:
+        self.inner.forget(declaration_id)
+
 
 @dataclass(frozen=True, slots=True)
 class Spread:

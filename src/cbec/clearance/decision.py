@@ -62,6 +62,10 @@ class RiskAssessor(Protocol):
         """Write what the verdicts since the last flush recorded (clearance calls it when
         it writes its own receipts and events, in the same transaction)."""
 
+    def forget(self, declaration_id: int) -> None:
+        """Deciding the list ``declaration_id`` faulted after its last verdict: drop what
+        that verdict recorded, so that deciding it again does not count it twice."""
+
 
 class NoRisk:
     """No risk control: no hits."""
@@ -70,6 +74,9 @@ class NoRisk:
         return RiskVerdict()
 
     def flush(self) -> None:
+        pass
+
+    def forget(self, declaration_id: int) -> None:
         pass
 
 

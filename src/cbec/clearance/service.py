@@ -395,6 +395,7 @@ class Clearance:
                 # the move hooks did for it (bonded stock reserved, say) is undone.
                 log.exception("could not decide list %s; it waits", s.declaration.business_key)
                 self._undo_hooked(s.declaration.business_key)
+                self.assessor.forget(s.declaration.id)
                 del self._events[marks[0] :]
                 del self._receipts[marks[1] :]
                 del self._tax_bills[marks[2] :]

@@ -36,7 +36,7 @@ from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
 from cbec.network import address as addresses
 from cbec.privacy import mask_id, mask_phone
 from cbec.risk import repository as risk_repository
-from cbec.risk.features import Facts, cents, facts_of, pseudonym
+from cbec.risk.features import Facts, cents, facts_of, on_pseudonym_key_change, pseudonym
 from cbec.risk.history import PAGE, messages_for
 from cbec.store.models import InboundMessage, NetworkEdge, NetworkNode
 
@@ -88,6 +88,15 @@ def _normal(address: str, district: str) -> tuple[addresses.NormalAddress, str, 
     come back)."""
     normal = addresses.normalise(address, district or None)
     return normal, address_key(normal), addresses.masked(address, normal.district or None)
+
+
+def _drop_caches() -> None:
+    person_key.cache_clear()
+    phone_key.cache_clear()
+    _normal.cache_clear()
+
+
+on_pseudonym_key_change(_drop_caches)
 
 
 @dataclass(slots=True)
@@ -414,14 +423,19 @@ class Observer:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.buffer = GraphBuffer()
+        self.pending: list[Facts] = []
 
     def observe(self, facts: Facts) -> None:
-        self.buffer.add(facts)
+        self.pending.append(facts)
+
+    def forget(self, declaration_id: int) -> None:
+        """The list faulted before it was decided: it is not in the graph (yet)."""
+        self.pending = [f for f in self.pending if f.declaration_id != declaration_id]
 
     def flush(self) -> None:
-        if len(self.buffer):
-            write(self.session, self.buffer)
+        if self.pending:
+            write(self.session, build(self.pending))
+            self.pending = []
 
 
 def stored_facts(session: Session) -> Iterator[Facts]:

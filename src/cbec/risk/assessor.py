@@ -128,6 +128,8 @@ class FactsObserver(Protocol):
 
     def flush(self) -> None: ...
 
+    def forget(self, declaration_id: int) -> None: ...
+
 
 class RiskControl:
     """The risk assessor of one intake run (one session)."""
@@ -152,6 +154,8 @@ class RiskControl:
         #: assessments and hits recorded since the last flush
         self._assessments: list[dict[str, Any]] = []
         self._hits: list[dict[str, Any]] = []
+        #: the list whose verdict was given last (forget() can take it back)
+        self._last_assessed: int | None = None
 
     def flush(self) -> None:
         """Write what the verdicts since the last flush added: the aggregates, the
@@ -162,6 +166,19 @@ class RiskControl:
         self._assessments, self._hits = [], []
         for observer in self.observers:
             observer.flush()
+        self._last_assessed = None
+
+    def forget(self, declaration_id: int) -> None:
+        """Deciding ``declaration_id`` faulted after its verdict: take back what the verdict
+        added to the aggregates, its assessment and hits, and what the observers saw."""
+        if self._last_assessed != declaration_id:
+            return
+        self._last_assessed = None
+        self.store.take_back()
+        self._assessments = [a for a in self._assessments if a["declaration_id"] != declaration_id]
+        self._hits = [h for h in self._hits if h["declaration_id"] != declaration_id]
+        for observer in self.observers:
+            observer.forget(declaration_id)
 
     # -- features -----------------------------------------------------------------------
 
@@ -205,6 +222,7 @@ class RiskControl:
         facts = facts_of(d.id, s.inventory, s.order, s.payment, s.waybill, tax_total=d.tax_total)
         gathered = self.gather(facts, d.invt_no)
         features = self.features(facts, gathered, d.decl_date)
+        self._last_assessed = d.id
         for observer in self.observers:
             observer.observe(facts)
         fields = fields_of(facts)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -148,15 +148,47 @@ CATALOGUE: dict[str, Kind] = {
 }
 
 
+@dataclass(slots=True)
+class _PseudonymKey:
+    """The key of the pseudonyms (a keyed hash: without it, nobody can tell whose ID
+    number a pseudonym stands for by hashing candidate numbers)."""
+
+    key: bytes = hashlib.sha256(b"cbec-development-only").digest()
+    #: called when the key changes (caches of pseudonyms must be dropped)
+    watchers: list[Callable[[], None]] = field(default_factory=list)
+
+
+_PSEUDONYMS = _PseudonymKey()
+
+
+def use_pseudonym_key(secret: str) -> None:
+    """Key every pseudonym of this process with ``secret`` (``CBEC_PSEUDONYM_KEY``; the
+    assembly sets it at start-up). The risk aggregates and the identity graph are keyed by
+    pseudonyms: changing the key orphans them until they are rebuilt."""
+    key = hashlib.sha256(secret.encode()).digest()
+    if key != _PSEUDONYMS.key:
+        _PSEUDONYMS.key = key
+        for drop in _PSEUDONYMS.watchers:
+            drop()
+
+
+def on_pseudonym_key_change(drop: Callable[[], None]) -> None:
+    """Call ``drop`` whenever the key changes (for caches of pseudonyms)."""
+    _PSEUDONYMS.watchers.append(drop)
+
+
 def pseudonym(kind: str, value: str) -> str:
-    """A stable, non-reversible stand-in for an identity in the aggregates.
+    """A stable, non-reversible stand-in for an identity in the aggregates: a keyed
+    BLAKE2b digest of the kind and the value.
 
     >>> pseudonym("buyer", "11010519491231002X") == pseudonym("buyer", "11010519491231002X")
     True
     >>> len(pseudonym("buyer", "x"))
     24
     """
-    return hashlib.blake2b(f"cbec-risk|{kind}|{value}".encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(
+        f"{kind}|{value}".encode(), digest_size=12, key=_PSEUDONYMS.key
+    ).hexdigest()
 
 
 def normalise_address(value: str) -> str:

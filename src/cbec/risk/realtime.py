@@ -151,6 +151,8 @@ class RealTime:
         self._counters: dict[tuple[str, str], dict[int, list[int]]] = {}
         #: (kind, a) -> b's linked since the last flush that the store did not hold
         self._links: dict[tuple[str, str], dict[str, date]] = {}
+        #: what the last apply kept (observation, links it added), for take_back
+        self._last: tuple[Observation, tuple[tuple[str, str, str], ...]] | None = None
 
     def _execute(self, sql: str, params: Sequence[Any]) -> Any:
         # The session's connection in its current transaction (a commit between two lists
@@ -275,10 +277,29 @@ class RealTime:
             row = self._counters.setdefault((kind, key), {}).setdefault(bucket, [0, 0])
             row[0] += n
             row[1] += cents
+        added = []
         for link in observation.links:
             kind, a, b = link
             if not snapshot.links.get(link, (0, False))[1]:
-                self._links.setdefault((kind, a), {}).setdefault(b, observation.day)
+                pending = self._links.setdefault((kind, a), {})
+                if b not in pending:
+                    pending[b] = observation.day
+                    added.append(link)
+        self._last = (observation, tuple(added))
+
+    def take_back(self) -> None:
+        """Take back what the last :meth:`apply` kept (its list faulted before it was
+        decided; deciding it again applies it again)."""
+        if self._last is None:
+            return
+        observation, added = self._last
+        self._last = None
+        for kind, key, bucket, n, cents in observation.counters:
+            row = self._counters[(kind, key)][bucket]
+            row[0] -= n
+            row[1] -= cents
+        for kind, a, b in added:
+            self._links[(kind, a)].pop(b, None)
 
     def flush(self) -> None:
         """Write the counters and links kept since the last flush."""
@@ -293,7 +314,7 @@ class RealTime:
             for (kind, a), linked in self._links.items()
             for b, day in linked.items()
         )
-        self._counters, self._links = {}, {}
+        self._counters, self._links, self._last = {}, {}, None
         for start in range(0, len(counters), FLUSH_ROWS):
             rows = counters[start : start + FLUSH_ROWS]
             sql = _statement(
