@@ -12,29 +12,23 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, TypeAdapter, create_model
 from sqlalchemy import Engine
 
-from cbec import __version__
+from cbec import __version__, assembly
 from cbec.audit.routes import router as audit_router
 from cbec.backpressure import Backpressure
-from cbec.clearance import wiring
 from cbec.clearance.routes import router as clearance_router
 from cbec.config import Settings, get_settings
-from cbec.consumer import wiring as consumer_wiring
 from cbec.consumer.routes import router as consumer_router
 from cbec.errors import CbecError, TooManyRequests
-from cbec.export import wiring as export_wiring
 from cbec.export.routes import router as export_router
 from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
-from cbec.network import graph as network_graph
 from cbec.network.routes import router as network_router
 from cbec.officers.routes import router as officers_router
 from cbec.portrait.routes import router as portrait_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
-from cbec.risk import wiring as risk_wiring
 from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
-from cbec.warehouse import wiring as warehouse_wiring
 from cbec.warehouse.routes import router as warehouse_router
 from cbec.web.routes import mount as mount_web
 
@@ -107,19 +101,11 @@ def create_app(
     mount_web(app)
     # What intake hands accepted documents to (clearance, asking risk control for a
     # verdict on every list), for this app only; a seizure opens a case.
-    app.state.intake_listeners = [
-        network_graph.DocumentObserver,  # orders, payments, waybills into the graph
-        wiring.listener_factory(
-            settings,
-            assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
-        ),
-        consumer_wiring.listener_factory(),  # identity-use notices to opted-in consumers
-    ]
-    risk_wiring.install()
-    # Bonded entries (CEB711) book stock; 1210 lists reserve and move it as they change state.
-    app.state.intake_listeners.append(warehouse_wiring.listener_factory())
-    app.state.intake_listeners.append(export_wiring.listener_factory())  # export lists
-    warehouse_wiring.install()
+    # The same assembly as the queue workers (cbec.assembly): clearance with risk control
+    # and the identity graph, consumer notices, warehouse and exports.
+    assembly.configure(settings)
+    app.state.intake_listeners = assembly.intake_listeners(settings)
+    assembly.install_hooks()
 
     def openapi() -> dict[str, Any]:
         # The message models are read by hand (so that a bad message still gets a receipt
@@ -137,6 +123,12 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def worker_app() -> FastAPI:
+    """The app of one of several uvicorn worker processes (``cbec serve --workers N``,
+    which runs the migrations once before it starts them, so workers never race to)."""
+    return create_app(migrate=False)
 
 
 def message_schemas() -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from cbec import assembly
 from cbec.audit.commands import app as audit_app
 from cbec.bench.commands import app as bench_app
 from cbec.catalog.commands import app as catalog_app
@@ -20,6 +21,7 @@ from cbec.network import wiring as network_wiring
 from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
 from cbec.portrait.commands import app as portrait_app
+from cbec.queue.commands import queue_app, worker
 from cbec.registry.commands import app as registry_app
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.commands import app as risk_app
@@ -49,6 +51,8 @@ app.add_typer(portrait_app, name="portrait")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(export_app, name="export")
 app.command("ingest")(ingest)
+app.add_typer(queue_app, name="queue")
+app.command("worker")(worker)
 
 
 @app.callback()
@@ -57,7 +61,8 @@ def _assemble() -> None:
     # Messages ingested from the command line are cleared as they arrive, as over HTTP,
     # with risk control's verdict; a seizure opens a case.
     settings = get_settings()
-    network_wiring.connect()  # every order into the identity graph as it arrives
+    assembly.configure(settings)  # the pseudonyms' key
+    network_wiring.connect()  # orders, payments, waybills into the identity graph
     wiring.connect(
         settings,
         assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
@@ -76,6 +81,9 @@ app.command("sim-exports")(sim_exports)
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default CBEC_API_HOST)."),
     port: int | None = typer.Option(None, help="Port (default CBEC_API_PORT)."),
+    workers: int = typer.Option(
+        1, min=1, help="API worker processes (stateless; use PostgreSQL for more than one)."
+    ),
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
     import uvicorn
@@ -84,6 +92,22 @@ def serve(
     from cbec.config import get_settings
 
     settings = get_settings()
+    if workers > 1:
+        from cbec.store import make_engine, upgrade
+
+        engine = make_engine(settings.database_url)
+        upgrade(engine)  # once, here: the workers start on a migrated store
+        engine.dispose()
+        uvicorn.run(
+            "cbec.api:worker_app",
+            factory=True,
+            workers=workers,
+            host=host or settings.api_host,
+            port=port or settings.api_port,
+            log_level="warning",
+            timeout_graceful_shutdown=2,
+        )
+        return
     uvicorn.run(
         create_app(settings),
         host=host or settings.api_host,

@@ -298,6 +298,10 @@ def http_bench(
     ),
     postgres_url: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server to measure on."),
     sqlite_only: bool = typer.Option(False, help="Skip PostgreSQL."),
+    api_workers: list[int] = typer.Option(
+        [1], "--api-workers", help="API worker processes (cbec serve --workers); repeat to compare."
+    ),
+    postgres_only: bool = typer.Option(False, help="Skip SQLite."),
 ) -> None:
     """A bounded loopback load test of POST /api/v1/messages against a live cbec serve:
     messages/s sustained, p50/p99 latency, statuses, and that the store holds every message
@@ -313,7 +317,7 @@ def http_bench(
         console.print(
             f"{len(items):,} messages, {concurrency} client threads, {os.cpu_count()} cores"
         )
-        stores = [("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}")]
+        stores = [] if postgres_only else [("SQLite", f"sqlite:///{Path(scratch) / 'bench.db'}")]
         if not sqlite_only:
             if _postgres_answers(postgres_url):
                 stores.append(("PostgreSQL", postgres_url))
@@ -328,16 +332,19 @@ def http_bench(
                 concurrency=concurrency,
                 max_inflight=max_inflight,
                 log=Path(scratch) / "server.log",
+                api_workers=n,
             )
             for label, url in stores
+            for n in api_workers
         ]
-    table = Table(title="cbec bench http: POST /api/v1/messages over loopback (1 server process)")
-    for column in ("store", "messages", "seconds", "msg/s", "p50 ms", "p99 ms", "statuses",
-                   "503 retried", "failures", "new = stored"):  # fmt: skip
+    table = Table(title="cbec bench http: POST /api/v1/messages over loopback")
+    for column in ("store", "API workers", "messages", "seconds", "msg/s", "p50 ms", "p99 ms",
+                   "statuses", "503 retried", "failures", "new = stored", "doubled"):  # fmt: skip
         table.add_column(column, justify="left" if column in ("store", "statuses") else "right")
     for r in results:
         table.add_row(
             r.name,
+            str(r.api_workers),
             f"{r.messages:,}",
             f"{r.seconds:.1f}",
             f"{r.per_second:,.0f}",
@@ -349,15 +356,18 @@ def http_bench(
             f"{r.new:,} = {r.stored:,}"
             if r.new == r.stored
             else f"[red]{r.new:,} != {r.stored:,}[/]",
+            str(r.doubled),
         )
     console.print(table)
     for r in results:  # one line each, for logs and notes
         typer.echo(
-            f"{r.name}: {r.messages} messages in {r.seconds:.1f} s = {r.per_second:.0f} msg/s, "
+            f"{r.name}, {r.api_workers} API worker(s): {r.messages} messages in "
+            f"{r.seconds:.1f} s = {r.per_second:.0f} msg/s, "
             f"p50 {r.p50:.1f} ms, p99 {r.percentile(0.99):.1f} ms, statuses {dict(r.statuses)}, "
-            f"{r.retries} retried after 503, {r.failures} failures, {r.new} new, {r.stored} stored"
+            f"{r.retries} retried after 503, {r.failures} failures, {r.new} new, "
+            f"{r.stored} stored, {r.doubled} doubled"
         )
-    if any(r.failures or r.new != r.stored for r in results):
+    if any(r.failures or r.new != r.stored or r.doubled for r in results):
         raise typer.Exit(1)
 
 
@@ -440,3 +450,44 @@ def export_command(
             f"`export summarise` read, grouped and wrote {stored.declarations:,} "
             f"declarations in {stored.summarise_seconds:.2f} s"
         )
+
+
+@app.command("queue")
+def queue_bench(
+    orders: int = typer.Option(300, help="Orders in the generated day."),
+    seed: int = typer.Option(1, help="Seed of the generated day."),
+    day: Path | None = typer.Option(None, "--dir", help="Use a day already written by cbec sim."),
+    messages: int = typer.Option(1200, help="Messages published (from the day's start)."),
+    workers: list[int] = typer.Option([1, 2], "--workers", help="Worker processes; repeatable."),
+    batch: int = typer.Option(20, help="Messages a worker fetches at once."),
+    postgres_url: str = typer.Option(DEFAULT_POSTGRES, help="PostgreSQL server to measure on."),
+    nats_url: str = typer.Option("nats://127.0.0.1:4222", help="NATS server with JetStream."),
+) -> None:
+    """A bounded loopback run of queue intake on PostgreSQL: the day published to JetStream,
+    then processed by 1, 2, ... `cbec worker` processes; messages/s from the first
+    acknowledgement to an empty queue, and that each message is stored once."""
+    from cbec.bench.queue import run
+
+    if not _postgres_answers(postgres_url):
+        console.print(f"[red]PostgreSQL at {postgres_url} does not answer[/]")
+        raise typer.Exit(1)
+    with tempfile.TemporaryDirectory(prefix="cbec-bench-") as scratch:
+        folder = day or Path(scratch) / "day"
+        if day is None:
+            _generate(folder, orders, seed)
+        registry, items = load_day(folder)
+        items = items[:messages]
+        console.print(f"{len(items):,} messages, {os.cpu_count()} cores")
+        results = [
+            run("PostgreSQL", postgres_url, nats_url, registry, items, workers=n, batch=batch,
+                log=Path(scratch) / "workers.log")
+            for n in workers
+        ]  # fmt: skip
+    for r in results:
+        typer.echo(
+            f"{r.name}, {r.workers} queue worker(s): {r.messages} messages in {r.seconds:.1f} s "
+            f"= {r.per_second:.0f} msg/s (published in {r.publish_seconds:.1f} s), "
+            f"{r.stored} stored, {r.doubled} doubled"
+        )
+    if any(r.doubled for r in results):
+        raise typer.Exit(1)

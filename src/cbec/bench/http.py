@@ -45,6 +45,10 @@ class LoadResult:
     failures: int = 0
     new: int = 0
     stored: int = 0
+    #: API worker processes of the server (``cbec serve --workers``)
+    api_workers: int = 1
+    #: (sender, content) pairs stored more than once (must be 0)
+    doubled: int = 0
 
     @property
     def per_second(self) -> float:
@@ -87,6 +91,8 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    #: uvicorn worker processes (``cbec serve --workers``)
+    workers: int = 1
 
     @property
     def base(self) -> str:
@@ -103,7 +109,7 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
                 [sys.executable, "-m", "cbec.cli", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port)],
+                 "--port", str(self.port), "--workers", str(self.workers)],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -115,6 +121,10 @@ class Server:
                 raise RuntimeError(f"cbec serve exited: {self.log.read_text()[-2000:]}")
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    if self.workers > 1:
+                        # the first worker answers; give the others time to import the app
+                        # so that the load meets all of them
+                        time.sleep(2.0 + 0.5 * self.workers)
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
@@ -141,6 +151,7 @@ def load(
     concurrency: int,
     max_inflight: int,
     log: Path,
+    api_workers: int = 1,
 ) -> LoadResult:
     """Post ``items`` to a fresh ``cbec serve`` on ``url``'s store with ``concurrency``
     threads; see the module text."""
@@ -156,10 +167,11 @@ def load(
         url,
         log,
         env={"CBEC_MAX_INFLIGHT_MESSAGES": str(max_inflight), "CBEC_LOG_LEVEL": "WARNING"},
+        workers=api_workers,
     )
     server.start()
     base = server.base
-    result = LoadResult(name, len(items), 0.0)
+    result = LoadResult(name, len(items), 0.0, api_workers=api_workers)
     lock = threading.Lock()
     try:
 
@@ -211,5 +223,12 @@ def load(
         server.stop()
     with factory() as session:
         result.stored = int(session.scalar(select(func.count()).select_from(InboundMessage)) or 0)
+        result.doubled = len(
+            session.execute(
+                select(InboundMessage.sender_code, InboundMessage.content_hash)
+                .group_by(InboundMessage.sender_code, InboundMessage.content_hash)
+                .having(func.count() > 1)
+            ).all()
+        )
     engine.dispose()
     return result

@@ -117,8 +117,13 @@ def quota_rows(
     if not keys:
         return {}
     buyers = list({b for b, _ in keys})
+    # Locked until the transaction ends (PostgreSQL), in one order: two writers deciding
+    # lists of one buyer take turns instead of one overwriting the other's quota use.
     rows = session.execute(
-        select(QuotaUsage).where(QuotaUsage.buyer_id_number.in_(buyers))
+        select(QuotaUsage)
+        .where(QuotaUsage.buyer_id_number.in_(buyers))
+        .order_by(QuotaUsage.buyer_id_number, QuotaUsage.year)
+        .with_for_update()
     ).scalars()
     wanted = set(keys)
     return {(q.buyer_id_number, q.year): q for q in rows if (q.buyer_id_number, q.year) in wanted}

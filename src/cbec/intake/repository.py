@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cbec.store import bulk
@@ -152,3 +153,36 @@ def get_document(session: Session, kind: str, business_key: str) -> Document | N
     return session.execute(
         select(Document).where(Document.kind == kind, Document.business_key == business_key)
     ).scalar_one_or_none()
+
+
+#: First key of the advisory locks on orders (pg_advisory_xact_lock(int, int)): apart from
+#: the audit chain's single-key lock.
+ORDER_LOCK_CLASS = 0x0CBEC
+
+
+def lock_orders(session: Session, order_nos: Iterable[str]) -> None:
+    """PostgreSQL: hold, until this transaction ends, a lock on each order that messages
+    of this batch belong to (taken in one order, so two writers cannot deadlock on them).
+
+    Several writers (API processes, queue workers) may otherwise accept an order and its
+    list at the same moment, each in a transaction that cannot see the other's document,
+    and the list would wait for a document that is already there. With the lock, the
+    second transaction waits, then (read committed) sees the first one's rows. SQLite
+    needs none: it has one writer at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({_order_lock_key(o) for o in order_nos if o})
+    if keys:
+        session.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(:cls, k)) "
+                "FROM (SELECT unnest(CAST(:keys AS int[])) AS k ORDER BY 1) AS ordered"
+            ),
+            {"cls": ORDER_LOCK_CLASS, "keys": keys},
+        )
+
+
+def _order_lock_key(order_no: str) -> int:
+    return int.from_bytes(
+        hashlib.blake2b(order_no.encode(), digest_size=4).digest(), "big", signed=True
+    )

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.deps import EnterpriseDep, SessionDep
@@ -18,10 +19,13 @@ from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare
 from cbec.intake.service import Intake, Outcome, get_receipt, list_receipts, receipt_message
 from cbec.messages import codec
 from cbec.store.models import Enterprise, Receipt
+from cbec.store.retry import is_retryable, retry_pause
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
 
 XML_TYPES = ("application/xml", "text/xml")
+#: Runs of one request's transaction when it loses a race to another writer.
+_ATTEMPTS = 5
 
 _MESSAGE_BODY = {
     "requestBody": {
@@ -88,17 +92,27 @@ def _submit(
 ) -> tuple[list[Outcome], dict[int, Receipt]]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     listener_factories: list[ListenerFactory] = request.app.state.intake_listeners
-    with factory() as session:
-        listeners = [make(session) for make in listener_factories]
-        outcomes = Intake(session, listeners).submit(items, sender)
-        receipts = {
-            r.id: r
-            for r in session.query(Receipt).filter(
-                Receipt.id.in_([o.receipt_id for o in outcomes if o.receipt_id is not None])
-            )
-        }
-        session.commit()  # committed before anything is acknowledged
-        return outcomes, receipts
+    for attempt in range(1, _ATTEMPTS + 1):
+        with factory() as session:
+            try:
+                listeners = [make(session) for make in listener_factories]
+                outcomes = Intake(session, listeners).submit(items, sender)
+                receipts = {
+                    r.id: r
+                    for r in session.query(Receipt).filter(
+                        Receipt.id.in_([o.receipt_id for o in outcomes if o.receipt_id is not None])
+                    )
+                }
+                session.commit()  # committed before anything is acknowledged
+                return outcomes, receipts
+            except DBAPIError as exc:
+                # Another writer won a race (several API processes on one PostgreSQL):
+                # nothing of this attempt was kept; run it again on fresh reads.
+                session.rollback()
+                if attempt == _ATTEMPTS or not is_retryable(exc):
+                    raise
+        retry_pause(attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _render(outcome: Outcome, receipt: Receipt | None) -> dict[str, Any]:

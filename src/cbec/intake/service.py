@@ -213,6 +213,8 @@ class Intake:
                 | {i.cop_code for i in items if isinstance(i, Rejected) and i.cop_code}
             )
         prepared = [i for i in items if isinstance(i, Prepared)]
+        # Before anything is read: writers of the same orders take turns (PostgreSQL).
+        repository.lock_orders(self.session, [p.order_no for p in prepared])
         checking = {
             who.code
             for who in (
