@@ -40,7 +40,12 @@ $(WEB_STAMP): frontend/package.json frontend/package-lock.json frontend/copy-ass
 	cd frontend && npm run --silent build
 	touch $@
 
-install: $(STAMP) $(WEB_STAMP)
+# The pages' Chinese catalogue, compiled from the .po in git (the .mo is not in git).
+WEB_MO := src/cbec/web/locale/zh_CN/LC_MESSAGES/messages.mo
+$(WEB_MO): $(WEB_MO:.mo=.po) $(STAMP)
+	$(BIN)/pybabel compile --statistics -d src/cbec/web/locale -D messages
+
+install: $(STAMP) $(WEB_STAMP) $(WEB_MO)
 
 ## Debian's chromium and a Chinese font (fonts-noto-cjk) for the browser tests, installed when missing (as root with apt-get);
 ## without it those tests are skipped and say why.

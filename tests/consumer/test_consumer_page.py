@@ -25,6 +25,7 @@ def test_a_list_is_disputed_and_notices_opted_into_from_the_page(
     traffic: Traffic, db: sessionmaker[Session]
 ) -> None:
     client = traffic.client
+    client.cookies.set("lang", "en")  # the page in English (Chinese is the default)
     traffic.send(1)
     with db() as s:
         invt_no = s.scalars(select(Declaration.invt_no)).one()
@@ -48,7 +49,7 @@ def test_a_list_is_disputed_and_notices_opted_into_from_the_page(
     opted = client.post(
         "/consumer/notices", data={**FORM, "channel": "sms", "contact": "13912345678"}
     )
-    assert "You will be notified by sms at 139****5678" in opted.text
+    assert "You will be notified by SMS at 139****5678" in opted.text
     refused = client.post("/consumer/notices", data={**FORM, "channel": "sms", "contact": "12345"})
     assert refused.status_code == 400
     assert "contact: an 11-digit mainland mobile number [sms.mobile]" in refused.text

@@ -148,8 +148,13 @@ def _sign_in(page: Any, base: str, username: str, target: str) -> None:
     page.wait_for_url(f"**{target}")
 
 
+#: Per language: the monitor's heading and the reason dialog's title for approving.
+WORDS = {"zh": ("通关监控", "放行"), "en": ("Clearance monitoring", "Approve")}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
 def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
-    live: LiveServer, browser: Any
+    live: LiveServer, browser: Any, lang: str
 ) -> None:
     tokens = _file_enterprises(live.factory)
     staff(live.factory, rev=["reviewer"])
@@ -161,6 +166,10 @@ def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
     with httpx.Client(base_url=live.url, timeout=30) as api:
         send(api, tokens, a_set(1))
         _sign_in(page, live.url, "rev", "/monitor")
+        if lang != "zh":  # Chinese by default; the switch in the top bar changes it
+            page.click(f"#lang-{lang}")
+            page.wait_for_selector(f'html[lang="{lang}"]')
+        assert page.inner_text("h1") == WORDS[lang][0]
         released = page.locator('b[data-count="lists.released"]')
         page.wait_for_function("Number(document.body.dataset.updates || 0) >= 1")
         assert released.inner_text() == "1"
@@ -172,7 +181,8 @@ def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
         )
         assert page.locator('[data-money="tax.total"]').inner_text() == "¥72.44"
         page.wait_for_timeout(300)
-        page.screenshot(path=str(ARTEFACTS / "monitor.png"), full_page=True)
+        suffix = "" if lang == "zh" else f"-{lang}"
+        page.screenshot(path=str(ARTEFACTS / f"monitor{suffix}.png"), full_page=True)
 
         # the enterprise's lists now go to manual review; one arrives
         with live.factory() as s:
@@ -186,9 +196,10 @@ def test_monitor_updates_live_and_a_reviewer_approves_by_keyboard(
 
     page.goto(f"{live.url}/workbench")
     page.wait_for_selector(f'article.item[data-invt="{held.invt_no}"]')
-    page.screenshot(path=str(ARTEFACTS / "workbench.png"))
+    page.screenshot(path=str(ARTEFACTS / f"workbench{suffix}.png"))
     page.keyboard.press("a")
     page.wait_for_selector("dialog#reason-dialog[open]")
+    assert page.inner_text("#reason-title") == WORDS[lang][1]  # the script's words
     page.keyboard.type("documents agree; goods as declared")
     page.keyboard.press("Control+Enter")
     page.wait_for_selector(f'#queue li[data-invt="{held.invt_no}"]', state="detached")

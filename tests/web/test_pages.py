@@ -39,6 +39,9 @@ def test_wrong_password_is_refused_on_the_form(
         "/login", data={"username": "rev", "password": "nope nope nope"}, follow_redirects=False
     )
     assert response.status_code == 401
+    assert "用户名或密码错误" in response.text  # Chinese by default
+    client.cookies.set("lang", "en")
+    response = client.post("/login", data={"username": "rev", "password": "nope nope nope"})
     assert "wrong username or password" in response.text
     assert "cbec_officer" not in response.headers.get("set-cookie", "")
 

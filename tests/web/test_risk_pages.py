@@ -199,7 +199,7 @@ def test_rule_editor_validates_saves_backtests_and_publishes_a_draft(
     assert answer.status_code == 400
     assert "rules[0]/when" in answer.text
     assert "unknown_feature" in answer.text
-    assert "rule <b>big-value</b>" in answer.text
+    assert "规则 <b>big-value</b>" in answer.text  # the page is in Chinese by default
     assert "no_such_feature" in answer.text  # the text comes back to be corrected
     not_json = analyst.post("/risk/rules/new", data={"text": '{"name": ', "step": "validate"})
     assert not_json.status_code == 400
@@ -216,7 +216,7 @@ def test_rule_editor_validates_saves_backtests_and_publishes_a_draft(
     assert saved.status_code == 303
     draft = int(saved.headers["location"].split("/")[-1].split("?")[0])
     page = analyst.get(saved.headers["location"]).text
-    assert "Saved as a draft" in page
+    assert "草稿已保存" in page  # saved as a draft
     assert 'id="set-status">draft' in page
     assert len(audited(db, "rule_set.create")) == 1
 
@@ -404,7 +404,7 @@ def test_a_network_case_draws_its_graph_inline_and_only_a_plain_picture(
     assert BUYER_MASKED in page
     other = analyst.get(f"/risk/cases/{tampered}").text
     assert "onload" not in other
-    assert "is not drawn" in other
+    assert "不予显示" in other  # the stored picture is not drawn
 
 
 def test_workbench_opens_a_case_clue_with_a_reason(
@@ -450,14 +450,14 @@ def test_portraits_show_class_score_contributions_and_a_published_rating(
     listing = analyst.get("/portraits")
     assert listing.status_code == 200
     assert f'data-code="{EBC}"' in listing.text
-    assert "No proposal is waiting" in listing.text
+    assert "暂无待发布评级" in listing.text  # no proposal is waiting
     no_identity(listing.text)
 
     assert analyst.post("/portraits/ratings").status_code == 200
     pending = analyst.get("/portraits").text
     assert 'id="rating-items"' in pending
     items = pending.split('id="rating-items"')[1].split("</table>")[0]
-    proposed = re.search(rf'aria-label="class for {EBC}">.*?<option value="(\w)" selected>', items)
+    proposed = re.search(rf'aria-label="[^"]+ {EBC}">.*?<option value="(\w)" selected>', items)
     assert proposed
     keep = "C" if proposed.group(1) != "C" else "D"
     action = re.search(r'action="(/portraits/ratings/\d+/publish)"', pending)
@@ -469,7 +469,7 @@ def test_portraits_show_class_score_contributions_and_a_published_rating(
     assert "reason" in refused.text
     done = analyst.post(action.group(1), data={**chosen, "reason": "annual review"})
     assert done.status_code == 200
-    assert "No proposal is waiting" in done.text
+    assert "暂无待发布评级" in done.text
 
     page = analyst.get(f"/portraits/{EBC}").text
     assert 'id="contributions"' in page
@@ -496,7 +496,7 @@ def test_payments_report_ranks_explains_and_exports_masked_requests(
     assert page.status_code == 200
     assert f'data-code="{PAY}"' in page.text
     assert "2 payments" in page.text
-    assert "1 suspicious transaction" in page.text
+    assert "可疑交易：1" in page.text  # one suspicious transaction
     link = f"/payments/{PAY}/verification-requests.csv"
     assert f'href="{link}"' in page.text
     no_identity(page.text)
@@ -540,7 +540,7 @@ def test_warehouse_shows_book_stock_counts_off_the_book_and_goods_past_shelf_tim
     assert sent.status_code == 200, sent.text
     page = inspector.get("/warehouse").text
     assert f'data-ems="{EMS}"' in page
-    assert "Every count agreed with the book" in page
+    assert "盘点无差异" in page  # every count agreed with the book
     on_hand = re.search(rf'data-item="{MILK}">.*?class="num on-hand">([^<]+)<', page, re.DOTALL)
     assert on_hand
     assert on_hand.group(1) == "100"
@@ -560,7 +560,7 @@ def test_warehouse_shows_book_stock_counts_off_the_book_and_goods_past_shelf_tim
     assert MILK in found
     assert "-3" in found
     assert "shelf B3" in found
-    assert "97 on" in row(page, f'data-item="{MILK}"')
+    assert "盘点 97" in row(page, f'data-item="{MILK}"')  # last counted: 97
 
     assert as_officer(web, "ana").get("/warehouse").status_code == 200
     assert as_officer(web, "inv").get("/warehouse").status_code == 403

@@ -42,9 +42,16 @@ def test_reviewer_approves_and_rejects_from_the_queue(
     assert "S.review" in page.text
     item = client.get(f"/workbench/items/{first}")
     assert item.status_code == 200
+    for title in ("清单 CEB621", "订单 CEB311", "支付单 CEB411", "运单 CEB511"):
+        assert title in item.text  # Chinese by default
+    assert "一致" in item.text
+    assert "they agree" not in item.text
+    client.cookies.set("lang", "en")
+    item = client.get(f"/workbench/items/{first}")
     for title in ("List CEB621", "Order CEB311", "Payment CEB411", "Waybill CEB511"):
         assert title in item.text
     assert "they agree" in item.text
+    client.cookies.set("lang", "zh")
     assert 'data-action="approve"' in item.text
 
     done = client.post(
@@ -150,10 +157,13 @@ def test_item_marks_disagreements_and_masks_ids_and_phones(
     sign_in(client, "rev")
     html = client.get(f"/workbench/items/{number}").text
     assert "C02.buyer" in html
-    assert "disagreement" in html
+    assert "处不一致" in html
+    assert "disagreement" not in html
+    client.cookies.set("lang", "en")
+    assert "disagreement" in client.get(f"/workbench/items/{number}").text
     assert 'class="differs"' in html
     assert "110*************29" in html  # the payer's ID, masked, marked as differing
     for secret in (BUYER_ID, payer, BUYER_PHONE):
         assert secret not in html
     assert "李娜" in html  # names are shown to the reviewer (near matches are judged)
-    assert "Not waiting for an officer" in html
+    assert "无需关员处理" in html  # not waiting for an officer

@@ -15,13 +15,14 @@ from typing import Any
 
 from cbec.messages.models import Inventory, Logistics, Order, Payment
 from cbec.privacy import mask_id, mask_phone
+from cbec.web.i18n import N_
 
 COLUMNS = ("inventory", "order", "payment", "waybill")
 TITLES = {
-    "inventory": "List CEB621",
-    "order": "Order CEB311",
-    "payment": "Payment CEB411",
-    "waybill": "Waybill CEB511",
+    "inventory": N_("List CEB621"),
+    "order": N_("Order CEB311"),
+    "payment": N_("Payment CEB411"),
+    "waybill": N_("Waybill CEB511"),
 }
 
 
@@ -79,7 +80,7 @@ Getter = Callable[[Docs], Any]
 # (label, field name shown, kind, getter per column: list, order, payment, waybill)
 _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
     (
-        "Order number",
+        N_("Order number"),
         "orderNo",
         Kind.TEXT,
         (
@@ -90,7 +91,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Platform",
+        N_("Platform"),
         "ebpCode",
         Kind.TEXT,
         (
@@ -101,7 +102,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "E-commerce enterprise",
+        N_("E-commerce enterprise"),
         "ebcCode",
         Kind.TEXT,
         (
@@ -112,7 +113,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Payment enterprise",
+        N_("Payment enterprise"),
         "payCode",
         Kind.TEXT,
         (
@@ -123,7 +124,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Payment transaction",
+        N_("Payment transaction"),
         "payTransactionId",
         Kind.TEXT,
         (
@@ -134,7 +135,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Logistics enterprise",
+        N_("Logistics enterprise"),
         "logisticsCode",
         Kind.TEXT,
         (
@@ -145,7 +146,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Waybill number",
+        N_("Waybill number"),
         "logisticsNo",
         Kind.TEXT,
         (
@@ -156,7 +157,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Buyer / payer ID type",
+        N_("Buyer / payer ID type"),
         "buyerIdType",
         Kind.TEXT,
         (
@@ -167,7 +168,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Buyer / payer ID number",
+        N_("Buyer / payer ID number"),
         "buyerIdNumber",
         Kind.ID,
         (
@@ -178,7 +179,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Buyer / payer name",
+        N_("Buyer / payer name"),
         "buyerName",
         Kind.TEXT,
         (
@@ -189,7 +190,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Buyer / payer phone",
+        N_("Buyer / payer phone"),
         "buyerTelephone",
         Kind.PHONE,
         (
@@ -200,7 +201,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Consignee",
+        N_("Consignee"),
         "consignee",
         Kind.TEXT,
         (
@@ -211,7 +212,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Consignee phone",
+        N_("Consignee phone"),
         "consigneeTelephone",
         Kind.PHONE,
         (
@@ -222,7 +223,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Consignee address",
+        N_("Consignee address"),
         "consigneeAddress",
         Kind.TEXT,
         (
@@ -233,7 +234,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Goods value",
+        N_("Goods value"),
         "goodsValue",
         Kind.MONEY,
         (
@@ -247,7 +248,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Freight",
+        N_("Freight"),
         "freight",
         Kind.MONEY,
         (
@@ -258,7 +259,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Insurance",
+        N_("Insurance"),
         "insuredFee",
         Kind.MONEY,
         (
@@ -269,19 +270,19 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Discount",
+        N_("Discount"),
         "discount",
         Kind.MONEY,
         (None, lambda d: d.order and d.order.orderHead.discount, None, None),
     ),
     (
-        "Tax declared",
+        N_("Tax declared"),
         "taxTotal",
         Kind.MONEY,
         (None, lambda d: d.order and d.order.orderHead.taxTotal, None, None),
     ),
     (
-        "Amount paid",
+        N_("Amount paid"),
         "acturalPaid",
         Kind.MONEY,
         (
@@ -292,7 +293,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Currency",
+        N_("Currency"),
         "currency",
         Kind.TEXT,
         (
@@ -303,7 +304,7 @@ _ROWS: tuple[tuple[str, str, Kind, tuple[Getter | None, ...]], ...] = (
         ),
     ),
     (
-        "Gross weight (kg)",
+        N_("Gross weight (kg)"),
         "grossWeight",
         Kind.MONEY,
         (

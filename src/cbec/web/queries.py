@@ -49,6 +49,7 @@ from cbec.store.models import (
     InboundMessage,
     TaxBill,
 )
+from cbec.web.i18n import N_
 
 #: The states a list leaves when it is decided, and the states a decision takes it to:
 #: rejected, released, detained or returned (a list sent to inspection is decided when the
@@ -58,17 +59,18 @@ DECIDED_TO = (REJECTED, RELEASED, 501, 502, 503, 599, RETURNED)
 #: The states into which the checks, the risk verdict or the sampling stop a list.
 STOPPED_TO = (REJECTED, MANUAL_REVIEW, INSPECTION)
 
-#: Upper bounds (seconds) of the clearance-time buckets, list complete -> decision.
+#: Upper bounds (seconds) of the clearance-time buckets, list complete -> decision (the
+#: screen shows the labels in the officer's language).
 CLEARANCE_BUCKETS: tuple[tuple[float, str], ...] = (
-    (1, "< 1 s"),
-    (10, "1-10 s"),
-    (60, "10 s-1 min"),
-    (600, "1-10 min"),
-    (3600, "10 min-1 h"),
-    (4 * 3600, "1-4 h"),
-    (24 * 3600, "4-24 h"),
+    (1, N_("< 1 s")),
+    (10, N_("1-10 s")),
+    (60, N_("10 s-1 min")),
+    (600, N_("1-10 min")),
+    (3600, N_("10 min-1 h")),
+    (4 * 3600, N_("1-4 h")),
+    (24 * 3600, N_("4-24 h")),
 )
-CLEARANCE_LABELS = (*(label for _, label in CLEARANCE_BUCKETS), "> 1 day")
+CLEARANCE_LABELS = (*(label for _, label in CLEARANCE_BUCKETS), N_("> 1 day"))
 
 
 def _dialect(session: Session) -> str:

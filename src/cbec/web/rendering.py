@@ -17,12 +17,14 @@ from cbec import __version__
 from cbec.errors import CbecError
 from cbec.privacy import scrub
 from cbec.store.models import Officer
+from cbec.web import i18n
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["version"] = __version__
 templates.env.filters["scrub"] = scrub
+i18n.install(templates.env)
 
 
 def cny(value: Decimal | None) -> str:
@@ -87,7 +89,7 @@ def page(
     response = templates.TemplateResponse(
         request,
         name,
-        {"officer": officer, "vendor": vendor_ready(), **context},
+        {"officer": officer, "vendor": vendor_ready(), **i18n.context(request), **context},
         status_code=http_status,
     )
     response.headers["Cache-Control"] = "no-store"

@@ -32,11 +32,12 @@ from cbec.consumer import service as consumer
 from cbec.consumer.routes import limiter as consumer_limiter
 from cbec.consumer.schemas import DisputeIn, NoticeOptIn, QuotaQuery
 from cbec.deps import SessionDep, SettingsDep
-from cbec.errors import CbecError
+from cbec.errors import CbecError, NotFound
 from cbec.messages.receipts import STATUS_TEXT
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
-from cbec.web import networks, queries, risk_routes, signin, workbench
+from cbec.web import i18n, networks, queries, risk_routes, signin, workbench
+from cbec.web.i18n import N_
 from cbec.web.monitor import Monitor
 from cbec.web.rendering import STATIC, page, to_login
 
@@ -63,6 +64,19 @@ def mount(app: FastAPI, *, monitor_interval: float = 2.0) -> None:
 @router.get("/")
 def home() -> RedirectResponse:
     return RedirectResponse("/monitor", status_code=303)
+
+
+@router.get("/lang/{code}")
+def choose_language(code: str, next: Annotated[str | None, Query()] = None) -> RedirectResponse:
+    """Show the pages in Chinese (``zh``) or English (``en``) in this browser from now on
+    (the ``lang`` cookie), then go back to ``next`` if it is a path on this site."""
+    if code not in i18n.LANGS:
+        raise NotFound(f"no language {code!r}: zh or en")
+    response = RedirectResponse(signin.local_path(next), status_code=303)
+    response.set_cookie(
+        i18n.COOKIE, code, max_age=365 * 24 * 3600, samesite="lax", httponly=True, path="/"
+    )
+    return response
 
 
 @router.get("/login")
@@ -97,8 +111,9 @@ def login(
         )
     except CbecError as exc:
         session.rollback()
+        error = _t(request, exc.detail)  # the catalogue has the usual refusals (_LOGIN_REFUSALS)
         return page(
-            request, "login.html", None, http_status=exc.status_code, next=target, error=exc.detail
+            request, "login.html", None, http_status=exc.status_code, next=target, error=error
         )
     session.commit()
     response = RedirectResponse(target, status_code=303)
@@ -112,6 +127,10 @@ def login(
         path="/",
     )
     return response
+
+
+#: The sign-in service's refusals, for the catalogue (shown in the browser's language).
+_LOGIN_REFUSALS = (N_("wrong username or password"),)
 
 
 @router.post("/logout")
@@ -139,7 +158,9 @@ def monitor_page(request: Request, session: SessionDep) -> Response:
     officer = signin.officer_or_none(request, session)
     if officer is None:
         return to_login(request)
-    return page(request, "monitor.html", officer)
+    lang = i18n.lang_of(request)
+    buckets = {label: i18n.gettext(lang, label) for label in queries.CLEARANCE_LABELS}
+    return page(request, "monitor.html", officer, buckets=buckets)
 
 
 @router.get("/monitor/snapshot")
@@ -319,7 +340,7 @@ def consumer_query(
         answer = consumer.quota(session, query)
     except ValidationError:
         return _consumer_error(
-            request, form, "Give your name, your 15- or 18-character ID number and your phone."
+            request, form, N_("Give your name, your 15- or 18-character ID number and your phone.")
         )
     except CbecError as exc:
         return _consumer_error(request, form, exc.detail, exc.status_code)
@@ -356,14 +377,19 @@ def consumer_dispute(
         return _consumer_error(
             request,
             form,
-            "Give your name, ID number and phone, and tick the lists that are not yours.",
+            N_("Give your name, ID number and phone, and tick the lists that are not yours."),
         )
     except CbecError as exc:
         detail = "; ".join(str(f) for f in exc.fields) or exc.detail
         return _consumer_error(request, form, detail, exc.status_code)
-    message = (
-        f"Dispute {dispute.id} filed for {len(dispute.lists)} list(s). Customs will check it; "
-        "once confirmed, the lists no longer count against your quota."
+    message = _t(
+        request,
+        N_(
+            "Dispute %(id)s filed for %(n)s list(s). Customs will check it; "
+            "once confirmed, the lists no longer count against your quota."
+        ),
+        id=dispute.id,
+        n=len(dispute.lists),
     )
     return page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
 
@@ -397,18 +423,36 @@ def consumer_notices(
         session.commit()
     except ValidationError:
         return _consumer_error(
-            request, form, "Give your name, ID number and phone, a channel and a contact."
+            request, form, N_("Give your name, ID number and phone, a channel and a contact.")
         )
     except CbecError as exc:
         detail = "; ".join(str(f) for f in exc.fields) or exc.detail
         return _consumer_error(request, form, detail, exc.status_code)
-    message = f"You will be notified by {subscription.channel} at {subscription.contact}."
+    message = _t(
+        request,
+        N_("You will be notified by %(channel)s at %(contact)s."),
+        channel=_t(request, _CHANNELS.get(subscription.channel, subscription.channel)),
+        contact=subscription.contact,
+    )
     return page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+
+
+#: The notice channels as the consumer page names them.
+_CHANNELS = {"sms": N_("SMS"), "email": N_("e-mail")}
+
+
+def _t(request: Request, message: str, **values: object) -> str:
+    """``message`` (marked with ``N_``) in the browser's language, ``%(name)s`` filled in."""
+    text = i18n.gettext(i18n.lang_of(request), message)
+    return text % values if values else text
 
 
 def _consumer_error(
     request: Request, form: dict[str, str], message: str, status: int = 400
 ) -> HTMLResponse:
+    """The consumer page with ``message``: one of ours (marked with ``N_``) is shown in the
+    browser's language, a service's refusal as it is."""
+    message = _t(request, message)
     return page(
         request, "consumer.html", None, http_status=status, answer=None, error=message, form=form
     )

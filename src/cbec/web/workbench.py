@@ -18,11 +18,12 @@ from cbec.messages.receipts import INSPECTION, MANUAL_REVIEW, STATUS_TEXT
 from cbec.privacy import mask_id
 from cbec.store.models import Declaration, DeclarationEvent
 from cbec.web import documents, queries
+from cbec.web.i18n import N_
 
-#: The two queues: name -> (status, title).
+#: The two queues: name -> (status, title); the page translates the title.
 QUEUES: dict[str, tuple[int, str]] = {
-    "review": (MANUAL_REVIEW, "Review 人工审核"),
-    "inspection": (INSPECTION, "Inspection 查验"),
+    "review": (MANUAL_REVIEW, N_("Review")),
+    "inspection": (INSPECTION, N_("Inspection")),
 }
 
 _REASON = re.compile(r"^\[([^\]]+)\]\s*(.*)$", re.DOTALL)
@@ -121,13 +122,13 @@ def item(session: Session, invt_no: str) -> Item:
     findings: list[dict[str, str]] = json.loads(d.findings or "[]")
     flagged = documents.flagged_fields(findings)
     codes = {
-        "E-commerce enterprise": d.ebc_code,
-        "Platform": d.ebp_code,
-        "Declaration agent": d.agent_code,
-        "Logistics": d.logistics_code,
+        N_("E-commerce enterprise"): d.ebc_code,
+        N_("Platform"): d.ebp_code,
+        N_("Declaration agent"): d.agent_code,
+        N_("Logistics"): d.logistics_code,
     }
     if d.pay_code:
-        codes["Payment"] = d.pay_code
+        codes[N_("Payment")] = d.pay_code
     firms = queries.enterprises(session, codes.values())
     classes = queries.enterprise_classes(session, codes.values())
     parties = []
@@ -137,8 +138,8 @@ def item(session: Session, invt_no: str) -> Item:
             Party(
                 role=role,
                 code=code,
-                name=firm.name if firm else "(not filed)",
-                status=firm.status if firm else "unknown",
+                name=firm.name if firm else N_("(not filed)"),
+                status=firm.status if firm else N_("unknown"),
                 klass=classes.get(code),
                 review_rate=firm.review_rate if firm else None,
                 inspection_rate=firm.inspection_rate if firm else None,

@@ -2,8 +2,10 @@
 // carries all the figures, and the page redraws what changed. No reloads, no CDN.
 (function () {
   "use strict";
-  var numbers = new Intl.NumberFormat("zh-CN");
-  var money = new Intl.NumberFormat("zh-CN", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  // The page's words, in the officer's language (translated by the server).
+  var T = JSON.parse(document.getElementById("strings").textContent);
+  var numbers = new Intl.NumberFormat(T.locale);
+  var money = new Intl.NumberFormat(T.locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   var charts = {};
   var hasCharts = typeof window.echarts !== "undefined";
   var axis = { color: "#8ea3c7" };
@@ -42,7 +44,7 @@
     if (!rows || rows.length === 0) {
       var none = document.createElement("li");
       none.className = "none";
-      none.textContent = "nothing yet";
+      none.textContent = T.nothingYet;
       list.appendChild(none);
       return;
     }
@@ -67,7 +69,8 @@
   function initCharts() {
     if (!hasCharts) {
       document.querySelectorAll(".chart").forEach(function (el) {
-        el.innerHTML = '<p class="nochart">chart library not installed (make install)</p>';
+        el.innerHTML = '<p class="nochart"></p>';
+        el.firstChild.textContent = T.noChartLibrary;
       });
       return;
     }
@@ -75,13 +78,13 @@
     charts.throughput.setOption({
       animation: false,
       grid: { left: 48, right: 16, top: 30, bottom: 28 },
-      legend: { top: 0, textStyle: axis, data: ["messages 报文", "decisions 决定"] },
+      legend: { top: 0, textStyle: axis, data: [T.messages, T.decisions] },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: [], axisLabel: axis, axisLine: split },
       yAxis: { type: "value", axisLabel: axis, splitLine: split, minInterval: 1 },
       series: [
-        { name: "messages 报文", type: "bar", barGap: "10%", barMaxWidth: 18, data: [], color: "#38bdf8" },
-        { name: "decisions 决定", type: "bar", barMaxWidth: 18, data: [], color: "#2ee37a" }
+        { name: T.messages, type: "bar", barGap: "10%", barMaxWidth: 18, data: [], color: "#38bdf8" },
+        { name: T.decisions, type: "bar", barMaxWidth: 18, data: [], color: "#2ee37a" }
       ]
     });
     charts.clearance = echarts.init(document.getElementById("chart-clearance"));
@@ -91,17 +94,17 @@
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: [], axisLabel: Object.assign({ rotate: 30, fontSize: 11 }, axis), axisLine: split },
       yAxis: { type: "value", axisLabel: axis, splitLine: split, minInterval: 1 },
-      series: [{ name: "lists 清单", type: "bar", data: [], color: "#a78bfa", barMaxWidth: 36 }]
+      series: [{ name: T.lists, type: "bar", data: [], color: "#a78bfa", barMaxWidth: 36 }]
     });
     charts.map = echarts.init(document.getElementById("chart-map"));
     charts.map.setOption({
-      tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + numbers.format(p.value || 0) + " released"; } },
+      tooltip: { trigger: "item", formatter: function (p) { return p.name + ": " + numbers.format(p.value || 0) + " " + T.released; } },
       visualMap: {
-        min: 0, max: 10, left: 10, bottom: 10, calculable: true, text: ["more 多", "none 无"],
+        min: 0, max: 10, left: 10, bottom: 10, calculable: true, text: [T.more, T.none],
         textStyle: axis, inRange: { color: ["#12305f", "#1f6fd1", "#38bdf8", "#fde047"] }
       },
       series: [{
-        name: "released 放行", type: "map", map: "china", roam: false, zoom: 1.15, top: 40,
+        name: T.released, type: "map", map: "china", roam: false, zoom: 1.15, top: 40,
         label: { show: false }, emphasis: { label: { show: true, color: "#fff" }, itemStyle: { areaColor: "#f97316" } },
         itemStyle: { areaColor: "#0f2650", borderColor: "#3b5b8f" }, data: []
       }]
@@ -123,7 +126,7 @@
       xAxis: { data: s.throughput.minutes },
       series: [{ data: s.throughput.messages }, { data: s.throughput.decisions }]
     });
-    charts.clearance.setOption({ xAxis: { data: s.clearanceTime.buckets }, series: [{ data: s.clearanceTime.counts }] });
+    charts.clearance.setOption({ xAxis: { data: s.clearanceTime.buckets.map(function (b) { return T.buckets[b] || b; }) }, series: [{ data: s.clearanceTime.counts }] });
     var top = Math.max.apply(null, [10].concat(s.provinces.map(function (p) { return p.value; })));
     charts.map.setOption({
       visualMap: { max: top },
@@ -137,7 +140,7 @@
     bars("top-volume", s.topVolume, function (r) { return r.name; });
     bars("top-hits", s.topHits, function (r) { return r.name; });
     var of = document.getElementById("top-hits-of");
-    if (of) of.textContent = s.topHitsOf === "rule hits" ? "风险命中 · rule hits" : "拦截 · lists rejected, reviewed or inspected";
+    if (of) of.textContent = s.topHitsOf === "rule hits" ? T.ruleHits : T.listsStopped;
     var risk = document.getElementById("risk-panel");
     if (s.riskHits) {
       risk.hidden = false;
@@ -148,7 +151,7 @@
     bars("by-type", Object.keys(s.messages.byType).map(function (k) {
       return { name: k, count: s.messages.byType[k] };
     }), function (r) { return r.name; });
-    document.getElementById("live-at").textContent = new Date(s.at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" }) + " 北京时间";
+    document.getElementById("live-at").textContent = new Date(s.at).toLocaleTimeString(T.locale, { hour12: false, timeZone: "Asia/Shanghai" }) + " " + T.beijingTime;
     document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
   }
 
@@ -159,10 +162,10 @@
 
   initCharts();
   var source = new EventSource("/monitor/events");
-  source.addEventListener("snapshot", function (e) { render(JSON.parse(e.data)); live(true, "live 实时"); });
-  source.onopen = function () { live(true, "live 实时"); };
+  source.addEventListener("snapshot", function (e) { render(JSON.parse(e.data)); live(true, T.live); });
+  source.onopen = function () { live(true, T.live); };
   source.onerror = function () {
-    live(false, "reconnecting… 重连中");
+    live(false, T.reconnecting);
     // Refused (the session ended): the browser will not retry; reloading leads to sign-in.
     if (source.readyState === EventSource.CLOSED) setTimeout(function () { location.reload(); }, 5000);
   };

@@ -3,6 +3,8 @@
 // discrepancy/seize (inspection), 1/2 switch queues, Ctrl+Enter confirms, Esc cancels.
 (function () {
   "use strict";
+  // The page's words, in the officer's language (translated by the server).
+  var T = JSON.parse(document.getElementById("strings").textContent);
   var bench = document.getElementById("bench");
   var queue = document.getElementById("queue");
   var detail = document.getElementById("detail");
@@ -16,11 +18,11 @@
   var selected = null;
 
   var ACTIONS = {
-    approve: { queue: "review", role: "canReview", title: "Approve 放行", path: "review", body: function (r) { return { approve: true, reason: r }; } },
-    reject: { queue: "review", role: "canReview", title: "Reject 退单", path: "review", body: function (r) { return { approve: false, reason: r }; } },
-    conform: { queue: "inspection", role: "canInspect", title: "Conform: release 相符放行", path: "inspection", body: function (r) { return { result: "conform", details: r }; } },
-    discrepancy: { queue: "inspection", role: "canInspect", title: "Discrepancy 不符", path: "inspection", detention: true, body: function (r, d) { return { result: "discrepancy", details: r, detention: Number(d) }; } },
-    seize: { queue: "inspection", role: "canInspect", title: "Seize: to anti-smuggling 查扣", path: "inspection", body: function (r) { return { result: "seize", details: r }; } }
+    approve: { queue: "review", role: "canReview", title: T.approve, path: "review", body: function (r) { return { approve: true, reason: r }; } },
+    reject: { queue: "review", role: "canReview", title: T.reject, path: "review", body: function (r) { return { approve: false, reason: r }; } },
+    conform: { queue: "inspection", role: "canInspect", title: T.conform, path: "inspection", body: function (r) { return { result: "conform", details: r }; } },
+    discrepancy: { queue: "inspection", role: "canInspect", title: T.discrepancy, path: "inspection", detention: true, body: function (r, d) { return { result: "discrepancy", details: r, detention: Number(d) }; } },
+    seize: { queue: "inspection", role: "canInspect", title: T.seize, path: "inspection", body: function (r) { return { result: "seize", details: r }; } }
   };
   var KEYS = { a: "approve", r: "reject", c: "conform", d: "discrepancy", s: "seize" };
 
@@ -49,7 +51,7 @@
     fetch("/workbench/items/" + encodeURIComponent(invt), { credentials: "same-origin" })
       .then(function (r) {
         if (r.status === 401) { location.href = "/login?next=/workbench"; throw new Error("signed out"); }
-        if (r.status === 404) { toast("no list " + invt, true); throw new Error("signed out"); }
+        if (r.status === 404) { toast(T.noList + " " + invt, true); throw new Error("signed out"); }
         return r.text();
       })
       .then(function (html) {
@@ -61,7 +63,7 @@
           b.addEventListener("click", function () { ask(b.dataset.action); });
         });
       })
-      .catch(function (e) { if (e.message !== "signed out") toast("could not load " + invt, true); });
+      .catch(function (e) { if (e.message !== "signed out") toast(T.couldNotLoad + " " + invt, true); });
   }
 
   function move(step) {
@@ -76,7 +78,7 @@
     var shown = detail.querySelector("article.item");
     if (!action || !shown || shown.dataset.queue !== action.queue) return;
     if (bench.dataset[action.role] !== "yes") {
-      toast("you do not hold the " + (action.path === "review" ? "reviewer" : "inspector") + " role", true);
+      toast(action.path === "review" ? T.noReviewerRole : T.noInspectorRole, true);
       return;
     }
     pending = { name: name, invt: shown.dataset.invt, li: selected };
@@ -93,7 +95,7 @@
     var action = ACTIONS[pending.name];
     var reason = text.value.trim();
     if (!reason) {
-      errorBox.textContent = "A reason is required 请填写理由";
+      errorBox.textContent = T.reasonRequired;
       errorBox.hidden = false;
       text.focus();
       return;
@@ -111,7 +113,7 @@
       .then(function (res) {
         if (!res.ok) {
           var fields = (res.body.fields || []).map(function (f) { return f.path + ": " + f.message; });
-          errorBox.textContent = [res.body.detail || "refused"].concat(fields).join(" · ");
+          errorBox.textContent = [res.body.detail || T.refused].concat(fields).join(" · ");
           errorBox.hidden = false;
           return;
         }
@@ -125,9 +127,9 @@
         var badge = document.getElementById("size-" + which);
         if (badge) badge.textContent = String(Math.max(0, Number(badge.textContent) - 1));
         selected = null;
-        if (next && next.dataset.invt) { select(next); } else { detail.innerHTML = '<p class="muted hint">Queue empty 暂无待办</p>'; }
+        if (next && next.dataset.invt) { select(next); } else { detail.innerHTML = '<p class="muted hint"></p>'; detail.firstChild.textContent = T.queueEmpty; }
       })
-      .catch(function () { errorBox.textContent = "network error"; errorBox.hidden = false; });
+      .catch(function () { errorBox.textContent = T.networkError; errorBox.hidden = false; });
   }
 
   var find = document.getElementById("find-input");
