@@ -295,3 +295,31 @@ def test_risk_pages_look_like_a_product(live: LiveServer, browser: Any) -> None:
     page.screenshot(path=str(ARTEFACTS / "portrait.png"), full_page=True)
     assert not errors
     page.close()
+
+
+def test_a_consumer_sees_their_quota_in_the_browser(live: LiveServer, browser: Any) -> None:
+    """A consumer opens the public page, gives name, ID number and phone, and sees what
+    their released list used of the annual quota (masked, no officer page in sight)."""
+    tokens = _file_enterprises(live.factory)
+    with httpx.Client(base_url=live.url, timeout=30) as api:
+        send(api, tokens, a_set(1))
+    with live.factory() as s:
+        used = s.scalars(select(Declaration.taxable_value)).one()
+    assert used is not None
+    ARTEFACTS.mkdir(exist_ok=True)
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"{live.url}/consumer")
+    page.fill("input[name=name]", "张伟")
+    page.fill("input[name=idNumber]", "11010519491231002X")
+    page.fill("input[name=phone]", "13812345678")
+    page.click("button.primary")
+    page.wait_for_selector("#quota-used")
+    assert page.inner_text("#quota-used") == f"¥{used:,.2f}"
+    assert page.inner_text("#quota-remaining") == f"¥{26000 - used:,.2f}"
+    text = page.inner_text("main")
+    assert "11010519491231002X" not in text  # shown masked
+    assert "Workbench" not in page.content()
+    page.screenshot(path=str(ARTEFACTS / "consumer.png"), full_page=True)
+    assert errors == []
