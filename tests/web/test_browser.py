@@ -29,7 +29,7 @@ from cbec.catalog import service as catalog_service
 from cbec.config import Settings
 from cbec.registry.credentials import issue_key
 from cbec.risk import service as risk
-from cbec.store.models import Declaration, Enterprise, EnterpriseRole
+from cbec.store.models import Case, CaseEvidence, Declaration, Enterprise, EnterpriseRole
 from cbec.warehouse.service import Warehouse
 from tests.conftest import SAMPLE_ENTERPRISES, sample_uscc
 from tests.officers.factories import PASSWORD, staff
@@ -249,6 +249,7 @@ def test_risk_pages_look_like_a_product(live: LiveServer, browser: Any) -> None:
 
     # an inspector seizes the first list; an investigator opens a clue on the second
     page.wait_for_selector("article.item[data-invt]")
+    seized = page.get_attribute("article.item[data-invt]", "data-invt")
     page.keyboard.press("s")
     page.wait_for_selector("dialog#reason-dialog[open]")
     page.keyboard.type("counterfeit labels")
@@ -275,6 +276,10 @@ def test_risk_pages_look_like_a_product(live: LiveServer, browser: Any) -> None:
         page.goto(f"{live.url}{path}")
         page.wait_for_load_state()
         page.screenshot(path=str(ARTEFACTS / name), full_page=True)
+        if name == "cases.png":  # the seizure opened a case clue about the seized list
+            page.goto(f"{live.url}/risk/cases/{_case_of(live.factory, seized)}")
+            assert seized
+            assert seized in page.inner_text("main")
     assert page.locator("#discrepancies").inner_text().count("-3") == 1
 
     page.goto(f"{live.url}/risk/rules/new")
@@ -323,3 +328,15 @@ def test_a_consumer_sees_their_quota_in_the_browser(live: LiveServer, browser: A
     assert "Workbench" not in page.content()
     page.screenshot(path=str(ARTEFACTS / "consumer.png"), full_page=True)
     assert errors == []
+
+
+def _case_of(factory: sessionmaker[Session], invt_no: str | None) -> int:
+    """The case a seizure of ``invt_no`` opened."""
+    with factory() as s:
+        found = s.scalars(
+            select(Case.id)
+            .join(CaseEvidence, CaseEvidence.case_id == Case.id)
+            .where(Case.source == "seizure", CaseEvidence.ref == invt_no)
+        ).first()
+    assert found is not None, f"no case opened by the seizure of {invt_no}"
+    return int(found)
