@@ -196,7 +196,7 @@ def _summary(counts: Counter[tuple[str, str]], total: int, elapsed: float) -> No
 @receipts_app.command("list")
 def list_command(
     recipient: str = typer.Argument(..., help="The enterprise's customs code."),
-    after: int = typer.Option(0, help="Cursor: the last receipt id already seen."),
+    after: int = typer.Option(0, help="Cursor: the place (seq) of the last receipt seen."),
     limit: int = typer.Option(20, min=1, max=1000),
     xml: bool = typer.Option(False, "--xml", help="Print each receipt as CEB XML."),
 ) -> None:

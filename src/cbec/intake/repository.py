@@ -116,16 +116,29 @@ def update_documents(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def receipts_after(session: Session, recipient: str, after: int, limit: int) -> Sequence[Receipt]:
+    """The receipts of ``recipient`` after ``after`` (the cursor), in commit order: by their
+    place (``seq``, given as their transaction commits, see :mod:`cbec.store.engine`) on
+    PostgreSQL, where several writers can commit a lower id after a higher one; by id on
+    SQLite, which has one writer."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    order = Receipt.seq if postgres else Receipt.id
     return (
         session.execute(
             select(Receipt)
-            .where(Receipt.recipient_code == recipient, Receipt.id > after)
-            .order_by(Receipt.id)
+            .where(Receipt.recipient_code == recipient, order > after)
+            .order_by(order)
             .limit(limit)
         )
         .scalars()
         .all()
     )
+
+
+def cursor_of(session: Session, receipt: Receipt) -> int:
+    """The cursor value of ``receipt`` (what a sender passes as ``after``)."""
+    if session.get_bind().dialect.name == "postgresql" and receipt.seq is not None:
+        return receipt.seq
+    return receipt.id
 
 
 def receipts_by_id(session: Session, ids: Iterable[int]) -> dict[int, Receipt]:

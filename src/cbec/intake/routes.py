@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.deps import EnterpriseDep, SessionDep
 from cbec.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
+from cbec.intake import repository as intake_repository
 from cbec.intake.pipeline import ListenerFactory
 from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare
 from cbec.intake.service import Intake, Outcome, get_receipt, list_receipts, receipt_message
@@ -223,7 +224,9 @@ async def post_batch(request: Request, sender: EnterpriseDep) -> JSONResponse:
 def get_receipts(
     session: SessionDep,
     sender: EnterpriseDep,
-    after: Annotated[int, Query(ge=0, description="cursor: the last receipt id you have")] = 0,
+    after: Annotated[
+        int, Query(ge=0, description="cursor: the `next` of your last page (0 at first)")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
     """Your receipts after the cursor, oldest first. Pass the returned `next` as `after`
@@ -244,7 +247,7 @@ def get_receipts(
             }
             for r in rows
         ],
-        "next": rows[-1].id if rows else after,
+        "next": intake_repository.cursor_of(session, rows[-1]) if rows else after,
     }
 
 

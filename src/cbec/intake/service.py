@@ -741,7 +741,8 @@ def receipt_message(receipt: Receipt) -> ReceiptMessage:
 
 
 def list_receipts(session: Session, recipient: str, after: int, limit: int) -> list[Receipt]:
-    """The receipts owed to ``recipient`` with ids above ``after`` (the cursor)."""
+    """The receipts owed to ``recipient`` after ``after`` (the cursor: a place in commit
+    order, the ``seq`` of the last receipt seen), in commit order."""
     return list(repository.receipts_after(session, recipient, after, limit))
 
 

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,6 +39,33 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+#: Under this advisory lock, held to the end of its transaction, a transaction that wrote
+#: receipts gives them their places (``receipts.seq``) just before it commits: places are
+#: then taken in commit order, so a sender paging by them never skips a receipt (ids are
+#: taken at insert, and with several writers a lower id can commit after a higher one).
+_PLACING = 7_203_311
+_PLACE_LOCK = text(
+    f"SELECT pg_advisory_xact_lock({_PLACING}) WHERE EXISTS (SELECT 1 FROM receipts "
+    "WHERE seq IS NULL AND tx = txid_current_if_assigned())"
+)
+_PLACE = text(
+    "UPDATE receipts SET seq = nextval('receipts_seq') "
+    "WHERE seq IS NULL AND tx = txid_current_if_assigned()"
+)
+
+
+@event.listens_for(Session, "before_commit")
+def _place_receipts(session: Session) -> None:
+    """Give the receipts this transaction wrote their places in commit order (PostgreSQL;
+    SQLite has one writer, and receipts are paged by id there)."""
+    if not session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()
+    connection = session.connection()
+    if connection.execute(_PLACE_LOCK).first() is not None:
+        connection.execute(_PLACE)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

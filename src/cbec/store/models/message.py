@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -72,10 +74,16 @@ class Document(Base):
 
 
 class Receipt(Base):
-    """A receipt owed to a sender; senders page through theirs by id (the cursor)."""
+    """A receipt owed to a sender; senders page through theirs in commit order (``seq``, the
+    cursor)."""
 
     __tablename__ = "receipts"
-    __table_args__ = (Index("ix_receipts_recipient_id", "recipient_code", "id"),)
+    __table_args__ = (
+        Index("ix_receipts_recipient_id", "recipient_code", "id"),
+        Index("ix_receipts_recipient_seq", "recipient_code", "seq"),
+        # a transaction's own receipts, to place them as it commits (see cbec.store.engine)
+        Index("ix_receipts_tx", "tx"),
+    )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     #: The accepted message this answers (None for a rejection).
@@ -96,6 +104,12 @@ class Receipt(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: JSON object of the identifying fields the receipt echoes (ebpCode, orderNo, copNo, ...).
     body: Mapped[str] = mapped_column(Text)
+    #: Its place in commit order (PostgreSQL), given just before its transaction commits,
+    #: under a lock held through the commit (:mod:`cbec.store.engine`): the cursor senders
+    #: page by. Ids are given at insert, so with several writers a lower id can commit later.
+    seq: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    #: The writing transaction's id (PostgreSQL's ``txid_current()``, by the server).
+    tx: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
 
 
 class DeadLetter(Base):
