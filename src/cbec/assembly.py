@@ -14,6 +14,7 @@ from cbec.clearance import wiring
 from cbec.config import Settings
 from cbec.consumer import wiring as consumer_wiring
 from cbec.export import wiring as export_wiring
+from cbec.intake import pipeline
 from cbec.intake.pipeline import ListenerFactory
 from cbec.network import graph as network_graph
 from cbec.risk import wiring as risk_wiring
@@ -36,19 +37,33 @@ def configure(settings: Settings) -> None:
     use_pseudonym_key(settings.pseudonym_key)
 
 
-def intake_listeners(settings: Settings) -> list[ListenerFactory]:
-    """The listener factories of one process, in the order they are called."""
-    return [
-        network_graph.DocumentObserver,  # orders, payments, waybills into the graph
-        wiring.listener_factory(
+def named_listeners(settings: Settings) -> dict[str, ListenerFactory]:
+    """The listener factories of one process by name, in the order they are called."""
+    return {
+        "network-orders": network_graph.DocumentObserver,  # orders, payments, waybills
+        "clearance": wiring.listener_factory(
             settings,
             assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
         ),
-        consumer_wiring.listener_factory(),  # identity-use notices to opted-in consumers
+        "consumer-notices": consumer_wiring.listener_factory(),  # identity-use notices
         # Bonded entries (CEB711) book stock; 1210 lists reserve and move it.
-        warehouse_wiring.listener_factory(),
-        export_wiring.listener_factory(),  # export lists
-    ]
+        "warehouse": warehouse_wiring.listener_factory(),
+        "export": export_wiring.listener_factory(),  # export lists
+    }
+
+
+def intake_listeners(settings: Settings) -> list[ListenerFactory]:
+    """The listener factories of one process, in the order they are called."""
+    return list(named_listeners(settings).values())
+
+
+def connect(settings: Settings) -> None:
+    """For this process (the CLI): the pseudonyms' key, every intake run hands what it
+    accepted to the listeners (registered by name, so one can be taken out), and the hooks."""
+    configure(settings)
+    for name, factory in named_listeners(settings).items():
+        pipeline.register(name, factory)
+    install_hooks()
 
 
 def install_hooks() -> None:

@@ -8,26 +8,19 @@ from cbec import assembly
 from cbec.audit.commands import app as audit_app
 from cbec.bench.commands import app as bench_app
 from cbec.catalog.commands import app as catalog_app
-from cbec.clearance import wiring
 from cbec.clearance.commands import app as clearance_app
 from cbec.config import get_settings
-from cbec.consumer import wiring as consumer_wiring
-from cbec.export import wiring as export_wiring
 from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
-from cbec.network import graph as network_graph
-from cbec.network import wiring as network_wiring
 from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
 from cbec.portrait.commands import app as portrait_app
 from cbec.queue.commands import queue_app, worker
 from cbec.registry.commands import app as registry_app
-from cbec.risk import wiring as risk_wiring
 from cbec.risk.commands import app as risk_app
 from cbec.sim.commands import sim, sim_exports
 from cbec.store.commands import app as db_app
-from cbec.warehouse import wiring as warehouse_wiring
 from cbec.warehouse.commands import app as warehouse_app
 
 app = typer.Typer(
@@ -60,17 +53,7 @@ def _assemble() -> None:
     """Customs supervision of cross-border e-commerce retail trade."""
     # Messages ingested from the command line are cleared as they arrive, as over HTTP,
     # with risk control's verdict; a seizure opens a case.
-    settings = get_settings()
-    assembly.configure(settings)  # the pseudonyms' key
-    network_wiring.connect()  # orders, payments, waybills into the identity graph
-    wiring.connect(
-        settings,
-        assessor=risk_wiring.assessor_factory(settings, observers=(network_graph.Observer,)),
-    )
-    consumer_wiring.connect()  # identity-use notices to opted-in consumers
-    risk_wiring.install()
-    warehouse_wiring.connect()
-    export_wiring.connect()
+    assembly.connect(get_settings())
 
 
 app.command("sim")(sim)

@@ -1,4 +1,4 @@
-"""Plugging clearance into intake (done by the assembly: ``cbec.api`` and ``cbec.cli``)."""
+"""Plugging clearance into intake (done by the assembly, :mod:`cbec.assembly`)."""
 
 from __future__ import annotations
 
@@ -26,9 +26,3 @@ def listener_factory(
         return Clearance(session, policy, assessor=assessor(session) if assessor else None)
 
     return factory
-
-
-def connect(settings: Settings, assessor: AssessorFactory | None = None) -> None:
-    """For this process (the CLI): every intake run hands what it accepted to clearance,
-    in the same transaction. The API keeps its own list on ``app.state``."""
-    pipeline.register("clearance", listener_factory(settings, assessor))

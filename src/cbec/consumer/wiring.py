@@ -16,8 +16,3 @@ def listener_factory() -> pipeline.ListenerFactory:
         return NoticeRecorder(session)
 
     return factory
-
-
-def connect() -> None:
-    """For this process (the CLI): every intake run records identity-use notices."""
-    pipeline.register("consumer-notices", listener_factory())

@@ -15,8 +15,3 @@ def listener_factory() -> pipeline.ListenerFactory:
         return Exports(session)
 
     return factory
-
-
-def connect() -> None:
-    """For this process (the CLI): intake runs hand their export documents to exports."""
-    pipeline.register("export", listener_factory())

@@ -106,15 +106,7 @@ def run(
     settings = communities.Settings(case_threshold=threshold)
     with unit_of_work() as session:
         result = service.run(session, settings=settings, open_cases=not no_cases)
-        summary = {
-            "run": result.run.id,
-            "nodes": result.run.nodes,
-            "edges": result.run.edges,
-            "flags": result.run.flags,
-            "networks": result.run.networks,
-            "cases": result.cases,
-            "seconds": result.run.seconds,
-        }
+        summary = result.summary()
         rows = [
             (row.id, row.score, row.people, row.provinces, row.case_id) for row in result.stored
         ]

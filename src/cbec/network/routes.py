@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
-from cbec.audit import service as audit
 from cbec.audit.service import Actor
 from cbec.deps import SessionDep, require_role
 from cbec.errors import BadRequest, FieldError
@@ -73,26 +72,8 @@ def run(session: SessionDep, officer: Analyst) -> dict[str, Any]:
     result = service.run(
         session, settings=communities.Settings(), by=Actor.officer(officer.username)
     )
-    audit.record(
-        session,
-        actor_kind=Actor.officer(officer.username).kind,
-        actor=officer.username,
-        action="network.run",
-        subject_kind="network_run",
-        subject_key=str(result.run.id),
-        reason="network run requested",
-        details={"flags": result.run.flags, "networks": result.run.networks},
-    )
     session.commit()
-    return {
-        "run": result.run.id,
-        "nodes": result.run.nodes,
-        "edges": result.run.edges,
-        "flags": result.run.flags,
-        "networks": result.run.networks,
-        "cases": result.cases,
-        "seconds": result.run.seconds,
-    }
+    return result.summary()
 
 
 def _out(row: Any) -> dict[str, Any]:

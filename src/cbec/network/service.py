@@ -20,7 +20,8 @@ import polars as pl
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cbec.audit.service import Actor
+from cbec.audit import service as audit
+from cbec.audit.service import Actor, ActorKind
 from cbec.errors import NotFound
 from cbec.network import communities, detectors, frames
 from cbec.network.communities import Found
@@ -40,6 +41,18 @@ class RunResult:
     networks: list[Found]
     stored: list[Network]
     cases: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """What the run did, as the API and ``cbec network run --json`` show it."""
+        return {
+            "run": self.run.id,
+            "nodes": self.run.nodes,
+            "edges": self.run.edges,
+            "flags": self.run.flags,
+            "networks": self.run.networks,
+            "cases": self.cases,
+            "seconds": self.run.seconds,
+        }
 
 
 def _write_flags(session: Session, flags: pl.DataFrame, now: datetime, by: Actor) -> None:
@@ -115,8 +128,10 @@ def run(
     settings: communities.Settings | None = None,
     by: Actor = NETWORK,
     open_cases: bool = True,
+    reason: str = "network run requested",
 ) -> RunResult:
-    """One run of the detectors and the network discovery over the stored graph."""
+    """One run of the detectors and the network discovery over the stored graph; a run an
+    officer asked for is in the audit log with ``reason``."""
     started = time.perf_counter()
     t = thresholds or Thresholds()
     s = settings or communities.Settings()
@@ -175,6 +190,17 @@ def run(
         result.stored.append(row)
     record.seconds = round(time.perf_counter() - started, 3)
     session.flush()
+    if by.kind is ActorKind.OFFICER:
+        audit.record(
+            session,
+            actor_kind=by.kind,
+            actor=by.name,
+            action="network.run",
+            subject_kind="network_run",
+            subject_key=str(record.id),
+            reason=reason,
+            details={"flags": record.flags, "networks": record.networks},
+        )
     return result
 
 

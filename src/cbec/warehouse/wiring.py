@@ -24,9 +24,3 @@ def install() -> None:
     clearance_service.on_move("warehouse.ledger", on_move)
     # a list whose decision faults after it moved gets its stock back
     clearance_service.on_undo("warehouse.ledger", on_undo)
-
-
-def connect() -> None:
-    """For this process (the CLI): intake runs hand their entries to the warehouse."""
-    pipeline.register("warehouse", listener_factory())
-    install()
