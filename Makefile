@@ -79,6 +79,7 @@ demo: install
 	$(BIN)/cbec catalog seed
 	$(BIN)/cbec sim --orders $(DEMO_ORDERS) --seed $(DEMO_SEED) --out $(DEMO_DIR) --bonded-stock
 	$(BIN)/cbec registry import $(DEMO_DIR)/registry.json --keys-out $(DEMO_DIR)/keys.json
+	$(BIN)/cbec portrait catalogue import $(DEMO_DIR)/catalogues.json
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(12))" > $(DEMO_DIR)/officer-password
 	@$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(24))" > $(DEMO_DIR)/admin-token
 	$(BIN)/cbec officers add demo --name "Demo Officer" --role administrator --role reviewer \

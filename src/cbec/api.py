@@ -16,6 +16,7 @@ from cbec import __version__, assembly
 from cbec.audit.routes import router as audit_router
 from cbec.backpressure import Backpressure
 from cbec.clearance.routes import router as clearance_router
+from cbec.clearance.statement_routes import router as tax_router
 from cbec.config import Settings, get_settings
 from cbec.consumer.routes import router as consumer_router
 from cbec.errors import CbecError, TooManyRequests
@@ -24,6 +25,7 @@ from cbec.intake.routes import router as intake_router
 from cbec.messages.models import DECLARATION_TYPES
 from cbec.network.routes import router as network_router
 from cbec.officers.routes import router as officers_router
+from cbec.portrait.routes import catalogue_router
 from cbec.portrait.routes import router as portrait_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
@@ -50,6 +52,8 @@ def create_app(
     settings = settings or get_settings()
     configure_logging(settings.log_level)
     engine = engine or make_engine(settings.database_url)
+    # Keys first: the migrations encrypt personal data and fill blind indexes with them.
+    assembly.configure(settings)
     if migrate:
         upgrade(engine)
     app = FastAPI(title="cbec", version=__version__, description=DESCRIPTION)
@@ -91,10 +95,12 @@ def create_app(
     app.include_router(officers_router)
     app.include_router(audit_router)
     app.include_router(clearance_router)
+    app.include_router(tax_router)
     app.include_router(consumer_router)
     app.include_router(risk_router)
     app.include_router(network_router)
     app.include_router(portrait_router)
+    app.include_router(catalogue_router)
     app.include_router(warehouse_router)
     app.include_router(export_router)
     # The browser pages (monitoring screen, workbench, consumer page) and their assets.

@@ -17,6 +17,7 @@ from cbec.export import wiring as export_wiring
 from cbec.intake import pipeline
 from cbec.intake.pipeline import ListenerFactory
 from cbec.network import graph as network_graph
+from cbec.privacy import split_keys, use_pii_keys
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.features import use_pseudonym_key
 from cbec.warehouse import wiring as warehouse_wiring
@@ -26,7 +27,8 @@ log = logging.getLogger("cbec")
 
 def configure(settings: Settings) -> None:
     """Process-wide settings every way in shares: the key of the pseudonyms that stand for
-    identities in the risk aggregates and the identity graph."""
+    identities in the risk aggregates, the identity graph and the blind indexes, and the
+    keys that encrypt personal data at rest."""
     if settings.pseudonym_key == Settings.model_fields["pseudonym_key"].default and not (
         settings.database_url.startswith("sqlite")
     ):
@@ -35,6 +37,14 @@ def configure(settings: Settings) -> None:
             "anyone can tell whose ID number a pseudonym stands for"
         )
     use_pseudonym_key(settings.pseudonym_key)
+    if settings.pii_key == Settings.model_fields["pii_key"].default and not (
+        settings.database_url.startswith("sqlite")
+    ):
+        log.warning(
+            "CBEC_PII_KEY is the development default: set a secret of your own, or anyone "
+            "can decrypt the personal data in the store"
+        )
+    use_pii_keys(settings.pii_key, split_keys(settings.pii_old_keys))
 
 
 def named_listeners(settings: Settings) -> dict[str, ListenerFactory]:

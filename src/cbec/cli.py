@@ -6,15 +6,18 @@ import typer
 
 from cbec import assembly
 from cbec.audit.commands import app as audit_app
+from cbec.batch.commands import export_data
 from cbec.bench.commands import app as bench_app
 from cbec.catalog.commands import app as catalog_app
 from cbec.clearance.commands import app as clearance_app
+from cbec.clearance.statement_commands import app as tax_app
 from cbec.config import get_settings
 from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
 from cbec.network.commands import app as network_app
 from cbec.officers.commands import app as officers_app
+from cbec.pii.commands import app as pii_app
 from cbec.portrait.commands import app as portrait_app
 from cbec.queue.commands import queue_app, worker
 from cbec.registry.commands import app as registry_app
@@ -37,7 +40,9 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(officers_app, name="officers")
 app.add_typer(audit_app, name="audit")
+app.add_typer(pii_app, name="pii")
 app.add_typer(clearance_app, name="clearance")
+app.add_typer(tax_app, name="tax")
 app.add_typer(risk_app, name="risk")
 app.add_typer(network_app, name="network")
 app.add_typer(portrait_app, name="portrait")
@@ -57,6 +62,7 @@ def _assemble() -> None:
 
 
 app.command("sim")(sim)
+app.command("export-data")(export_data)
 app.command("sim-exports")(sim_exports)
 
 

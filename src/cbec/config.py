@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     export_summary_key: str = "ebc_code,traf_mode,owner_code,country,port_code,gcode,currency"
     #: Day of the next month by which a month's lists must be summarised.
     export_summary_deadline_day: int = 15
+    #: Days after the end of a month by which the month's tax statement (the tax of the lists
+    #: released under a guarantee) is due; DOMAIN.md is silent, hence a setting.
+    tax_due_days: int = 15
+    #: Spark master of the batch jobs run with ``--engine spark`` (``local[*]``: Spark in
+    #: local mode on this machine; ``spark://host:7077``, ``yarn``, ... for a cluster).
+    spark_master: str = "local[*]"
     #: Address the API binds to.
     api_host: str = "127.0.0.1"
     api_port: int = 8000
@@ -58,6 +64,16 @@ class Settings(BaseSettings):
     #: aggregates and the identity graph (a keyed hash). Set a secret of your own in
     #: production and keep it: changing it orphans the aggregates until they are rebuilt.
     pseudonym_key: str = "cbec-development-only"
+    #: Key that encrypts personal data at rest (ID numbers, names, phones, addresses, the
+    #: bodies of messages and dead letters; AES-256-GCM under a key derived from this
+    #: secret). To rotate: make the old secret an old key, set a new one, ``cbec pii rotate``.
+    pii_key: str = "cbec-development-only-pii"
+    #: Earlier ``pii_key`` secrets, comma-separated: what they sealed stays readable until
+    #: ``cbec pii rotate`` has sealed it again under ``pii_key``; then remove them.
+    pii_old_keys: str = ""
+    #: How long personal data of finished lists is kept, in days, before ``cbec pii purge``
+    #: may erase it (decisions, tax and counts stay).
+    pii_retention_days: int = 3 * 365
     #: How long an officer's login session lasts, in hours.
     officer_session_hours: int = 12
     #: Rate limits of the public quota query (``limits`` notation): per caller address, and

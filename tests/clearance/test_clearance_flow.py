@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.privacy import blind_id
 from cbec.store.models import AuditEntry, Declaration, QuotaUsage, TaxBill
 from tests.intake.conftest import auth, inventory, order, payment, waybill
 from tests.officers.factories import login, staff
@@ -57,7 +58,7 @@ def test_agreeing_set_is_released_with_tax_bill_and_quota(
         bill = s.scalars(select(TaxBill)).one()
         assert bill.total == Decimal("36.22")
         assert bill.invt_no == declaration.invt_no
-        usage = s.get(QuotaUsage, ("11010519491231002X", 2026))
+        usage = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
         assert usage is not None
         assert usage.used == Decimal("398.00")
     ledger = client.get("/api/v1/tax/my-ledger", headers=auth(filed["4401960002"])).json()
@@ -92,7 +93,7 @@ def test_buyer_not_payer_is_rejected_naming_the_rule(
     assert "C02.buyer" in receipts[-1][1]
     assert "Payment/PaymentHead/payerIdNumber" in receipts[-1][1]
     with db() as s:
-        assert s.get(QuotaUsage, ("11010519491231002X", 2026)) is None
+        assert s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026)) is None
 
 
 def test_over_the_annual_quota_is_rejected(
@@ -101,7 +102,7 @@ def test_over_the_annual_quota_is_rejected(
     with db() as s:
         s.add(
             QuotaUsage(
-                buyer_id_number="11010519491231002X", year=2026, used=Decimal("25800"), lists=40
+                buyer_key=blind_id("11010519491231002X"), year=2026, used=Decimal("25800"), lists=40
             )
         )
         s.commit()
@@ -214,7 +215,7 @@ def test_cancel_after_release_restores_the_quota(
     assert response.status_code == 200, response.text
     assert the_list(db).status == 899
     with db() as s:
-        usage = s.get(QuotaUsage, ("11010519491231002X", 2026))
+        usage = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
         assert usage is not None
         assert usage.used == Decimal("0.00")
     body = client.get("/api/v1/receipts?limit=100", headers=auth(filed[AGENT])).json()["receipts"]
@@ -251,7 +252,7 @@ def test_reviewer_cannot_approve_past_the_annual_quota(
     with db() as s:  # meanwhile other lists of the buyer were approved
         s.add(
             QuotaUsage(
-                buyer_id_number="11010519491231002X", year=2026, used=Decimal("25800"), lists=40
+                buyer_key=blind_id("11010519491231002X"), year=2026, used=Decimal("25800"), lists=40
             )
         )
         s.commit()

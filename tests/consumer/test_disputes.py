@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.privacy import blind_id
 from cbec.store.models import AuditEntry, ConsumerDispute, Declaration, QuotaUsage, RiskFlag
 from tests.clearance.conftest import cheap_hasher
 from tests.officers.factories import login, staff
@@ -42,7 +43,7 @@ def invt_nos(db: sessionmaker[Session], buyer: str = BUYER) -> list[str]:
     with db() as s:
         rows = s.scalars(
             select(Declaration.invt_no)
-            .where(Declaration.buyer_id_number == buyer)
+            .where(Declaration.buyer_key == blind_id(buyer))
             .order_by(Declaration.id)
         )
         return [r for r in rows if r is not None]
@@ -77,7 +78,7 @@ def test_a_confirmed_dispute_gives_the_quota_back_and_flags_everyone(
     with db() as s:
         flags = s.scalars(select(RiskFlag).order_by(RiskFlag.id)).all()
         assert {(f.subject_kind, f.subject_key, f.source, f.kind) for f in flags} == {
-            ("identity", BUYER, "consumer", "identity_misuse"),
+            ("identity", blind_id(BUYER), "consumer", "identity_misuse"),
             ("list", theirs, "consumer", "dispute"),
             ("enterprise", PLATFORM, "consumer", "dispute"),
             ("enterprise", EBC, "consumer", "dispute"),
@@ -119,7 +120,7 @@ def test_a_confirmed_dispute_gives_the_quota_back_and_flags_everyone(
     )
     assert (rows[mine]["excluded"], rows[mine]["counted"]) == (False, True)
     with db() as s:
-        usage = s.get(QuotaUsage, (BUYER, 2026))
+        usage = s.get(QuotaUsage, (blind_id(BUYER), 2026))
         assert usage is not None
         assert (usage.used, usage.lists) == (Decimal("398.00"), 1)
         assert {f.score for f in s.scalars(select(RiskFlag))} == {1.0}
@@ -188,7 +189,7 @@ def test_a_disputed_list_approved_later_never_counts(
     with db() as s:
         d = s.scalars(select(Declaration)).one()
         assert (d.status, d.quota_counted, d.quota_excluded) == (800, False, True)
-        assert s.get(QuotaUsage, (BUYER, 2026)) is None
+        assert s.get(QuotaUsage, (blind_id(BUYER), 2026)) is None
     assert quota(traffic.client)["used"] == "0.00"
 
 

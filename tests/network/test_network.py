@@ -31,6 +31,7 @@ from cbec.intake.commands import load_and_prepare, locate
 from cbec.intake.service import Intake
 from cbec.network import address, communities, detectors, frames, graph, service
 from cbec.network.graph import Edge, GraphBuffer, Node
+from cbec.privacy import blind_id
 from cbec.registry.service import import_registry
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.features import FEATURES, pseudonym, use_pseudonym_key
@@ -130,7 +131,8 @@ def _detectors_and_networks_find_the_pools_and_the_ring(
     with db() as s:
         graph_frames = frames.from_store(s)
     flags = detectors.detect(graph_frames)
-    identities = cleared.labels["identities"]
+    # the graph names people by the blind index of their ID number
+    identities = {blind_id(i) for i in cleared.labels["identities"]}
     shared = flags.filter(pl.col("detector") == "shared_phone")
     assert shared.height >= 5
     assert all(n in identities for n in shared["subject"].to_list())
@@ -184,10 +186,14 @@ def _a_run_flags_identities_and_opens_a_case_with_a_picture(
         assert picture["picture"].startswith("<svg")
         assert picture["people"] >= 3
         members = [e.ref for e in evidence if e.ref.startswith("member:")]
-        ring = {i for i, t in cleared.labels["identities"].items() if "smuggling_ring" in t}
+        ring = {
+            blind_id(i) for i, t in cleared.labels["identities"].items() if "smuggling_ring" in t
+        }
         assert ring & {m.removeprefix("member:") for m in members}
-        # flags name identities by ID number, as risk control's features look them up
-        assert {f.subject_key for f in live} <= set(cleared.labels["identities"]) | {
+        # flags name identities by blind index, as risk control's features look them up
+        assert {f.subject_key for f in live} <= {
+            blind_id(i) for i in cleared.labels["identities"]
+        } | {
             s.scalar(select(NetworkNode.subject).where(NetworkNode.key == key))
             for key in first.flags["key"].to_list()
         }

@@ -70,4 +70,29 @@ def send(client: TestClient, tokens: dict[str, str], n: int, app_time: str | Non
         assert response.status_code == 200, response.text
 
 
+#: the goods of the sample list (tests/fixtures/xml/ceb621_inventory.xml), as filed
+SAMPLE_ITEM = {
+    "itemNo": "SKU-001",
+    "goodsName": "婴儿配方奶粉",
+    "hsCode": "1901101010",
+    "brand": "无品牌",
+    "spec": "900g/罐|1段|0-6月龄",
+}
+
+
+def key(token: str) -> dict[str, str]:
+    """An enterprise's API key for a JSON request."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def file_catalogue(client: TestClient, tokens: dict[str, str], *items: dict[str, str]) -> None:
+    """The platform files ``items`` (default: the sample list's goods) in its catalogue."""
+    response = client.post(
+        "/api/v1/catalogue/items",
+        json={"items": list(items or [SAMPLE_ITEM])},
+        headers=key(tokens[PLATFORM]),
+    )
+    assert response.status_code == 201, response.text
+
+
 Client = Callable[..., TestClient]

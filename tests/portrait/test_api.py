@@ -55,8 +55,10 @@ def test_bad_input_names_the_field_and_the_rule(
     traffic = client.post(url, json={**CHECK, "check": "traffic"}, headers=analyst)
     assert traffic.status_code == 422
     assert "reportedOrders" in traffic.json()["fields"][0]["message"]
-    hs = client.post(url, json={**CHECK, "goodsHs": ["33x"]}, headers=analyst)
-    assert hs.json()["fields"][0]["path"] == "body/goodsHs/0"
+    # what is sold is the product catalogue the platform files, not a list on the check
+    hs = client.post(url, json={**CHECK, "goodsHs": ["3304"]}, headers=analyst)
+    assert (hs.status_code, hs.json()["fields"][0]["path"]) == (422, "body/goodsHs")
+    assert hs.json()["fields"][0]["rule"] == "extra_forbidden"
     not_platform = client.post(
         f"/api/v1/portrait/platforms/{SELLER}/checks", json=CHECK, headers=analyst
     )

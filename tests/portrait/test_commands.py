@@ -101,6 +101,20 @@ def test_the_evaluation_puts_the_fake_platform_low_and_finds_more_per_inspection
     assert by_class["lists"] == flat["lists"] > 0
     assert by_class["seized"] > flat["seized"]
     assert by_class["expectedInspectionsPerSeizure"] < flat["expectedInspectionsPerSeizure"] / 2
+    # the fake platform's catalogue lacks what it clears; its sellers' tax is overdue
+    gaps = {n.split()[1] for n in out["notes"] if n.startswith("catalogue: ")}
+    fake = next(c for c, p in labels["enterprises"].items() if "fake_platform" in p and c in gaps)
+    assert out["labelled"][fake]["class"] == "D"
+    tax = json.loads((day / "tax.json").read_text("utf-8"))["guarantees"]
+    unpaid = [c for c, g in tax.items() if g["story"] == "fake_platform"]
+    assert unpaid
+    assert set(unpaid) <= set(out["accomplices"])
+    assert {out["accomplices"][c] for c in unpaid} == {"D"}
+    assert any(n.startswith("tax: ") and "overdue" in n for n in out["notes"])
+    # honest platforms' catalogues cover what they clear
+    assert [n for n in out["notes"] if n.startswith("catalogue: ")] == [
+        n for n in out["notes"] if n.startswith(f"catalogue: {fake} ")
+    ]
     missing = cbec("portrait", "evaluate", "--dir", str(tmp_path / "nowhere"))
     assert missing.exit_code == 1
     assert "[exists]" in missing.stderr

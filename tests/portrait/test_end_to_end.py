@@ -11,7 +11,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from cbec.messages.fields import CST
 from cbec.store.models import AuditEntry, Declaration, utcnow
 from tests.officers.factories import login, staff
-from tests.portrait.conftest import PLATFORM, SEED, SELLER, Client, numbers_drawn, send
+from tests.portrait.conftest import (
+    PLATFORM,
+    SEED,
+    SELLER,
+    Client,
+    file_catalogue,
+    numbers_drawn,
+    send,
+)
 
 
 def status_of(db: sessionmaker[Session], n: int) -> tuple[int, str]:
@@ -28,6 +36,7 @@ def test_re_rating_changes_the_next_decisions(
     analyst, investigator = login(client, "ana"), login(client, "ivy")
     # draws a dishonest class inspects (85% direct-site cap) but a general one does not (3%)
     first, second, third = numbers_drawn(0.05, 0.8, 3)
+    file_catalogue(client, filed)  # the platform filed what it sells
     send(client, filed, first)
     assert status_of(db, first)[0] == 800  # no class, defaults 0%: released
 

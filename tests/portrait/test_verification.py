@@ -12,9 +12,17 @@ from cbec.audit.service import Actor
 from cbec.messages.fields import CST
 from cbec.portrait import service
 from cbec.portrait.schemas import CheckIn
+from cbec.privacy import blind_id
 from cbec.store.models import AuditEntry, RiskFlag, utcnow
 from tests.intake.conftest import auth, order
-from tests.portrait.conftest import PLATFORM, Client, send
+from tests.portrait.conftest import (
+    PLATFORM,
+    SAMPLE_ITEM,
+    Client,
+    file_catalogue,
+    key,
+    send,
+)
 
 OFFICER = Actor.officer("ivy")
 
@@ -23,6 +31,10 @@ def check(kind: str, result: str, **extra: object) -> CheckIn:
     return CheckIn.model_validate(
         {"check": kind, "result": result, "evidence": "seen", "checkedOn": "2026-11-12", **extra}
     )
+
+
+def goods(item: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in item.items() if k != "itemNo"}
 
 
 def live_flags(s: Session) -> list[RiskFlag]:
@@ -102,13 +114,29 @@ def test_cleared_goods_traffic_and_disputes_are_checked_from_our_data(
     today = utcnow().astimezone(CST).date()  # periods are days in Beijing time
     with db() as s:
         start, end = service.window()
-        # the sample list's goods are HS 1901101010 (infant formula): seen on sale, it passes
-        service.add_check(s, PLATFORM, check("goods", "pass", goodsHs=["1901"]), by=OFFICER)
+        # nothing filed: every cleared line is absent from the platform's catalogue
         auto = {a.name: a for a in service.verify(s, PLATFORM, start, end).automatic}
-        assert auto["goods_not_sold"].result == "pass"
-        service.add_check(s, PLATFORM, check("goods", "pass", goodsHs=["0901"]), by=OFFICER)
+        absent = auto["goods_not_in_catalogue"]
+        assert (absent.result, absent.value, absent.count) == ("fail", 1.0, 2)  # one line each
+        # the test list's line gives no item number: its HS code is looked for
+        assert absent.examples[0]["itemNo"] is None
+        assert absent.examples[0]["hsCode"] == "1901101010"
+        assert absent.examples[0]["why"] == "HS code not filed"
+    # filed under another HS code: still absent
+    file_catalogue(client, filed, {**SAMPLE_ITEM, "hsCode": "0901210000"})
+    with db() as s:
         auto = {a.name: a for a in service.verify(s, PLATFORM, start, end).automatic}
-        assert (auto["goods_not_sold"].result, auto["goods_not_sold"].value) == ("fail", 1.0)
+        assert auto["goods_not_in_catalogue"].count == 2
+    amended = client.put(
+        "/api/v1/catalogue/items/SKU-001", json=goods(SAMPLE_ITEM), headers=key(filed[PLATFORM])
+    )
+    assert amended.status_code == 200, amended.text
+    with db() as s:
+        auto = {a.name: a for a in service.verify(s, PLATFORM, start, end).automatic}
+        assert (auto["goods_not_in_catalogue"].result, auto["goods_not_in_catalogue"].count) == (
+            "pass",
+            0,
+        )
         # two lists cleared today against one order reported
         period = {"periodFrom": today.isoformat(), "periodTo": today.isoformat()}
         service.add_check(
@@ -124,7 +152,7 @@ def test_cleared_goods_traffic_and_disputes_are_checked_from_our_data(
             s.add(
                 RiskFlag(
                     subject_kind="identity",
-                    subject_key="11010519491231002X",
+                    subject_key=blind_id("11010519491231002X"),  # flags name people so
                     source="consumer",
                     kind=kind,
                     created_by="consumer",

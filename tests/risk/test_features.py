@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from cbec.messages.fields import CST
+from cbec.privacy import blind_id
 from cbec.risk.aggregates import MemoryAggregates
 from cbec.risk.features import (
     FEATURES,
@@ -177,18 +178,20 @@ def test_unit_price_against_the_reference_of_the_same_hs_code() -> None:
 
 def test_flags_and_classes_are_taken_when_valid_at_the_list() -> None:
     buyer, payer = "110105198001011238", "110105198001021234"
+    # identity flags name people by the blind index of their ID number
     externals = Externals(
         flags=(
-            Flag("identity", buyer, "platform", "identity_unverified", 0.7),
+            Flag("identity", blind_id(buyer), "platform", "identity_unverified", 0.7),
             Flag(
                 "identity",
-                buyer,
+                blind_id(buyer),
                 "consumer",
                 "identity_misuse",
                 0.9,
                 valid_to=DAY - timedelta(days=1),
             ),
-            Flag("identity", payer, "payment", "suspicious_payment", 0.5),
+            Flag("identity", blind_id(payer), "payment", "suspicious_payment", 0.5),
+            Flag("identity", buyer, "platform", "identity_unverified", 1.0),  # not by number
             Flag("enterprise", "PAY1", "payment", "chargebacks", 0.4),
             Flag("identity", "somebody else", "platform", "identity_unverified", 1.0),
         ),

@@ -113,6 +113,7 @@ def awaiting_before(session: Session, cutoff: Any, limit: int) -> Sequence[Decla
 def quota_rows(
     session: Session, keys: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], QuotaUsage]:
+    """The quota rows of these (buyer blind index, year) pairs, locked (PostgreSQL)."""
     keys = list(set(keys))
     if not keys:
         return {}
@@ -121,12 +122,12 @@ def quota_rows(
     # lists of one buyer take turns instead of one overwriting the other's quota use.
     rows = session.execute(
         select(QuotaUsage)
-        .where(QuotaUsage.buyer_id_number.in_(buyers))
-        .order_by(QuotaUsage.buyer_id_number, QuotaUsage.year)
+        .where(QuotaUsage.buyer_key.in_(buyers))
+        .order_by(QuotaUsage.buyer_key, QuotaUsage.year)
         .with_for_update()
     ).scalars()
     wanted = set(keys)
-    return {(q.buyer_id_number, q.year): q for q in rows if (q.buyer_id_number, q.year) in wanted}
+    return {(q.buyer_key, q.year): q for q in rows if (q.buyer_key, q.year) in wanted}
 
 
 def enterprise_facts(session: Session, codes: Iterable[str]) -> dict[str, Enterprise]:
@@ -150,11 +151,12 @@ def class_rows(session: Session, codes: Iterable[str]) -> list[ClassRates]:
     return [r for r in (ClassRates.of_row(row) for row in rows) if r is not None]
 
 
-def declarations_of_buyer(session: Session, buyer_id: str, year: int) -> Sequence[Declaration]:
+def declarations_of_buyer(session: Session, buyer_key: str, year: int) -> Sequence[Declaration]:
+    """The lists of a buyer (by the blind index of the ID number) in a quota year."""
     return (
         session.execute(
             select(Declaration)
-            .where(Declaration.buyer_id_number == buyer_id, Declaration.quota_year == year)
+            .where(Declaration.buyer_key == buyer_key, Declaration.quota_year == year)
             .order_by(Declaration.id)
         )
         .scalars()

@@ -62,6 +62,7 @@ from cbec.messages.receipts import (
     RETURNED,
     STATUS_TEXT,
 )
+from cbec.privacy import blind_id, province_of
 from cbec.store import bulk
 from cbec.store.models import (
     Declaration,
@@ -273,7 +274,9 @@ class Clearance:
                 "logistics_code": head.logisticsCode,
                 "logistics_no": head.logisticsNo,
                 "cop_no": head.copNo,
-                "buyer_id_number": head.buyerIdNumber,
+                "buyer_id_number": head.buyerIdNumber,  # sealed at rest
+                "buyer_key": blind_id(head.buyerIdNumber),
+                "buyer_province": province_of(head.buyerIdNumber),
                 "trade_mode": head.tradeMode,
                 "customs_code": head.customsCode,
                 "assure_code": head.assureCode or head.ebcCode,
@@ -371,7 +374,7 @@ class Clearance:
     def _decide_all(self, sets: Sequence[_Set]) -> None:
         now = self.clock()
         quota = repository.quota_rows(
-            self.session, {(s.declaration.buyer_id_number, s.declaration.quota_year) for s in sets}
+            self.session, {(s.declaration.buyer_key, s.declaration.quota_year) for s in sets}
         )
         codes = {code for s in sets for code in _codes(s).values()}
         enterprises = repository.enterprise_facts(self.session, codes)
@@ -401,7 +404,7 @@ class Clearance:
                 del self._tax_bills[marks[2] :]
                 d = s.declaration
                 if d.quota_counted and not counted and d.taxable_value is not None:
-                    usage = quota.get((d.buyer_id_number, d.quota_year))
+                    usage = quota.get((d.buyer_key, d.quota_year))
                     if usage is not None:
                         usage.used -= d.taxable_value
                         usage.lists -= 1
@@ -439,7 +442,7 @@ class Clearance:
             annual=snapshot.param("annual_limit"),
             single_item_exception=snapshot.params.get("single_item_exception", Decimal(1)) == 1,
         )
-        usage = quota.get((d.buyer_id_number, d.quota_year))
+        usage = quota.get((d.buyer_key, d.quota_year))
         used = usage.used if usage is not None else Decimal(0)
         findings: list[Finding] = []
         findings += compare(
@@ -500,9 +503,7 @@ class Clearance:
         """kg per 8-digit line on the buyer's lists of the year counted against the quota."""
         counted = [
             other
-            for other in repository.declarations_of_buyer(
-                self.session, d.buyer_id_number, d.quota_year
-            )
+            for other in repository.declarations_of_buyer(self.session, d.buyer_key, d.quota_year)
             if other.quota_counted and other.id != d.id
         ]
         used: dict[str, Decimal] = {}
@@ -594,11 +595,11 @@ class Clearance:
         self._move(d, APPROVED, reason, now, told=told)
         # A list its buyer disputed ("not me", confirmed) never counts against their quota.
         if not d.quota_counted and not d.quota_excluded and d.taxable_value is not None:
-            key = (d.buyer_id_number, d.quota_year)
+            key = (d.buyer_key, d.quota_year)
             usage = quota.get(key)
             if usage is None:
                 usage = QuotaUsage(
-                    buyer_id_number=d.buyer_id_number, year=d.quota_year, used=Decimal(0), lists=0
+                    buyer_key=d.buyer_key, year=d.quota_year, used=Decimal(0), lists=0
                 )
                 self.session.add(usage)
                 quota[key] = usage
@@ -610,8 +611,8 @@ class Clearance:
     def _restore_quota(self, d: Declaration, now: datetime) -> None:
         if not d.quota_counted or d.taxable_value is None:
             return
-        quota = repository.quota_rows(self.session, [(d.buyer_id_number, d.quota_year)])
-        usage = quota.get((d.buyer_id_number, d.quota_year))
+        quota = repository.quota_rows(self.session, [(d.buyer_key, d.quota_year)])
+        usage = quota.get((d.buyer_key, d.quota_year))
         if usage is not None:
             usage.used = max(usage.used - d.taxable_value, Decimal(0))
             usage.lists = max(usage.lists - 1, 0)
@@ -839,9 +840,9 @@ class Clearance:
         if approve:
             check_move(d.status, APPROVED)
             quota: dict[tuple[str, int], QuotaUsage] = repository.quota_rows(
-                self.session, [(d.buyer_id_number, d.quota_year)]
+                self.session, [(d.buyer_key, d.quota_year)]
             )
-            usage = quota.get((d.buyer_id_number, d.quota_year))
+            usage = quota.get((d.buyer_key, d.quota_year))
             used = usage.used if usage is not None else Decimal(0)
             annual = self.catalog(d.decl_date).param("annual_limit")
             if (
@@ -925,7 +926,7 @@ class Clearance:
         now = self.clock()
         kind = (inspection or Inspection.OPEN).value
         if d.status == MANUAL_REVIEW and outcome in (Outcome.INSPECT, Outcome.HOLD):
-            quota = repository.quota_rows(self.session, [(d.buyer_id_number, d.quota_year)])
+            quota = repository.quota_rows(self.session, [(d.buyer_key, d.quota_year)])
             # the instruction is for officers; the sender learns only the new status
             self._approve(d, now, quota, reason, told="")
             self._events[-1]["actor"] = actor
@@ -981,11 +982,11 @@ def exclude_from_quota(
     now = now or utcnow()
     restored = Decimal(0)
     counted = [d for d in declarations if d.quota_counted and d.taxable_value is not None]
-    quota = repository.quota_rows(session, {(d.buyer_id_number, d.quota_year) for d in counted})
+    quota = repository.quota_rows(session, {(d.buyer_key, d.quota_year) for d in counted})
     for d in declarations:
         d.quota_excluded = True
         if d in counted and d.taxable_value is not None:
-            usage = quota.get((d.buyer_id_number, d.quota_year))
+            usage = quota.get((d.buyer_key, d.quota_year))
             if usage is not None:
                 usage.used = max(usage.used - d.taxable_value, Decimal(0))
                 usage.lists = max(usage.lists - 1, 0)

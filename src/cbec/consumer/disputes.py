@@ -19,7 +19,7 @@ from cbec.consumer import repository
 from cbec.consumer.schemas import DisputeDecision, DisputedList, DisputeIn, DisputeOut
 from cbec.consumer.service import verify_identity
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
-from cbec.privacy import mask_id, scrub
+from cbec.privacy import blind_id, mask_id, scrub
 from cbec.store.models import ConsumerDispute, ConsumerDisputeList, RiskFlag, utcnow
 
 OPEN, CONFIRMED, REJECTED = "open", "confirmed", "rejected"
@@ -67,6 +67,7 @@ def open_dispute(session: Session, data: DisputeIn) -> DisputeOut:
     now = utcnow()
     dispute = ConsumerDispute(
         id_number=id_number,
+        id_key=blind_id(id_number),
         status=OPEN,
         statement=scrub(data.statement.strip()),
         created_at=now,
@@ -109,10 +110,11 @@ def _flags(dispute: ConsumerDispute, rows: Sequence[ConsumerDisputeList]) -> lis
     lists = ", ".join(r.invt_no for r in rows)
     why = f"consumer dispute {dispute.id} (not confirmed): lists {lists} not made by the holder"
 
-    def flag(kind: str, key: str, what: str, reason: str) -> RiskFlag:
+    def flag(kind: str, key: str, what: str, reason: str, label: str = "") -> RiskFlag:
         return RiskFlag(
             subject_kind=kind,
             subject_key=key,
+            subject_label=label,
             source="consumer",
             kind=what,
             score=OPEN_SCORE,
@@ -122,7 +124,8 @@ def _flags(dispute: ConsumerDispute, rows: Sequence[ConsumerDisputeList]) -> lis
             created_by=SELF_SERVICE.name,
         )
 
-    out = [flag("identity", dispute.id_number, "identity_misuse", why)]
+    identity = flag("identity", dispute.id_key, "identity_misuse", why, mask_id(dispute.id_number))
+    out = [identity]
     out += [flag("list", r.invt_no, "dispute", why) for r in rows]
     enterprises: dict[str, list[str]] = {}
     for r in rows:

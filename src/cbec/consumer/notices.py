@@ -32,7 +32,7 @@ from cbec.intake.pipeline import Accepted
 from cbec.messages.fields import parse_decl_date
 from cbec.messages.models import CEB621Message
 from cbec.messages.receipts import STATUS_TEXT
-from cbec.privacy import mask_id, mask_phone
+from cbec.privacy import blind_id, mask_id, mask_phone
 from cbec.store.models import IdentityNotice, NoticeSubscription, utcnow
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -69,7 +69,7 @@ def subscribe(session: Session, data: NoticeOptIn) -> SubscriptionOut:
     now = utcnow()
     row = repository.subscription(session, id_number)
     if row is None:
-        row = NoticeSubscription(id_number=id_number, created_at=now)
+        row = NoticeSubscription(id_key=blind_id(id_number), id_number=id_number, created_at=now)
         session.add(row)
     row.channel, row.contact, row.active, row.updated_at = data.channel, contact, True, now
     session.flush()
@@ -165,6 +165,7 @@ class NoticeRecorder:
             session.add(
                 IdentityNotice(
                     id_number=id_number,
+                    id_key=blind_id(id_number),
                     business_key=key,
                     order_no=h.orderNo,
                     ebp_code=h.ebpCode,

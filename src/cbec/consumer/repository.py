@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cbec.privacy import blind_id
 from cbec.store.models import (
     ConsumerDispute,
     ConsumerDisputeList,
@@ -20,11 +21,12 @@ from cbec.store.models import (
 def declarations_of_identity(
     session: Session, id_number: str, *, limit: int = 500
 ) -> Sequence[Declaration]:
-    """The lists declared under an ID number, newest first (any year)."""
+    """The lists declared under an ID number (found by its blind index), newest first
+    (any year)."""
     return (
         session.execute(
             select(Declaration)
-            .where(Declaration.buyer_id_number == id_number)
+            .where(Declaration.buyer_key == blind_id(id_number))
             .order_by(Declaration.id.desc())
             .limit(limit)
         )
@@ -42,7 +44,7 @@ def declarations_by_invt_no(
         return {}
     rows = session.execute(
         select(Declaration).where(
-            Declaration.buyer_id_number == id_number, Declaration.invt_no.in_(wanted)
+            Declaration.buyer_key == blind_id(id_number), Declaration.invt_no.in_(wanted)
         )
     ).scalars()
     return {d.invt_no: d for d in rows if d.invt_no is not None}
@@ -109,22 +111,22 @@ def declarations_by_id(session: Session, ids: Iterable[int]) -> list[Declaration
 
 
 def subscription(session: Session, id_number: str) -> NoticeSubscription | None:
-    return session.get(NoticeSubscription, id_number)
+    return session.get(NoticeSubscription, blind_id(id_number))
 
 
 def active_subscriptions(
     session: Session, id_numbers: Iterable[str]
 ) -> dict[str, NoticeSubscription]:
     """The active opt-ins among these ID numbers (one indexed lookup for a batch)."""
-    wanted = list(set(id_numbers))
+    wanted = {blind_id(i): i for i in id_numbers}
     if not wanted:
         return {}
     rows = session.execute(
         select(NoticeSubscription).where(
-            NoticeSubscription.id_number.in_(wanted), NoticeSubscription.active.is_(True)
+            NoticeSubscription.id_key.in_(list(wanted)), NoticeSubscription.active.is_(True)
         )
     ).scalars()
-    return {s.id_number: s for s in rows}
+    return {wanted[s.id_key]: s for s in rows}
 
 
 def existing_notices(session: Session, pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -132,20 +134,21 @@ def existing_notices(session: Session, pairs: Iterable[tuple[str, str]]) -> set[
     wanted = set(pairs)
     if not wanted:
         return set()
+    blinds = {blind_id(i): i for i, _ in wanted}
     rows = session.execute(
-        select(IdentityNotice.id_number, IdentityNotice.business_key).where(
-            IdentityNotice.id_number.in_({i for i, _ in wanted}),
+        select(IdentityNotice.id_key, IdentityNotice.business_key).where(
+            IdentityNotice.id_key.in_(list(blinds)),
             IdentityNotice.business_key.in_({k for _, k in wanted}),
         )
     ).all()
-    return {(str(i), str(k)) for i, k in rows} & wanted
+    return {(blinds[str(i)], str(k)) for i, k in rows} & wanted
 
 
 def notices(session: Session, id_number: str, *, limit: int = 200) -> Sequence[IdentityNotice]:
     return (
         session.execute(
             select(IdentityNotice)
-            .where(IdentityNotice.id_number == id_number)
+            .where(IdentityNotice.id_key == blind_id(id_number))
             .order_by(IdentityNotice.id.desc())
             .limit(limit)
         )

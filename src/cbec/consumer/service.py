@@ -19,7 +19,7 @@ from cbec.errors import NotFound, TooManyRequests
 from cbec.messages.fields import now_cst
 from cbec.messages.models import CEB621Message
 from cbec.messages.receipts import STATUS_TEXT
-from cbec.privacy import mask_address, mask_id, mask_phone
+from cbec.privacy import blind_id, mask_address, mask_id, mask_phone
 
 CENT = Decimal("0.01")
 
@@ -62,7 +62,7 @@ class QueryLimiter:
 def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
     """Used and remaining quota for the year (default: this year, Beijing time)."""
     year = query.year or now_cst().year
-    declarations = repository.declarations_of_buyer(session, query.id_number.upper(), year)
+    declarations = repository.declarations_of_buyer(session, blind_id(query.id_number), year)
     limit = catalog_service.snapshot(session, date(year, 12, 31)).param("annual_limit")
     summaries: list[ListSummary] = []
     matched = False

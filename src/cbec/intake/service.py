@@ -33,6 +33,7 @@ from cbec.messages.receipts import (
     build_receipt,
     receipt_type_for,
 )
+from cbec.privacy import seal, seal_bytes
 from cbec.registry.roles import Status, sendable
 from cbec.store.models import DeadLetter, Document, Enterprise, InboundMessage, Receipt, utcnow
 
@@ -304,7 +305,7 @@ class Intake:
                     "business_key": item.business_key,
                     "app_type": item.app_type,
                     "content_hash": item.content_hash,
-                    "body": item.canonical,
+                    "body": seal(item.canonical),  # bulk insert: sealed here
                     "received_at": now,
                     "source": item.source[:255],
                 }
@@ -428,7 +429,7 @@ class Intake:
                 "sender_code": recipient or None,
                 "message_type": item.message_type,
                 "source": item.source[:255],
-                "raw": item.raw,
+                "raw": seal_bytes(item.raw),
                 "truncated": item.truncated,
                 "stage": item.stage,
                 "error": item.detail,
@@ -477,7 +478,7 @@ class Intake:
                 "sender_code": recipient,
                 "message_type": item.message_type,
                 "source": item.source[:255],
-                "raw": item.canonical.encode("utf-8"),
+                "raw": seal_bytes(item.canonical.encode("utf-8")),
                 "truncated": False,
                 "stage": "auth" if http == 403 else "business",
                 "error": text,

@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cbec.batch.commands import DataOption, EngineOption, engine_for
+from cbec.batch.engine import EMBEDDED, Source
+from cbec.batch.export import store_readers
 from cbec.commandline import fail, unit_of_work
-from cbec.errors import BadRequest, FieldError
-from cbec.network import communities, detectors, frames, graph, service
+from cbec.errors import BadRequest, CbecError, FieldError
+from cbec.network import communities, components, detectors, frames, graph, service
 from cbec.network.detectors import Thresholds
 from cbec.network.payment_commands import app as payments_app
-from cbec.privacy import mask_id
 
 app = typer.Typer(
     help="Identity and transaction graph: detectors, networks, payment companies.",
@@ -74,10 +76,13 @@ def detect(
             )
         )
     with unit_of_work() as session:
-        found = detectors.detect(
-            frames.from_store(session), only=set(detector) if detector else None
-        )
-    shown = found.head(limit).with_columns(pl.col("subject").map_elements(mask_id, pl.String))
+        graph = frames.from_store(session)
+    found = detectors.detect(graph, only=set(detector) if detector else None)
+    # subjects are blind indexes: show each person's masked label
+    labels = dict(zip(graph.nodes["key"].to_list(), graph.nodes["label"].to_list(), strict=True))
+    shown = found.head(limit).with_columns(
+        pl.col("key").replace_strict(labels, default="", return_dtype=pl.String).alias("subject")
+    )
     if as_json:
         print(json.dumps(shown.to_dicts(), ensure_ascii=False))
         return
@@ -99,13 +104,15 @@ def run(
         float, typer.Option(help="Score from which a network becomes a case clue.")
     ] = CASE_THRESHOLD,
     no_cases: Annotated[bool, typer.Option("--no-cases", help="Open no case clues.")] = False,
+    engine: EngineOption = EMBEDDED,
     as_json: AsJson = False,
 ) -> None:
     """Run the detectors (their flags replace the last run's in the risk database), find
-    the networks, and open a case clue for each network scoring past the threshold."""
+    the networks, and open a case clue for each network scoring past the threshold. The
+    component step runs on --engine; Leiden and the measures here."""
     settings = communities.Settings(case_threshold=threshold)
-    with unit_of_work() as session:
-        result = service.run(session, settings=settings, open_cases=not no_cases)
+    with engine_for(engine) as batch, unit_of_work() as session:
+        result = service.run(session, settings=settings, open_cases=not no_cases, engine=batch)
         summary = result.summary()
         rows = [
             (row.id, row.score, row.people, row.provinces, row.case_id) for row in result.stored
@@ -119,6 +126,65 @@ def run(
         f"{len(result.cases)} case clues, {summary['seconds']} s"
     )
     _networks_table(rows[:20])
+
+
+@app.command("components")
+def components_command(
+    engine: EngineOption = EMBEDDED,
+    data: DataOption = None,
+    min_people: Annotated[
+        int, typer.Option(min=1, help="People a component needs to be a candidate network.")
+    ] = communities.Settings().min_people,
+    out: Annotated[
+        Path | None, typer.Option(help="Write key, component, people to this .parquet file.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """The batch component step of network discovery alone: connected components of
+    people, addresses and phones with at least --min-people people, on --engine, from the
+    store or from a `cbec export-data` folder (--data)."""
+    if out is not None and out.suffix != ".parquet":
+        raise fail(
+            BadRequest(
+                "unknown output format",
+                fields=[FieldError("--out", "format", "a .parquet file name")],
+            )
+        )
+    started = time.perf_counter()
+    with engine_for(engine) as batch:
+        if data is not None:
+            found = _components(batch, data, min_people)
+        else:
+            with unit_of_work() as session:
+                source = Source(session=session, readers=store_readers())
+                found = components.network_components(batch, source, min_people=min_people)
+    seconds = round(time.perf_counter() - started, 3)
+    if out is not None:
+        found.write_parquet(out)
+    sizes = found.group_by("component").agg(pl.len().alias("nodes"), pl.first("people"))
+    summary = {
+        "engine": engine,
+        "components": sizes.height,
+        "nodes": found.height,
+        "people": int(sizes["people"].sum()) if sizes.height else 0,
+        "largest": int(sizes["people"].max() or 0) if sizes.height else 0,  # type: ignore[arg-type]
+        "seconds": seconds,
+    }
+    if as_json:
+        print(json.dumps(summary))
+        return
+    console.print(
+        f"{summary['components']} components with at least {min_people} people "
+        f"({summary['people']} people, {summary['nodes']} nodes; largest "
+        f"{summary['largest']} people) on {engine} in {seconds} s"
+    )
+
+
+def _components(batch: Any, data: Path, min_people: int) -> pl.DataFrame:
+    try:
+        return components.network_components(batch, Source.parquet(data), min_people=min_people)
+    except CbecError as exc:
+        raise fail(exc) from None
 
 
 def _networks_table(rows: list[tuple[int, float, int, int, int | None]]) -> None:

@@ -125,12 +125,23 @@ def discover(
     frames: Frames,
     flags: Mapping[str, float] | None = None,
     settings: Settings | None = None,
+    *,
+    components: pl.DataFrame | None = None,
 ) -> list[Found]:
     """The networks in ``frames``, best first; ``flags`` gives the strongest flag score of
-    each person consumer-end monitoring flagged (by node key)."""
+    each person consumer-end monitoring flagged (by node key).
+
+    ``components`` (``key``, ``component``) are the candidate components found by the batch
+    job (:func:`cbec.network.components.network_components`, on the embedded engine or on
+    Spark): only their nodes are loaded into igraph for the Leiden refinement. Without it,
+    igraph finds the components of the whole personal graph in memory."""
     flagged = flags or {}
     s = settings or Settings()
     nodes = frames.nodes.filter(pl.col("kind").is_in(list(PERSONAL)))
+    if components is not None:
+        nodes = nodes.join(
+            components.select("key", "component"), on="key", how="inner", maintain_order="left"
+        )
     if nodes.is_empty():
         return []
     edges = frames.edges.filter(pl.col("kind").is_in(list(PERSONAL_EDGES)))
@@ -151,7 +162,10 @@ def discover(
     graph.es["weight"] = pairs["weight"].to_list()
     kinds = nodes["kind"].to_list()
     is_person = np.array([k == PERSON for k in kinds])
-    membership = np.array(graph.connected_components().membership)
+    if components is None:
+        membership = np.array(graph.connected_components().membership)
+    else:
+        membership = (nodes["component"].rank("dense") - 1).cast(pl.Int64).to_numpy()
     people_per = np.bincount(membership, weights=is_person.astype(float))
     candidates = np.nonzero(people_per >= s.min_people)[0]
     if candidates.size == 0:

@@ -34,7 +34,7 @@ from cbec.intake.pipeline import Accepted
 from cbec.messages.fields import parse_app_time
 from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
 from cbec.network import address as addresses
-from cbec.privacy import mask_id, mask_phone
+from cbec.privacy import blind_id, mask_id, mask_phone
 from cbec.risk import repository as risk_repository
 from cbec.risk.features import Facts, cents, facts_of, on_pseudonym_key_change, pseudonym
 from cbec.risk.history import PAGE, messages_for
@@ -141,7 +141,7 @@ def _person(id_number: str, at: datetime, lists: int, value: int) -> Node:
         person_key(id_number),
         PERSON,
         mask_id(id_number),
-        id_number,
+        blind_id(id_number),
         id_number[:2] if id_number[:2].isdigit() else "",
         id_number[:6] if id_number[:6].isdigit() else "",
         year,

@@ -55,7 +55,7 @@ def flags(
     return [
         {
             "id": f.id,
-            "identity": mask_id(f.subject_key),
+            "identity": f.subject_label or mask_id(f.subject_key),
             "detector": f.kind,
             "score": f.score,
             "reason": f.reason,

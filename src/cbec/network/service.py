@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
 from cbec.audit.service import Actor, ActorKind
+from cbec.batch.engine import Embedded, Engine, Source
 from cbec.errors import NotFound
-from cbec.network import communities, detectors, frames
+from cbec.network import communities, components, detectors, frames
 from cbec.network.communities import Found
 from cbec.network.detectors import Thresholds
 from cbec.network.graph import PERSON
+from cbec.privacy import blind_id
 from cbec.risk import cases
 from cbec.store.models import Network, NetworkEdge, NetworkNode, NetworkRun, RiskFlag, utcnow
 
@@ -55,7 +57,9 @@ class RunResult:
         }
 
 
-def _write_flags(session: Session, flags: pl.DataFrame, now: datetime, by: Actor) -> None:
+def _write_flags(
+    session: Session, flags: pl.DataFrame, now: datetime, by: Actor, labels: dict[str, str]
+) -> None:
     session.execute(
         update(RiskFlag)
         .where(RiskFlag.source == SOURCE, RiskFlag.valid_to.is_(None))
@@ -64,7 +68,8 @@ def _write_flags(session: Session, flags: pl.DataFrame, now: datetime, by: Actor
     session.add_all(
         RiskFlag(
             subject_kind="identity",
-            subject_key=row["subject"],
+            subject_key=row["subject"],  # the blind index of the ID number
+            subject_label=labels.get(row["key"], "")[:60],
             source=SOURCE,
             kind=row["detector"],
             score=float(row["score"]),
@@ -129,24 +134,36 @@ def run(
     by: Actor = NETWORK,
     open_cases: bool = True,
     reason: str = "network run requested",
+    engine: Engine | None = None,
 ) -> RunResult:
     """One run of the detectors and the network discovery over the stored graph; a run an
-    officer asked for is in the audit log with ``reason``."""
+    officer asked for is in the audit log with ``reason``. The component step runs on
+    ``engine`` (:mod:`cbec.batch.engine`; the embedded one by default), the Leiden
+    refinement and the measures here."""
     started = time.perf_counter()
     t = thresholds or Thresholds()
     s = settings or communities.Settings()
     now = utcnow()
     graph = frames.from_store(session)
     flags = detectors.detect(graph, t)
-    _write_flags(session, flags, now, by)
-    found = communities.discover(graph, detectors.strongest(flags), s)
+    labels = dict(zip(graph.nodes["key"].to_list(), graph.nodes["label"].to_list(), strict=True))
+    _write_flags(session, flags, now, by, labels)
+    found = communities.discover(
+        graph, detectors.strongest(flags), s, components=candidate_components(graph, s, engine)
+    )
     record = NetworkRun(
         started_at=now,
         nodes=graph.nodes.height,
         edges=graph.edges.height,
         flags=flags.height,
         networks=len(found),
-        settings=json.dumps({"thresholds": t.as_dict(), "discovery": _settings_dict(s)}),
+        settings=json.dumps(
+            {
+                "thresholds": t.as_dict(),
+                "discovery": _settings_dict(s),
+                "engine": engine.name if engine is not None else Embedded.name,
+            }
+        ),
     )
     session.add(record)
     session.flush()
@@ -202,6 +219,23 @@ def run(
             details={"flags": record.flags, "networks": record.networks},
         )
     return result
+
+
+def candidate_components(
+    graph: frames.Frames, settings: communities.Settings, engine: Engine | None = None
+) -> pl.DataFrame:
+    """The components of ``graph`` with enough people to be networks, found by the batch
+    job on ``engine`` (a new embedded one when none is given)."""
+    source = Source(
+        frames={
+            components.NODES: graph.nodes.select("key", "kind"),
+            components.EDGES: graph.edges.select("a", "b", "kind"),
+        }
+    )
+    if engine is not None:
+        return components.network_components(engine, source, min_people=settings.min_people)
+    with Embedded() as embedded:
+        return components.network_components(embedded, source, min_people=settings.min_people)
 
 
 def _settings_dict(s: communities.Settings) -> dict[str, Any]:
@@ -319,7 +353,10 @@ def evaluate(
     (any identity pattern counts), of the identities in networks scoring past
     ``threshold`` (against ring and pool members, and against ring members alone), and
     per labelled network its best match."""
-    identities: dict[str, list[str]] = labels.get("identities", {})
+    # the labels name people by ID number, the graph by its blind index
+    identities: dict[str, list[str]] = {
+        blind_id(i): tags for i, tags in labels.get("identities", {}).items()
+    }
     ring = {i for i, tags in identities.items() if "smuggling_ring" in tags}
     grouped = {
         i for i, tags in identities.items() if {"smuggling_ring", "identity_pool"} & set(tags)
@@ -333,7 +370,7 @@ def evaluate(
     }
     matches = []
     for truth in labels.get("networks", []):
-        members = set(truth["identities"])
+        members = {blind_id(i) for i in truth["identities"]}
         best = max(
             above,
             key=lambda n: len(members & {subjects.get(m, "") for m in n.members}),

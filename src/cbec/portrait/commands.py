@@ -29,8 +29,15 @@ from cbec.config import get_settings
 from cbec.errors import CbecError, Forbidden
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
-from cbec.portrait import evaluation, service, views
-from cbec.portrait.schemas import CheckIn, EmergencyIn, PublishIn, classes_out, parse
+from cbec.portrait import catalogue, evaluation, service, views
+from cbec.portrait.schemas import (
+    CatalogueItemOut,
+    CheckIn,
+    EmergencyIn,
+    PublishIn,
+    classes_out,
+    parse,
+)
 from cbec.store import make_engine, make_session_factory, upgrade
 
 app = typer.Typer(
@@ -39,6 +46,8 @@ app = typer.Typer(
 )
 check_app = typer.Typer(help="Platform verification checks entered by officers.")
 app.add_typer(check_app, name="check", no_args_is_help=True)
+catalogue_app = typer.Typer(help="Product catalogues filed by platforms and sellers.")
+app.add_typer(catalogue_app, name="catalogue", no_args_is_help=True)
 
 OfficerOpt = Annotated[str, typer.Option("--officer", help="Your officer username.")]
 PasswordStdin = Annotated[
@@ -150,7 +159,6 @@ def _check_data(
     reported_orders: int | None,
     period_from: str | None,
     period_to: str | None,
-    goods_hs: str | None,
 ) -> CheckIn:
     data: dict[str, Any] = {
         "check": check,
@@ -160,7 +168,6 @@ def _check_data(
         "reportedOrders": reported_orders,
         "periodFrom": period_from,
         "periodTo": period_to,
-        "goodsHs": [g.strip() for g in goods_hs.split(",") if g.strip()] if goods_hs else [],
     }
     try:
         return parse(CheckIn, data)
@@ -179,9 +186,6 @@ OrdersOpt = Annotated[
 ]
 FromOpt = Annotated[str | None, typer.Option("--period-from", help="traffic: YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--period-to", help="traffic: YYYY-MM-DD.")]
-GoodsOpt = Annotated[
-    str | None, typer.Option("--goods-hs", help="goods: HS prefixes seen on sale, comma-separated.")
-]
 
 
 @check_app.command("add")
@@ -195,13 +199,10 @@ def check_add(
     reported_orders: OrdersOpt = None,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
-    goods_hs: GoodsOpt = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Record a verification check of a platform."""
-    data = _check_data(
-        check, result, evidence, checked_on, reported_orders, period_from, period_to, goods_hs
-    )
+    data = _check_data(check, result, evidence, checked_on, reported_orders, period_from, period_to)
     with unit_of_work() as session:
         by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         row = service.add_check(session, platform, data, by=by)
@@ -220,13 +221,10 @@ def check_update(
     reported_orders: OrdersOpt = None,
     period_from: FromOpt = None,
     period_to: ToOpt = None,
-    goods_hs: GoodsOpt = None,
     password_stdin: PasswordStdin = False,
 ) -> None:
     """Correct a verification check."""
-    data = _check_data(
-        check, result, evidence, checked_on, reported_orders, period_from, period_to, goods_hs
-    )
+    data = _check_data(check, result, evidence, checked_on, reported_orders, period_from, period_to)
     with unit_of_work() as session:
         by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         row = service.update_check(session, check_id, data, by=by)
@@ -270,6 +268,69 @@ def check_list(
     _console().print(auto)
     flag = " (flagged to risk control)" if out.flagged else ""
     _console().print(f"{platform}: [bold]{out.status}[/]{flag}")
+
+
+@catalogue_app.command("import")
+def catalogue_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A cbec-catalogues/1 JSON file (cbec sim writes catalogues.json), a JSON list "
+            "of items, or a CSV file with the header itemNo,goodsName,hsCode,brand,spec[,filedOn]."
+        ),
+    ],
+    enterprise: Annotated[
+        str | None,
+        typer.Option(
+            "--enterprise",
+            help="The filing enterprise (a CSV file or a list of items is one enterprise's; "
+            "with a cbec-catalogues/1 file, import only this one's).",
+        ),
+    ] = None,
+) -> None:
+    """File and amend product catalogue items from a file: all or none. Items not in the
+    file are left as they are; importing the same file again changes nothing."""
+    try:
+        found = catalogue.read_file(file, enterprise)
+    except CbecError as exc:
+        raise fail(exc, f"nothing was imported from {file}") from None
+    with unit_of_work(note=f"nothing was imported from {file}") as session:
+        done = catalogue.import_catalogues(session, found, by=Actor.system("catalogue.import"))
+    typer.echo(
+        f"imported {file}: {len(found)} catalogue(s), {done.total('filed')} item(s) filed, "
+        f"{done.total('amended')} amended, {done.total('unchanged')} unchanged"
+    )
+
+
+@catalogue_app.command("list")
+def catalogue_list(
+    code: Annotated[str, typer.Argument(help="The filing enterprise's customs code.")],
+    withdrawn: Annotated[
+        bool, typer.Option("--withdrawn", help="Include withdrawn items.")
+    ] = False,
+    as_json: AsJson = False,
+) -> None:
+    """An enterprise's product catalogue, by item number."""
+    with unit_of_work() as session:
+        service.enterprise(session, code)
+        rows = [
+            CatalogueItemOut.of(r) for r in catalogue.items_of(session, code, withdrawn=withdrawn)
+        ]
+    if as_json:
+        _print_json([r.model_dump(by_alias=True, mode="json") for r in rows])
+        return
+    table = Table("item", "goods", "HS", "brand", "spec", "filed", "withdrawn", title=code)
+    for r in rows:
+        table.add_row(
+            r.item_no,
+            r.goods_name,
+            r.hs_code,
+            r.brand,
+            r.spec,
+            str(r.filed_on),
+            str(r.withdrawn_on or ""),
+        )
+    _console().print(table)
 
 
 @app.command("rate")
@@ -442,6 +503,7 @@ def _evaluation_json(r: evaluation.Evaluation) -> dict[str, Any]:
         },
         "byClass": _figures_json(r.by_class),
         "flat": {**_figures_json(r.flat), "rate": r.flat_rate},
+        "notes": r.notes,
     }
 
 
@@ -471,6 +533,8 @@ def _print_evaluation(r: evaluation.Evaluation) -> None:
             p.reason() if p else "",
         )
     _console().print(table)
+    for note in r.notes:
+        _console().print(note)
     _console().print(
         "other (honest) enterprises by class: "
         + ", ".join(f"{k} {n}" for k, n in data["honestClasses"].items())

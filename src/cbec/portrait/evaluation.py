@@ -9,6 +9,12 @@ second half that were not rejected by the checks, the inspections and seizures (
 fraud found by inspection) under the class rates are set against flat random inspection at
 the same total inspection rate (the same deterministic draws clearance makes). No risk rule
 or model is used: the comparison is of sampling alone.
+
+The platforms' product catalogues (``catalogues.json``) are filed first. The first half is
+decided on the simulated day; its month is then stated (one tax statement per guarantee)
+and the payments ``tax.json`` tells of are recorded, and the rating looks at the store as
+of :data:`RATED_AFTER_DUE` days after the statements fell due (the second half is decided
+now, under the classes published).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +32,24 @@ from sqlalchemy.orm import Session
 from cbec.audit.service import Actor
 from cbec.catalog import service as catalog_service
 from cbec.clearance import repository as clearance_repository
+from cbec.clearance import statements
 from cbec.clearance.classes import rates_for
 from cbec.clearance.decision import NoRisk, Rates, draw
 from cbec.clearance.service import Clearance, Policy
 from cbec.errors import BadRequest, Conflict, FieldError
 from cbec.intake.prepare import prepare_many
 from cbec.intake.service import Intake
-from cbec.portrait import repository, service
+from cbec.messages.fields import CST
+from cbec.portrait import catalogue, repository, service
 from cbec.portrait.score import Portrait
 from cbec.registry.service import import_registry
 from cbec.store.models import Declaration, utcnow
 
 OFFICER = "evaluation"
 Item = tuple[str, bytes]
+#: the rating looks at the statements this many days after they fell due
+RATED_AFTER_DUE = 31
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +86,40 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
 
-def load_day(folder: Path) -> tuple[Any, list[Item], dict[str, Any]]:
-    """registry.json, the messages in arrival (name) order, and labels.json of a day."""
+@dataclass(frozen=True, slots=True)
+class SimDay:
+    registry: Any
+    items: list[Item]
+    labels: dict[str, Any]
+    catalogues: Any
+    tax: dict[str, Any]
+
+
+def load_day(folder: Path) -> SimDay:
+    """registry.json, the messages in arrival (name) order, labels.json, catalogues.json and
+    tax.json of a day."""
+    names = ("registry.json", "labels.json", "messages", "catalogues.json", "tax.json")
     problems = [
-        FieldError(str(folder / name), "exists", f"no {name} (is this a cbec sim day?)")
-        for name in ("registry.json", "labels.json", "messages")
+        FieldError(str(folder / name), "exists", f"no {name} (is this a day of cbec sim?)")
+        for name in names
         if not (folder / name).exists()
     ]
     if problems:
         raise BadRequest(f"{folder} is not a day written by cbec sim", fields=problems)
-    registry = json.loads((folder / "registry.json").read_text("utf-8"))
-    labels = json.loads((folder / "labels.json").read_text("utf-8"))
+
+    def read(name: str) -> Any:
+        return json.loads((folder / name).read_text("utf-8"))
+
     items = [(p.name, p.read_bytes()) for p in sorted((folder / "messages").iterdir())]
-    return registry, items, labels
+    tax = read("tax.json")
+    try:
+        date.fromisoformat(tax["day"])
+    except (KeyError, TypeError, ValueError):
+        raise BadRequest(
+            "tax.json names no day",
+            fields=[FieldError(str(folder / "tax.json") + "/day", "format=date", "YYYY-MM-DD")],
+        ) from None
+    return SimDay(read("registry.json"), items, read("labels.json"), read("catalogues.json"), tax)
 
 
 def _batches(items: Sequence[Item], size: int = 500) -> Iterator[Sequence[Item]]:
@@ -99,6 +132,36 @@ def _ingest(session: Session, clearance: Clearance, items: Sequence[Item]) -> No
     for batch in _batches(items):
         intake.submit(prepare_many(list(batch)))
         session.commit()
+
+
+def _play_payments(
+    session: Session, made: statements.Made, story: dict[str, Any], on: date
+) -> tuple[int, int, int]:
+    """Record the payments ``tax.json`` tells of, up to ``on`` (guarantees it does not name
+    pay in full on the due date). (paid on time, paid late, overdue) as of ``on``."""
+    actor = Actor.officer(OFFICER)
+    for row in made.created:
+        told = story.get(row.guarantor_code, {"payments": [{"daysAfterDue": 0, "share": 1.0}]})
+        left = row.total.quantize(CENT)
+        payments = told["payments"]
+        for index, p in enumerate(payments):
+            paid_on = row.due_on + timedelta(days=int(p["daysAfterDue"]))
+            last = index == len(payments) - 1 and sum(float(x["share"]) for x in payments) >= 1
+            amount = (
+                left if last else min(left, (row.total * Decimal(str(p["share"]))).quantize(CENT))
+            )
+            if amount <= 0 or paid_on > on:
+                continue
+            statements.record_payment(
+                session, row.id, amount=amount, paid_on=paid_on, by=actor, on=on,
+                reference=f"EVAL-{row.id}-{index + 1}",
+            )  # fmt: skip
+            left -= amount
+    counts = {statements.PAID: 0, statements.PAID_LATE: 0, statements.OVERDUE: 0}
+    for row in made.created:
+        found = statements.standing(row.total, row.paid, row.due_on, row.paid_on, on)
+        counts[found.state] = counts.get(found.state, 0) + 1
+    return counts[statements.PAID], counts[statements.PAID_LATE], counts[statements.OVERDUE]
 
 
 def _play_officers(session: Session, clearance: Clearance, fraud: set[str]) -> None:
@@ -131,27 +194,47 @@ def evaluate(
         raise BadRequest(
             "split must be between 0 and 1", fields=[FieldError("split", "range=(0,1)", str(split))]
         )
-    registry, items, labels = load_day(folder)
+    sim = load_day(folder)
+    items, labels = sim.items, sim.labels
     rates = rates or Rates()
     actor = Actor.system("portrait.evaluate")
+    day = date.fromisoformat(sim.tax["day"])
     catalog_service.seed(session)
-    import_registry(session, registry)
+    import_registry(session, sim.registry)
+    catalogue.import_catalogues(session, catalogue.parse_document(sim.catalogues), by=actor, on=day)
     session.commit()
     fraud = set(labels.get("orders", {}))
     policy = Policy(rates=rates, seed=seed)
     cut = int(len(items) * split)
 
-    clearance = Clearance(session, policy, assessor=NoRisk())
+    # The first half is decided on the simulated day (at noon, Beijing time).
+    noon = datetime.combine(day, time(12), CST).astimezone(UTC)
+    clearance = Clearance(session, policy, assessor=NoRisk(), clock=lambda: noon)
     _ingest(session, clearance, items[:cut])
     _play_officers(session, clearance, fraud)
 
+    # Its month is stated and paid as tax.json tells; the rating looks some days after.
+    due_on = statements.due_date(statements.period_of(f"{day:%Y-%m}"), statements.DEFAULT_DUE_DAYS)
+    as_of = due_on + timedelta(days=RATED_AFTER_DUE)
+    made = statements.make(session, f"{day:%Y-%m}", by=actor, on=as_of)
+    on_time, late, overdue = _play_payments(session, made, sim.tax.get("guarantees", {}), as_of)
+    session.commit()
+
     start = datetime(2000, 1, 1, tzinfo=UTC)
-    end = utcnow() + timedelta(seconds=1)
+    end = max(utcnow(), datetime.combine(as_of, time(), CST).astimezone(UTC)) + timedelta(seconds=1)
     rating = service.propose(session, start, end, by=actor, grace=timedelta(0))
     service.publish(session, rating.id, reason="evaluation: proposal published as is", by=actor)
     session.commit()
     published = utcnow()
-    portraits, _ = service.portraits(session, start, end, grace=timedelta(0))
+    portraits, verifications = service.portraits(session, start, end, grace=timedelta(0))
+    notes = [
+        f"tax: {len(made.created)} statements of {made.period} due {made.due_on}; as of "
+        f"{as_of}: {on_time} paid on time, {late} late, {overdue} overdue",
+    ]
+    for code, v in sorted(verifications.items()):
+        found = {a.name: a for a in v.automatic}.get("goods_not_in_catalogue")
+        if found is not None and found.result == "fail":
+            notes.append(f"catalogue: {code} {v.status}: {found.detail}")
 
     clearance = Clearance(session, policy, assessor=NoRisk())
     _ingest(session, clearance, items[cut:])
@@ -173,6 +256,7 @@ def evaluate(
         flat=flat,
         flat_rate=flat_rate,
         rating_id=rating.id,
+        notes=notes,
     )
 
 

@@ -12,8 +12,11 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from cbec.messages.fields import CST
 from cbec.messages.models import MESSAGE_TYPES, CEB621Message
+from cbec.portrait.verification import Cleared, Filed
 from cbec.store.models import (
+    CatalogueItem,
     Declaration,
     DeclarationEvent,
     Document,
@@ -84,7 +87,7 @@ def list_outcomes(session: Session, start: datetime, end: datetime) -> list[List
             d.agent_code,
             d.logistics_code,
             d.pay_code,
-            d.buyer_id_number,
+            d.buyer_key,  # the blind index: identity flags name buyers by it
             d.taxable_value,
             d.tax_total,
             d.status,
@@ -218,12 +221,13 @@ def orders_without_waybill(
     return int(row[0]), int(row[1])
 
 
-def cleared_hs(
+def cleared_lines(
     session: Session, platform_code: str, start: datetime, end: datetime
-) -> dict[str, int]:
-    """Lines of the platform's lists released in [start, end) by 10-digit HS code."""
+) -> dict[Cleared, int]:
+    """Lines of the platform's lists released in [start, end), counted by item number, HS
+    code, name, e-commerce enterprise and (Beijing) day of release."""
     rows = session.execute(
-        select(InboundMessage.message_type, InboundMessage.body)
+        select(InboundMessage.message_type, InboundMessage.body, Declaration.decided_at)
         .join(Document, Document.message_id == InboundMessage.id)
         .join(Declaration, Declaration.document_id == Document.id)
         .where(
@@ -233,14 +237,27 @@ def cleared_hs(
             Declaration.decided_at < end,
         )
     ).all()
-    counts: dict[str, int] = {}
-    for message_type, body in rows:
+    counts: dict[Cleared, int] = {}
+    for message_type, body, decided_at in rows:
         message = MESSAGE_TYPES[message_type].model_validate_json(body)
-        if not isinstance(message, CEB621Message):
+        if not isinstance(message, CEB621Message) or decided_at is None:
             continue
+        day = decided_at.astimezone(CST).date()
+        ebc = message.inventory.inventoryHead.ebcCode
         for line in message.inventory.inventoryList:
-            counts[line.gcode] = counts.get(line.gcode, 0) + 1
+            key = Cleared(line.itemNo or None, line.gcode, line.gname, ebc, day)
+            counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+def filed_items(session: Session, owners: Iterable[str]) -> list[Filed]:
+    """The catalogue items (withdrawn ones too) filed by ``owners``."""
+    rows = session.execute(
+        select(CatalogueItem).where(CatalogueItem.enterprise_code.in_(sorted(set(owners))))
+    ).scalars()
+    return [
+        Filed(r.enterprise_code, r.item_no, r.hs_code, r.filed_on, r.withdrawn_on) for r in rows
+    ]
 
 
 def cleared_between(session: Session, platform_code: str, start: datetime, end: datetime) -> int:

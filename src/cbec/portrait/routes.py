@@ -14,10 +14,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from cbec.audit.service import Actor
-from cbec.deps import SessionDep, require_role
+from cbec.deps import EnterpriseDep, SessionDep, require_role
 from cbec.officers.roles import Role
-from cbec.portrait import service, views
+from cbec.portrait import catalogue, service, views
 from cbec.portrait.schemas import (
+    CatalogueFiling,
+    CatalogueGoods,
+    CatalogueItemOut,
     CheckIn,
     CheckOut,
     ClassOut,
@@ -34,6 +37,8 @@ from cbec.portrait.schemas import (
 from cbec.store.models import Officer
 
 router = APIRouter(prefix="/api/v1/portrait", tags=["portrait"])
+#: what enterprises file themselves, with their API key
+catalogue_router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
 
 Reader = Annotated[
     Officer, Depends(require_role(Role.RISK_ANALYST, Role.INVESTIGATOR, Role.ADMINISTRATOR))
@@ -205,3 +210,66 @@ def discard(rating_id: int, data: DiscardIn, session: SessionDep, officer: Analy
     service.discard(session, rating_id, data.reason, by=Actor.officer(officer.username))
     session.commit()
     return views.rating(session, rating_id)
+
+
+@router.get("/enterprises/{code}/catalogue")
+def enterprise_catalogue(
+    code: str,
+    session: SessionDep,
+    _officer: Reader,
+    withdrawn: Annotated[bool, Query(description="include withdrawn items")] = False,
+) -> list[CatalogueItemOut]:
+    """The product catalogue an enterprise filed, by item number."""
+    service.enterprise(session, code)
+    return [CatalogueItemOut.of(r) for r in catalogue.items_of(session, code, withdrawn=withdrawn)]
+
+
+# -- the enterprise's own catalogue -----------------------------------------------------------
+
+
+@catalogue_router.get("/items")
+def my_catalogue(
+    session: SessionDep,
+    enterprise: EnterpriseDep,
+    withdrawn: Annotated[bool, Query(description="include withdrawn items")] = False,
+) -> list[CatalogueItemOut]:
+    """Your product catalogue (a platform's or an e-commerce enterprise's), by item number."""
+    rows = catalogue.items_of(session, enterprise.customs_code, withdrawn=withdrawn)
+    return [CatalogueItemOut.of(r) for r in rows]
+
+
+@catalogue_router.post("/items", status_code=201)
+def file_items(
+    data: CatalogueFiling, session: SessionDep, enterprise: EnterpriseDep
+) -> list[CatalogueItemOut]:
+    """File goods in your product catalogue, as of today (all or none; an item number
+    already in force is refused with 409: amend it; a withdrawn one is filed again)."""
+    code = enterprise.customs_code
+    rows = catalogue.file_items(session, code, data.items, by=Actor.enterprise(code))
+    session.commit()
+    return [CatalogueItemOut.of(r) for r in rows]
+
+
+@catalogue_router.put("/items/{item_no}")
+def amend_item(
+    item_no: str, data: CatalogueGoods, session: SessionDep, enterprise: EnterpriseDep
+) -> CatalogueItemOut:
+    """Amend a filed item: goods name, HS code, brand, specification."""
+    code = enterprise.customs_code
+    row = catalogue.amend_item(session, code, item_no, data, by=Actor.enterprise(code))
+    session.commit()
+    return CatalogueItemOut.of(row)
+
+
+@catalogue_router.delete("/items/{item_no}")
+def withdraw_item(
+    item_no: str,
+    session: SessionDep,
+    enterprise: EnterpriseDep,
+    reason: Annotated[str, Query(max_length=2000)] = "",
+) -> CatalogueItemOut:
+    """Withdraw an item from today (it stays on record with the date)."""
+    code = enterprise.customs_code
+    row = catalogue.withdraw_item(session, code, item_no, by=Actor.enterprise(code), reason=reason)
+    session.commit()
+    return CatalogueItemOut.of(row)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -12,11 +11,10 @@ from cbec.errors import BadRequest, FieldError
 from cbec.portrait.classes import CLASSES
 from cbec.privacy import scrub
 from cbec.schemas import CamelModel, InputModel
-from cbec.store.models import EnterpriseClass, PlatformCheck, Rating, RatingItem
+from cbec.store.models import CatalogueItem, EnterpriseClass, PlatformCheck, Rating, RatingItem
 
 Check = Literal["login", "register", "buy", "shipped", "goods", "traffic", "qualification"]
 Result = Literal["pass", "fail", "inconclusive"]
-HsPrefix = Annotated[str, Field(pattern=r"^[0-9]{2,10}$")]
 ClassCode = Annotated[str, Field(pattern=r"^[A-D]$")]
 Code = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{10}$")]
 M = TypeVar("M", bound=InputModel)
@@ -44,8 +42,8 @@ def _aware(value: datetime | None) -> datetime | None:
 
 class CheckIn(InputModel):
     """An officer's verification of a platform: which check, the result, the evidence.
-    A ``traffic`` check gives the orders the platform reported for a period; a ``goods``
-    check may list the HS code prefixes seen on sale (then cleared goods are compared)."""
+    A ``traffic`` check gives the orders the platform reported for a period (cleared goods
+    are compared with the product catalogue filed for the platform, not with the check)."""
 
     check: Check
     result: Result
@@ -54,7 +52,6 @@ class CheckIn(InputModel):
     reported_orders: int | None = Field(default=None, ge=0)
     period_from: date | None = None
     period_to: date | None = None
-    goods_hs: list[HsPrefix] = Field(default_factory=list, max_length=500)
 
     @model_validator(mode="after")
     def _consistent(self) -> CheckIn:
@@ -65,6 +62,84 @@ class CheckIn(InputModel):
         if self.period_from and self.period_to and self.period_to < self.period_from:
             raise ValueError("periodTo must not come before periodFrom")
         return self
+
+
+Trimmed = r"^\S(.*\S)?$"
+
+
+class CatalogueGoods(InputModel):
+    """What an item of a product catalogue says about the goods (an amendment gives it)."""
+
+    goods_name: str = Field(min_length=1, max_length=250, pattern=Trimmed)
+    #: the 10-digit HS code (the list lines' gcode)
+    hs_code: str = Field(pattern=r"^[0-9]{10}$")
+    #: the brand, or 无品牌 (no brand)
+    brand: str = Field(min_length=1, max_length=100, pattern=Trimmed)
+    #: specification and model (the list lines' gmodel)
+    spec: str = Field(min_length=1, max_length=255, pattern=Trimmed)
+
+
+class CatalogueItemIn(CatalogueGoods):
+    """One item of a product catalogue: the enterprise's item number (the list lines'
+    itemNo) and the goods. Filed as of today."""
+
+    item_no: str = Field(min_length=1, max_length=60, pattern=Trimmed)
+
+
+class CatalogueImportItem(CatalogueItemIn):
+    """An item in an imported catalogue, with the date it was filed (default today)."""
+
+    filed_on: date | None = None
+
+
+class CatalogueFiling(InputModel):
+    """Items filed at once: all or none."""
+
+    items: list[CatalogueItemIn] = Field(min_length=1, max_length=5000)
+
+
+class CatalogueImport(InputModel):
+    """One enterprise's catalogue in an import file (``cbec-catalogues/1``)."""
+
+    enterprise_code: Code
+    items: list[CatalogueImportItem] = Field(max_length=100_000)
+
+
+class CatalogueDocument(InputModel):
+    """``cbec-catalogues/1`` (``cbec sim`` writes one): catalogues of several enterprises."""
+
+    format: Literal["cbec-catalogues/1"]
+    catalogues: list[CatalogueImport]
+
+
+class CatalogueItemOut(CamelModel):
+    enterprise_code: str
+    item_no: str
+    goods_name: str
+    hs_code: str
+    brand: str
+    spec: str
+    filed_on: date
+    withdrawn_on: date | None
+    version: int
+    updated_at: datetime
+    updated_by: str
+
+    @classmethod
+    def of(cls, row: CatalogueItem) -> CatalogueItemOut:
+        return cls(
+            enterprise_code=row.enterprise_code,
+            item_no=row.item_no,
+            goods_name=row.goods_name,
+            hs_code=row.hs_code,
+            brand=row.brand,
+            spec=row.spec,
+            filed_on=row.filed_on,
+            withdrawn_on=row.withdrawn_on,
+            version=row.version,
+            updated_at=row.updated_at,
+            updated_by=row.updated_by,
+        )
 
 
 class CheckOut(CamelModel):
@@ -78,7 +153,6 @@ class CheckOut(CamelModel):
     reported_orders: int | None
     period_from: date | None
     period_to: date | None
-    goods_hs: list[str]
     created_at: datetime
     updated_at: datetime
 
@@ -95,7 +169,6 @@ class CheckOut(CamelModel):
             reported_orders=row.reported_orders,
             period_from=row.period_from,
             period_to=row.period_to,
-            goods_hs=list(json.loads(row.goods_hs or "[]")),
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
@@ -106,6 +179,9 @@ class AutomaticOut(CamelModel):
     result: str
     value: float | None
     detail: str
+    #: how many the check found wanting (e.g. cleared lines absent from the catalogue)
+    count: int | None = None
+    examples: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class VerificationOut(CamelModel):

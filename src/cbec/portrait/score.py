@@ -26,6 +26,8 @@ MIN_YEARS_FOR_A = 2.0
 CAPTIVE_SHARE = 0.9
 #: ... from this many lists of the pair (fewer say nothing about a closed loop)
 CAPTIVE_MIN_LISTS = 5
+#: a tax statement owed this many days past its due date caps the class at C
+TAX_OVERDUE_CAP_DAYS = 30
 
 
 @dataclass(slots=True)
@@ -46,7 +48,16 @@ class Facts:
     inspected: int = 0
     discrepancies: int = 0
     seizures: int = 0
-    tax_paid: Decimal = Decimal(0)
+    #: tax billed on its released lists (as any party to them)
+    tax_billed: Decimal = Decimal(0)
+    #: as a guarantee: its monthly tax statements due by the window's end (see
+    #: :mod:`cbec.clearance.statements`), those paid after the due date, those still owed
+    #: past it, the longest delay in days and what is owed past the due date
+    tax_statements: int = 0
+    tax_paid_late: int = 0
+    tax_overdue: int = 0
+    tax_days_late: int = 0
+    tax_overdue_cny: Decimal = Decimal(0)
     #: lists rejected because the declared tax was wrong (C10.tax)
     tax_misdeclared: int = 0
     #: platforms: verified | partial | unverified | failed (None: not a platform)
@@ -90,7 +101,8 @@ class Portrait:
     def as_dict(self) -> dict[str, Any]:
         facts = asdict(self.facts)
         facts["value"] = str(self.facts.value)
-        facts["tax_paid"] = str(self.facts.tax_paid)
+        facts["tax_billed"] = str(self.facts.tax_billed)
+        facts["tax_overdue_cny"] = str(self.facts.tax_overdue_cny)
         filed = self.facts.filing_date
         facts["filing_date"] = filed.isoformat() if filed else None
         facts["roles"] = list(self.facts.roles)
@@ -172,7 +184,18 @@ def portrait(facts: Facts, as_of: date) -> Portrait:
         -min(15.0, 30 * misdeclared),
         "lists rejected for a wrong tax (C10.tax) / lists: -30 x share, at most -15",
     )
-    add("tax_paid_cny", str(f.tax_paid), 0, "tax of released lists (information)")
+    add("tax_billed_cny", str(f.tax_billed), 0, "tax of released lists (information)")
+    if f.tax_statements:
+        on_time = f.tax_statements - f.tax_paid_late - f.tax_overdue
+        add(
+            "tax_paid_on_time",
+            _r(on_time / f.tax_statements),
+            -min(40.0, 10.0 * f.tax_paid_late + 20.0 * f.tax_overdue + 0.5 * f.tax_days_late),
+            "share of its tax statements paid by the due date; -10 per statement paid late, "
+            "-20 per statement overdue, -0.5 per day of the longest delay, at most -40",
+        )
+    else:
+        add("tax_paid_on_time", None, 0, "no tax statement of its due (information)")
     if f.verification is not None:
         points = {"verified": 10.0, "failed": -50.0}.get(f.verification, 0.0)
         add("platform_verification", f.verification, points, "verified +10, failed -50")
@@ -209,6 +232,14 @@ def portrait(facts: Facts, as_of: date) -> Portrait:
     if f.seizures or f.discrepancies:
         if CLASSES[proposed].rank < CLASSES["B"].rank:
             caps.append("seizure or inspection discrepancy in the window: not A")
+        proposed = worse(proposed, "B")
+    if f.tax_overdue and f.tax_days_late > TAX_OVERDUE_CAP_DAYS:
+        if CLASSES[proposed].rank < CLASSES["C"].rank:
+            caps.append(f"tax owed more than {TAX_OVERDUE_CAP_DAYS} days past due: at most C")
+        proposed = worse(proposed, "C")
+    elif f.tax_overdue or f.tax_paid_late:
+        if CLASSES[proposed].rank < CLASSES["B"].rank:
+            caps.append("tax paid late or overdue in the window: not A")
         proposed = worse(proposed, "B")
     if proposed == "A" and (years is None or years < MIN_YEARS_FOR_A or f.lists < MIN_LISTS_FOR_A):
         proposed = "B"

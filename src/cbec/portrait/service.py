@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
 from cbec.audit.service import Actor
+from cbec.clearance import statements
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.messages.fields import CST
 from cbec.portrait import repository
@@ -34,6 +35,7 @@ from cbec.store.models import (
     Rating,
     RatingItem,
     RiskFlag,
+    TaxStatement,
     utcnow,
 )
 
@@ -102,6 +104,14 @@ def _day_start(day: Any) -> datetime:
     return datetime.combine(day, time(), CST).astimezone(UTC)
 
 
+def _catalogue(
+    session: Session, platform_code: str, start: datetime, end: datetime
+) -> checks.Automatic:
+    cleared = repository.cleared_lines(session, platform_code, start, end)
+    owners = {platform_code} | {line.ebc_code for line in cleared}
+    return checks.catalogue_check(platform_code, cleared, repository.filed_items(session, owners))
+
+
 def verify(
     session: Session,
     platform_code: str,
@@ -118,8 +128,6 @@ def verify(
     latest = {row.check: row for row in rows}  # ordered by date, id: the last wins
     outcomes = repository.list_outcomes(session, start, end) if outcomes is None else outcomes
     consumer = _consumer_flags(session, end) if consumer is None else consumer
-    goods = latest.get("goods")
-    sold = json.loads(goods.goods_hs) if goods is not None and goods.goods_hs else []
     traffic = latest.get("traffic")
     cleared = reported = None
     if traffic is not None and traffic.period_from and traffic.period_to:
@@ -143,10 +151,7 @@ def verify(
         ),
     )
     automatic = [
-        checks.goods_check(
-            repository.cleared_hs(session, platform_code, start, end) if sold else {},
-            sold or None,
-        ),
+        _catalogue(session, platform_code, start, end),
         checks.waybill_check(orders, without),
         checks.traffic_check(cleared, reported),
         checks.dispute_check(buyers, disputed),
@@ -240,7 +245,6 @@ def add_check(session: Session, platform_code: str, data: CheckIn, *, by: Actor)
             reported_orders=data.reported_orders,
             period_from=data.period_from,
             period_to=data.period_to,
-            goods_hs=json.dumps(data.goods_hs),
             created_at=now,
             updated_at=now,
         ),
@@ -289,7 +293,6 @@ def update_check(session: Session, check_id: int, data: CheckIn, *, by: Actor) -
         data.period_from,
         data.period_to,
     )
-    row.goods_hs = json.dumps(data.goods_hs)
     row.updated_at = utcnow()
     session.flush()
     _record(
@@ -368,7 +371,7 @@ def _facts(
                 continue
             f.lists += 1
             f.value += o.value
-            f.tax_paid += o.tax
+            f.tax_billed += o.tax
             f.rejected += o.rejected
             f.reviewed += o.reviewed
             f.review_rejected += o.review_rejected
@@ -378,8 +381,11 @@ def _facts(
             f.tax_misdeclared += o.tax_misdeclared
             f.captive_lists += is_captive
             buyers.setdefault(code, set()).add(o.buyer)
+    as_of = end.astimezone(CST).date()
+    owed = statements.of_guarantors(session, facts, as_of)
     verifications: dict[str, Verification] = {}
     for code, f in facts.items():
+        _tax(f, owed.get(code, []), start.astimezone(CST).date(), as_of)
         mine = buyers.get(code, set())
         f.buyers = len(mine)
         f.disputed_buyers = len(mine & disputed_ids)
@@ -394,6 +400,22 @@ def _facts(
             verifications[code] = v
             f.verification = v.status
     return facts, verifications
+
+
+def _tax(f: Facts, rows: Sequence[TaxStatement], since: date, as_of: date) -> None:
+    """The guarantee's statements due in the window, or due before it and still owed (or
+    paid only in it), and how each stood at the window's end."""
+    for row in rows:
+        if row.due_on < since and row.paid_on is not None and row.paid_on < since:
+            continue  # settled before the window
+        found = statements.standing(row.total, row.paid, row.due_on, row.paid_on, as_of)
+        f.tax_statements += 1
+        if found.state == statements.PAID_LATE:
+            f.tax_paid_late += 1
+        elif found.state == statements.OVERDUE:
+            f.tax_overdue += 1
+            f.tax_overdue_cny += found.outstanding
+        f.tax_days_late = max(f.tax_days_late, found.days_late)
 
 
 def portraits(

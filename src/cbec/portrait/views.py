@@ -22,7 +22,14 @@ from cbec.store.models import utcnow
 
 
 def automatic_out(a: Automatic) -> AutomaticOut:
-    return AutomaticOut(name=a.name, result=a.result, value=a.value, detail=a.detail)
+    return AutomaticOut(
+        name=a.name,
+        result=a.result,
+        value=a.value,
+        detail=a.detail,
+        count=a.count,
+        examples=[dict(e) for e in a.examples],
+    )
 
 
 def verification_out(v: Verification) -> VerificationOut:

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from cbec.catalog import service as catalog_service
 from cbec.clearance.decision import Inspection, Outcome, RiskHit, RiskVerdict
-from cbec.privacy import mask_id
 from cbec.risk import cases, rulebook
 from cbec.risk.expressions import Value
 from cbec.risk.features import (
@@ -98,10 +97,13 @@ def instruction_applies(row: InstructionRow, moment: datetime) -> bool:
 
 def instruction_hit(row: InstructionRow) -> RiskHit:
     outcome, inspection = VERDICTS[Action(row.action)]
-    target = mask_id(row.target_value) if row.target_kind == "buyer" else row.target_value
+    # a buyer target is a blind index: officers see which instruction, not whose number
+    target = (
+        row.target_kind if row.target_kind == "buyer" else f"{row.target_kind} {row.target_value}"
+    )
     return RiskHit(
         f"I{row.id}",
-        f"control instruction {row.id} ({row.target_kind} {target}): {row.reason}",
+        f"control instruction {row.id} ({target}): {row.reason}",
         outcome,
         inspection,
     )
@@ -187,10 +189,10 @@ class RiskControl:
         return self.store.gather(
             needs(facts),
             Targets(
-                identities=tuple(dict.fromkeys((facts.buyer_id, facts.payer_id))),
+                identities=tuple(dict.fromkeys(facts.blind_ids())),
                 enterprises=facts.enterprises,
                 classed=(facts.ebc_code, facts.ebp_code),
-                buyer=facts.buyer_id,
+                buyer=facts.blind_ids()[0],
                 hs_prefixes=tuple(sorted(hs_prefixes([line.hs_code for line in facts.lines]))),
                 logistics_no=facts.logistics_no,
                 lists=(invt_no or "",),

@@ -21,9 +21,9 @@ from cbec.audit.service import Actor
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.officers import repository as officers
 from cbec.officers.roles import Role
-from cbec.privacy import scrub
+from cbec.privacy import blind_id, mask_address, mask_id, mask_phone, scrub
 from cbec.risk import repository
-from cbec.risk.features import Facts, pseudonym
+from cbec.risk.features import Facts, normalise_address, pseudonym
 from cbec.risk.history import facts_from_store
 from cbec.risk.rules import Match
 from cbec.store.models import Case, CaseEvidence, CaseLabel, Declaration, utcnow
@@ -112,13 +112,19 @@ def declaration_evidence(session: Session, d: Declaration, facts: Facts | None) 
                 {"rule": hit.rule_name, "action": hit.action, "message": hit.message},
             )
         )
-    identities = {"buyer": d.buyer_id_number}
+    # identities by blind index or pseudonym, with the masked form screens show
+    identities = {"buyer": (d.buyer_key, mask_id(d.buyer_id_number))}
     if facts is not None:
         identities.update(
-            payer=facts.payer_id, phone=facts.consignee_phone, address=facts.consignee_address
+            payer=(blind_id(facts.payer_id), mask_id(facts.payer_id)),
+            phone=(pseudonym("phone", facts.consignee_phone), mask_phone(facts.consignee_phone)),
+            address=(
+                pseudonym("address", normalise_address(facts.consignee_address)),
+                mask_address(facts.consignee_address),
+            ),
         )
-    for role, value in identities.items():
-        items.append(Evidence("identity", f"{role}:{value}", {"role": role}))
+    for role, (key, label) in identities.items():
+        items.append(Evidence("identity", f"{role}:{key}", {"role": role, "label": label}))
     codes = {
         "platform": d.ebp_code,
         "ecommerce": d.ebc_code,

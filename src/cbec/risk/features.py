@@ -16,9 +16,8 @@ pseudonyms (:func:`pseudonym`), never as the personal data itself.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +25,10 @@ from typing import Any
 
 from cbec.clearance.checks import taxable_value
 from cbec.messages.fields import CST, parse_app_time
+from cbec.privacy import blind_id
+from cbec.privacy import on_pseudonym_key_change as on_pseudonym_key_change
+from cbec.privacy import pseudonym as pseudonym
+from cbec.privacy import use_pseudonym_key as use_pseudonym_key
 from cbec.risk.expressions import Kind, Value
 
 #: A feature value: numbers are floats (JSON-friendly), None when history cannot say.
@@ -148,49 +151,6 @@ CATALOGUE: dict[str, Kind] = {
 }
 
 
-@dataclass(slots=True)
-class _PseudonymKey:
-    """The key of the pseudonyms (a keyed hash: without it, nobody can tell whose ID
-    number a pseudonym stands for by hashing candidate numbers)."""
-
-    key: bytes = hashlib.sha256(b"cbec-development-only").digest()
-    #: called when the key changes (caches of pseudonyms must be dropped)
-    watchers: list[Callable[[], None]] = field(default_factory=list)
-
-
-_PSEUDONYMS = _PseudonymKey()
-
-
-def use_pseudonym_key(secret: str) -> None:
-    """Key every pseudonym of this process with ``secret`` (``CBEC_PSEUDONYM_KEY``; the
-    assembly sets it at start-up). The risk aggregates and the identity graph are keyed by
-    pseudonyms: changing the key orphans them until they are rebuilt."""
-    key = hashlib.sha256(secret.encode()).digest()
-    if key != _PSEUDONYMS.key:
-        _PSEUDONYMS.key = key
-        for drop in _PSEUDONYMS.watchers:
-            drop()
-
-
-def on_pseudonym_key_change(drop: Callable[[], None]) -> None:
-    """Call ``drop`` whenever the key changes (for caches of pseudonyms)."""
-    _PSEUDONYMS.watchers.append(drop)
-
-
-def pseudonym(kind: str, value: str) -> str:
-    """A stable, non-reversible stand-in for an identity in the aggregates: a keyed
-    BLAKE2b digest of the kind and the value.
-
-    >>> pseudonym("buyer", "11010519491231002X") == pseudonym("buyer", "11010519491231002X")
-    True
-    >>> len(pseudonym("buyer", "x"))
-    24
-    """
-    return hashlib.blake2b(
-        f"{kind}|{value}".encode(), digest_size=12, key=_PSEUDONYMS.key
-    ).hexdigest()
-
-
 def normalise_address(value: str) -> str:
     """Whitespace and common punctuation removed, so that spacing does not make a new
     address.
@@ -232,8 +192,8 @@ class Facts:
     declaration_id: int
     #: the list's appTime, Beijing time: every window and validity is judged at it
     at: datetime
-    #: the personal data itself: kept in memory for flags and case evidence, never written
-    #: to the aggregates
+    #: the personal data itself: kept in memory for the identity graph and case evidence,
+    #: never written (flags and instructions name identities by :meth:`blind_ids`)
     buyer_id: str
     payer_id: str
     consignee_phone: str
@@ -269,6 +229,11 @@ class Facts:
     @property
     def day(self) -> int:
         return day_number(self.at.astimezone(CST).date())
+
+    def blind_ids(self) -> tuple[str, str]:
+        """The blind indexes of the buyer's and the payer's ID numbers: what identity
+        flags and control instructions name them by (:func:`cbec.privacy.blind_id`)."""
+        return blind_id(self.buyer_id), blind_id(self.payer_id)
 
     @property
     def enterprises(self) -> tuple[str, ...]:
@@ -573,22 +538,23 @@ def compute(facts: Facts, snapshot: Snapshot, externals: Externals) -> dict[str,
     paid_by_other = snapshot.counters.get((BUYER_PAID_BY_OTHER, facts.buyer), {})
     moment = facts.at
     valid = [f for f in externals.flags if f.valid_at(moment)]
+    blind_buyer, blind_payer = facts.blind_ids()
     buyer_flags = [
-        f for f in valid if f.subject_kind == "identity" and f.subject_key == facts.buyer_id
+        f for f in valid if f.subject_kind == "identity" and f.subject_key == blind_buyer
     ]
     payment_flags = [
         f
         for f in valid
         if f.source == "payment"
         and (
-            (f.subject_kind == "identity" and f.subject_key in (facts.buyer_id, facts.payer_id))
+            (f.subject_kind == "identity" and f.subject_key in (blind_buyer, blind_payer))
             or (f.subject_kind == "enterprise" and f.subject_key == facts.pay_code)
         )
     ]
     touching = [
         f
         for f in valid
-        if (f.subject_kind == "identity" and f.subject_key in (facts.buyer_id, facts.payer_id))
+        if (f.subject_kind == "identity" and f.subject_key in (blind_buyer, blind_payer))
         or (f.subject_kind == "enterprise" and f.subject_key in facts.enterprises)
     ]
     local_day = facts.at.astimezone(CST).date()

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
+from cbec.privacy import blind_id
 from cbec.store.models import (
     Case,
     CaseEvidence,
@@ -41,7 +42,8 @@ def flags_of(
     if subject_kind:
         query = query.where(RiskFlag.subject_kind == subject_kind)
     if subject_key:
-        query = query.where(RiskFlag.subject_key == subject_key)
+        # an identity is asked about by its ID number and found by its blind index
+        query = query.where(RiskFlag.subject_key.in_({subject_key, blind_id(subject_key)}))
     return session.execute(query).scalars().all()
 
 

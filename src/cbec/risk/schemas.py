@@ -259,7 +259,8 @@ class InstructionOut(CamelModel):
 
     @classmethod
     def of(cls, row: ControlInstruction, redecided: list[str] | None = None) -> InstructionOut:
-        value = mask_id(row.target_value) if row.target_kind == "buyer" else row.target_value
+        # a buyer is stored by blind index: screens show the masked number
+        value = row.target_label if row.target_kind == "buyer" else row.target_value
         return cls(
             id=row.id,
             target_kind=row.target_kind,
@@ -312,7 +313,8 @@ class FlagOut(CamelModel):
 
     @classmethod
     def of(cls, flag: RiskFlag) -> FlagOut:
-        key = mask_id(flag.subject_key) if flag.subject_kind == "identity" else flag.subject_key
+        # an identity is stored by blind index: screens show the masked number
+        key = flag.subject_label if flag.subject_kind == "identity" else flag.subject_key
         return cls(
             id=flag.id,
             subject_kind=flag.subject_kind,
@@ -352,7 +354,11 @@ class EvidenceOut(CamelModel):
     @classmethod
     def of(cls, item: CaseEvidence) -> EvidenceOut:
         ref = item.ref
-        if item.kind == "identity":
+        details = json.loads(item.details)
+        if item.kind == "identity" and "label" in details:
+            # stored by blind index or pseudonym, with the masked form to show
+            ref = f"{ref.partition(':')[0]}:{details['label']}"
+        elif item.kind == "identity":
             role, _, value = ref.partition(":")
             masked = (
                 mask_phone(value)
@@ -362,9 +368,7 @@ class EvidenceOut(CamelModel):
                 else mask_id(value)
             )
             ref = f"{role}:{masked}"
-        return cls(
-            kind=item.kind, ref=ref, details=json.loads(item.details), added_at=item.added_at
-        )
+        return cls(kind=item.kind, ref=ref, details=details, added_at=item.added_at)
 
 
 class CaseOut(CamelModel):

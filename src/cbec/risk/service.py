@@ -24,11 +24,11 @@ from cbec.clearance.decision import Inspection
 from cbec.clearance.service import Clearance, Policy
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.messages.receipts import INSPECTION, MANUAL_REVIEW
-from cbec.privacy import scrub
+from cbec.privacy import blind_id, mask_id, scrub
 from cbec.risk import repository
 from cbec.risk.assessor import VERDICTS, hs_prefixes
 from cbec.risk.expressions import ExpressionError
-from cbec.risk.features import context, pseudonym
+from cbec.risk.features import context
 from cbec.risk.history import HistoryRow, messages_for, replay
 from cbec.risk.rulebook import compiled
 from cbec.risk.rules import CompiledRule, Scope, compile_rule, evaluate
@@ -377,7 +377,7 @@ def _candidates(session: Session, data: InstructionIn) -> list[Declaration]:
         codes = ("ebp_code", "ebc_code", "agent_code", "logistics_code", "pay_code")
         return [d for d in waiting if any(getattr(d, c) == value for c in codes)]
     if data.target_kind == "buyer":
-        return [d for d in waiting if d.buyer_id_number == value]
+        return [d for d in waiting if d.buyer_key == blind_id(value)]
     if data.target_kind == "logistics_no":
         return [d for d in waiting if d.logistics_no == value]
     if data.target_kind == "list":
@@ -397,9 +397,12 @@ def issue_instruction(
     """Issue a control instruction: lists decided from now on meet it in their risk
     verdict; lists in manual review or under inspection that it targets are re-decided at
     once (to inspection or held). Returns the instruction and the lists it changed."""
+    buyer = data.target_kind == "buyer"
     row = ControlInstruction(
         target_kind=data.target_kind,
-        target_value=data.target_value,
+        # a buyer by the blind index of the ID number, shown masked
+        target_value=blind_id(data.target_value) if buyer else data.target_value,
+        target_label=mask_id(data.target_value) if buyer else "",
         action=data.action.value,
         reason=data.reason,
         status="active",
@@ -447,7 +450,7 @@ def issue_instruction(
         ("control_instruction", str(row.id)),
         data.reason,
         target_kind=data.target_kind,
-        target=data.target_value,
+        target=row.target_label if buyer else data.target_value,
         action=data.action.value,
         redecided=changed,
     )
@@ -481,11 +484,14 @@ def lift_instruction(
 
 def add_flag(session: Session, data: FlagIn, *, by: Actor) -> RiskFlag:
     """Record a flag (platform verification, payment company, consumer monitoring, ...)."""
+    identity = data.subject_kind == "identity"
     flag = repository.add_flag(
         session,
         RiskFlag(
             subject_kind=data.subject_kind,
-            subject_key=data.subject_key,
+            # an identity by the blind index of the ID number, shown masked
+            subject_key=blind_id(data.subject_key) if identity else data.subject_key,
+            subject_label=mask_id(data.subject_key) if identity else "",
             source=data.source,
             kind=data.kind,
             score=data.score,
@@ -501,12 +507,7 @@ def add_flag(session: Session, data: FlagIn, *, by: Actor) -> RiskFlag:
         by,
         "risk_flag.add",
         # an identity is personal data: the log names it by its pseudonym
-        (
-            data.subject_kind,
-            pseudonym("identity", data.subject_key)
-            if data.subject_kind == "identity"
-            else data.subject_key,
-        ),
+        (data.subject_kind, flag.subject_key),
         data.reason or data.kind,
         source=data.source,
         kind=data.kind,

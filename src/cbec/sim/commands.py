@@ -94,6 +94,8 @@ def _report(summary: Summary, options: Options, seconds: float) -> None:
     console.print(f"messages   → {summary.files}")
     console.print(f"registry   → {summary.registry} ({summary.enterprises} enterprises)")
     console.print(f"labels     → {summary.labels}")
+    console.print(f"catalogues → {summary.catalogues} (product catalogues filed)")
+    console.print(f"tax        → {summary.tax} (how each guarantee pays its statement)")
     if summary.signing_keys is not None:
         console.print(f"signing keys → {summary.signing_keys} (synthetic, private halves)")
 

@@ -21,6 +21,7 @@ from typing import Any
 from cbec.messages import signature
 from cbec.messages.codec import to_xml
 from cbec.sim.fastxml import message_bytes, model_of
+from cbec.sim.filings import catalogues_document, tax_document
 from cbec.sim.simulation import (
     Day,
     Event,
@@ -52,6 +53,8 @@ class Summary:
     files: Path | None = None
     registry: Path | None = None
     labels: Path | None = None
+    catalogues: Path | None = None
+    tax: Path | None = None
     signing_keys: Path | None = None
     enterprises: int = 0
 
@@ -198,7 +201,8 @@ def write(
     workers: int | None = None,
     sign: bool = False,
 ) -> Summary:
-    """Write the registry, the labels and the messages of ``day`` under ``out``.
+    """Write the registry, the labels, the messages, the product catalogues and the tax
+    payment story (``catalogues.json``, ``tax.json``) of ``day`` under ``out``.
 
     Large days are rendered by two forked processes (``workers`` overrides). ``exact``
     serialises every message through the models and ``to_xml`` (slow; the same bytes,
@@ -253,6 +257,10 @@ def write(
     write_json(summary.registry, registry)
     summary.labels = out / "labels.json"
     write_json(summary.labels, labels_document(day))
+    summary.catalogues = out / "catalogues.json"
+    write_json(summary.catalogues, catalogues_document(day))
+    summary.tax = out / "tax.json"
+    write_json(summary.tax, tax_document(day))
     return summary
 
 

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
+from cbec.clearance import statements
+from cbec.clearance.statement_schemas import StatementOut
 from cbec.errors import BadRequest, FieldError, NotFound
 from cbec.officers.roles import Role
 from cbec.portrait import classes, service, views
@@ -80,7 +82,11 @@ def detail_context(session: Session, officer: Officer, code: str) -> dict[str, A
     """One enterprise's portrait over the last year with its class history."""
     signin.need_any(officer, *READERS)
     start, end = service.window()
-    return {"p": views.portrait(session, code, start, end)}
+    found = statements.statements(session, guarantor=code, limit=24)
+    return {
+        "p": views.portrait(session, code, start, end),
+        "statements": [StatementOut.of(row, standing) for row, standing in found],
+    }
 
 
 def propose(session: Session, officer: Officer) -> Rating:

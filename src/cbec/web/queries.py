@@ -176,9 +176,9 @@ def clearance_times(session: Session, lo: int, hi: int | None) -> dict[int, int]
 
 def releases_by_province(session: Session, lo: int, hi: int | None) -> dict[str, int]:
     """Lists released per province, events ``lo < id <= hi``. The province is the first two
-    digits of the buyer's resident ID number (where the card was issued): lists carry the
-    consignee's address only as free text, and no column holds its province yet."""
-    province = func.substr(Declaration.buyer_id_number, 1, 2).label("province")
+    digits of the buyer's resident ID number (where the card was issued), kept beside the
+    encrypted number: lists carry the consignee's address only as free text."""
+    province = Declaration.buyer_province.label("province")
     query = (
         select(province, func.count())
         .select_from(DeclarationEvent)

@@ -22,7 +22,7 @@ from cbec.store.models.export import (
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
 from cbec.store.models.network import Network, NetworkEdge, NetworkNode, NetworkRun
 from cbec.store.models.officer import Officer, OfficerRole, OfficerSession
-from cbec.store.models.portrait import PlatformCheck, Rating, RatingItem
+from cbec.store.models.portrait import CatalogueItem, PlatformCheck, Rating, RatingItem
 from cbec.store.models.risk import (
     Case,
     CaseEvidence,
@@ -37,6 +37,7 @@ from cbec.store.models.risk import (
     RuleHit,
     RuleSet,
 )
+from cbec.store.models.tax import TaxPayment, TaxStatement
 from cbec.store.models.warehouse import (
     BondedAccount,
     BondedGoods,
@@ -55,6 +56,7 @@ __all__ = [
     "CaseEvidence",
     "CaseLabel",
     "CatalogEdition",
+    "CatalogueItem",
     "ConsumerDispute",
     "ConsumerDisputeList",
     "ControlInstruction",
@@ -100,5 +102,7 @@ __all__ = [
     "StockMovement",
     "StockReservation",
     "TaxBill",
+    "TaxPayment",
+    "TaxStatement",
     "utcnow",
 ]

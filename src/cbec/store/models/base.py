@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, MetaData, String, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
+
+from cbec.privacy import BLIND_LENGTH, seal, seal_bytes, unseal, unseal_bytes
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -43,6 +45,40 @@ class UTCDateTime(TypeDecorator[datetime]):
         if moment.tzinfo is None:
             return moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC)
+
+
+class SealedText(TypeDecorator[str]):
+    """Personal data encrypted at rest (:func:`cbec.privacy.seal`): Python sees the text,
+    the database a ciphertext under the current key. Never compared in SQL (each write
+    takes a fresh nonce): rows are found through a blind index column (:data:`BlindIndex`).
+    Writes that bypass SQLAlchemy (:mod:`cbec.store.bulk`) seal their values themselves."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else seal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else unseal(value)
+
+
+class SealedBytes(TypeDecorator[bytes]):
+    """Bytes encrypted at rest (:func:`cbec.privacy.seal_bytes`), as :class:`SealedText`."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else seal_bytes(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        return None if value is None else unseal_bytes(bytes(value))
+
+
+#: A blind index: the keyed hash of a personal value (:func:`cbec.privacy.blind_id`)
+#: through which rows are found without the value being stored in clear.
+BlindIndex = String(BLIND_LENGTH)
 
 
 def utcnow() -> datetime:

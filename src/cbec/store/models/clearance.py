@@ -20,7 +20,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.expression import false as sa_false
 
-from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
+from cbec.store.models.base import (
+    Base,
+    BigIntPK,
+    BlindIndex,
+    SealedText,
+    UTCDateTime,
+    utcnow,
+)
 
 Money = Numeric(19, 5)
 
@@ -32,7 +39,7 @@ class Declaration(Base):
     __table_args__ = (
         UniqueConstraint("business_key"),
         Index("ix_declarations_order", "order_no", "ebp_code", "ebc_code"),
-        Index("ix_declarations_buyer", "buyer_id_number", "quota_year"),
+        Index("ix_declarations_buyer", "buyer_key", "quota_year"),
         Index("ix_declarations_status", "status", "awaiting"),
     )
 
@@ -47,7 +54,13 @@ class Declaration(Base):
     logistics_no: Mapped[str] = mapped_column(String(60))
     pay_code: Mapped[str | None] = mapped_column(String(18), default=None)
     cop_no: Mapped[str] = mapped_column(String(20))
-    buyer_id_number: Mapped[str] = mapped_column(String(60))
+    #: the buyer's resident ID number, encrypted at rest ("" once purged)
+    buyer_id_number: Mapped[str] = mapped_column("buyer_id_sealed", SealedText)
+    #: its blind index (:func:`cbec.privacy.blind_id`): quota and lookups by ID number
+    #: ("" once purged after its quota year)
+    buyer_key: Mapped[str] = mapped_column(BlindIndex)
+    #: the province the buyer's ID card was issued in (its first two digits), or ""
+    buyer_province: Mapped[str] = mapped_column(String(2), default="")
     trade_mode: Mapped[str] = mapped_column(String(4))
     customs_code: Mapped[str] = mapped_column(String(4))
     #: the guarantee (assureCode) the tax is charged to; the ebc when the list names none
@@ -81,6 +94,8 @@ class Declaration(Base):
     complete_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: When ``cbec pii purge`` erased the buyer's ID number (past retention).
+    pii_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class DeclarationEvent(Base):
@@ -99,11 +114,12 @@ class DeclarationEvent(Base):
 
 
 class QuotaUsage(Base):
-    """A buyer's used annual quota (CNY) for a calendar year."""
+    """A buyer's used annual quota (CNY) for a calendar year, by the blind index of the
+    buyer's ID number (:func:`cbec.privacy.blind_id`): the number itself is not kept here."""
 
     __tablename__ = "quota_usage"
 
-    buyer_id_number: Mapped[str] = mapped_column(String(60), primary_key=True)
+    buyer_key: Mapped[str] = mapped_column(BlindIndex, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     used: Mapped[Decimal] = mapped_column(Money, default=Decimal(0))
     lists: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,8 +1,9 @@
 """Consumer protection: disputes of lists a consumer did not make ("not me"), opt-ins to
 a notice each time an identity is used, and the notices recorded for them.
 
-Disputes and opt-ins hold a resident ID number (the subject they are about); screens and
-logs show it masked.
+Disputes, opt-ins and notices hold a resident ID number (the subject they are about),
+encrypted at rest and found through its blind index (:func:`cbec.privacy.blind_id`);
+screens and logs show it masked. Contacts (phone or mail) are encrypted too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,14 @@ from decimal import Decimal
 from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
+from cbec.store.models.base import (
+    Base,
+    BigIntPK,
+    BlindIndex,
+    SealedText,
+    UTCDateTime,
+    utcnow,
+)
 
 
 class ConsumerDispute(Base):
@@ -22,12 +30,14 @@ class ConsumerDispute(Base):
 
     __tablename__ = "consumer_disputes"
     __table_args__ = (
-        Index("ix_consumer_disputes_identity", "id_number", "id"),
+        Index("ix_consumer_disputes_identity", "id_key", "id"),
         Index("ix_consumer_disputes_status", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    id_number: Mapped[str] = mapped_column(String(60))
+    #: the ID number, encrypted ("" once purged), and its blind index
+    id_number: Mapped[str] = mapped_column("id_sealed", SealedText)
+    id_key: Mapped[str] = mapped_column(BlindIndex)
     #: open, confirmed or rejected
     status: Mapped[str] = mapped_column(String(12), default="open")
     #: what the consumer says (ID and mobile numbers scrubbed)
@@ -64,10 +74,13 @@ class NoticeSubscription(Base):
 
     __tablename__ = "consumer_notice_subscriptions"
 
-    id_number: Mapped[str] = mapped_column(String(60), primary_key=True)
+    #: the blind index of the ID number, and the number itself, encrypted
+    id_key: Mapped[str] = mapped_column(BlindIndex, primary_key=True)
+    id_number: Mapped[str] = mapped_column(SealedText)
     #: sms or email
     channel: Mapped[str] = mapped_column(String(8))
-    contact: Mapped[str] = mapped_column(String(120))
+    #: the phone number or mail address, encrypted
+    contact: Mapped[str] = mapped_column(SealedText)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -79,12 +92,14 @@ class IdentityNotice(Base):
 
     __tablename__ = "consumer_notices"
     __table_args__ = (
-        UniqueConstraint("id_number", "business_key"),
+        UniqueConstraint("id_key", "business_key"),
         Index("ix_consumer_notices_status", "status", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
-    id_number: Mapped[str] = mapped_column(String(60))
+    #: the ID number, encrypted, and its blind index
+    id_number: Mapped[str] = mapped_column(SealedText)
+    id_key: Mapped[str] = mapped_column(BlindIndex)
     #: the list's business key (its declaration is found by it)
     business_key: Mapped[str] = mapped_column(String(255))
     order_no: Mapped[str] = mapped_column(String(60))
@@ -92,7 +107,8 @@ class IdentityNotice(Base):
     ebp_name: Mapped[str] = mapped_column(String(200))
     decl_date: Mapped[date] = mapped_column(Date)
     channel: Mapped[str] = mapped_column(String(8))
-    contact: Mapped[str] = mapped_column(String(120))
+    #: the phone number or mail address, encrypted
+    contact: Mapped[str] = mapped_column(SealedText)
     #: pending (to be sent) or sent
     status: Mapped[str] = mapped_column(String(8), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

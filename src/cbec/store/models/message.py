@@ -11,7 +11,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     SmallInteger,
     String,
     Text,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
+from cbec.store.models.base import Base, BigIntPK, SealedBytes, SealedText, UTCDateTime, utcnow
 
 
 class InboundMessage(Base):
@@ -40,11 +39,14 @@ class InboundMessage(Base):
     app_type: Mapped[str] = mapped_column(String(1))
     #: SHA-256 of the canonical JSON of the business content (formatting-independent).
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: Canonical JSON of the whole message (the typed model's dump).
-    body: Mapped[str] = mapped_column(Text)
+    #: Canonical JSON of the whole message (the typed model's dump), encrypted at rest:
+    #: it holds the buyer's, payer's and consignee's personal data.
+    body: Mapped[str] = mapped_column(SealedText)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Where it came from: "api" or the file it was read from.
     source: Mapped[str] = mapped_column(String(255), default="api")
+    #: When ``cbec pii purge`` erased the personal data in ``body`` (past retention).
+    pii_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Document(Base):
@@ -122,8 +124,9 @@ class DeadLetter(Base):
     sender_code: Mapped[str | None] = mapped_column(String(10), default=None)
     message_type: Mapped[str | None] = mapped_column(String(8), default=None)
     source: Mapped[str] = mapped_column(String(255), default="api")
-    #: The raw bytes (the first ``max_message_bytes`` of an oversized body).
-    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The raw bytes (the first ``max_message_bytes`` of an oversized body), encrypted at
+    #: rest.
+    raw: Mapped[bytes] = mapped_column(SealedBytes)
     truncated: Mapped[bool] = mapped_column(default=False)
     stage: Mapped[str] = mapped_column(String(16))
     error: Mapped[str] = mapped_column(Text)

@@ -8,8 +8,9 @@ often (for goods edges: how many units). Both are maintained as lists are decide
 be rebuilt from the store (``cbec network build``).
 
 Node keys are pseudonyms (keyed digests, as the risk aggregates use) prefixed by kind;
-``label`` is a masked form for screens. ``subject`` keeps the resident ID number of a
-person node, because flags and case clues name the identity they are about.
+``label`` is a masked form for screens. ``subject`` keeps the blind index of a person's
+resident ID number (:func:`cbec.privacy.blind_id`), because flags and case clues name the
+identity they are about (by that index, never by the number).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class NetworkNode(Base):
     #: person, address, phone, platform, ecommerce (enterprise), payment, logistics, goods
     kind: Mapped[str] = mapped_column(String(12))
     label: Mapped[str] = mapped_column(String(120), default="")
-    #: the resident ID number of a person; the customs code of an enterprise; else ""
+    #: the blind index of a person's ID number; the customs code of an enterprise; else ""
     subject: Mapped[str] = mapped_column(String(60), default="")
     #: 2-digit province code (a person's ID card, an address's district), or ""
     province: Mapped[str] = mapped_column(String(2), default="")

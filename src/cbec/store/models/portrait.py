@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cbec.store.models.base import Base, BigIntPK, UTCDateTime, utcnow
@@ -36,10 +36,35 @@ class PlatformCheck(Base):
     reported_orders: Mapped[int | None] = mapped_column(Integer, default=None)
     period_from: Mapped[date | None] = mapped_column(Date, default=None)
     period_to: Mapped[date | None] = mapped_column(Date, default=None)
-    #: ``goods``: JSON list of HS code prefixes (2 to 10 digits) seen sold on the platform
-    goods_hs: Mapped[str] = mapped_column(Text, default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CatalogueItem(Base):
+    """One item of the product catalogue an enterprise (a platform, or an e-commerce
+    enterprise selling on one) filed with customs: its item number, goods name, 10-digit HS
+    code, brand and specification. Amended in place (the audit log keeps the before);
+    withdrawn items stay, with the date, so lists cleared while they were filed still match.
+    """
+
+    __tablename__ = "catalogue_items"
+    __table_args__ = (UniqueConstraint("enterprise_code", "item_no"),)
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    enterprise_code: Mapped[str] = mapped_column(String(18))
+    item_no: Mapped[str] = mapped_column(String(60))
+    goods_name: Mapped[str] = mapped_column(String(250))
+    hs_code: Mapped[str] = mapped_column(String(10))
+    brand: Mapped[str] = mapped_column(String(100))
+    spec: Mapped[str] = mapped_column(String(255))
+    filed_on: Mapped[date] = mapped_column(Date)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, default=None)
+    #: 1 when filed, +1 on each amendment
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: who filed or last changed it: the enterprise's code, or the importing actor
+    updated_by: Mapped[str] = mapped_column(String(64))
 
 
 class Rating(Base):

@@ -68,7 +68,11 @@ class RiskFlag(Base):
     id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
     #: ``identity`` (a resident ID number: buyer or payer) or ``enterprise`` (customs code)
     subject_kind: Mapped[str] = mapped_column(String(16))
+    #: the customs code; for an identity the blind index of the ID number
+    #: (:func:`cbec.privacy.blind_id`), never the number itself
     subject_key: Mapped[str] = mapped_column(String(60))
+    #: what screens show of the subject: the masked ID number of an identity, or ""
+    subject_label: Mapped[str] = mapped_column(String(60), default="")
     #: who says so: ``platform``, ``payment``, ``consumer``, ``analyst``, ``network``, ...
     source: Mapped[str] = mapped_column(String(16))
     #: what: ``identity_unverified``, ``suspicious_payment``, ``identity_misuse``, ...
@@ -217,7 +221,10 @@ class ControlInstruction(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: enterprise, buyer, hs_code, logistics_no, list
     target_kind: Mapped[str] = mapped_column(String(16))
+    #: for a buyer the blind index of the ID number (:func:`cbec.privacy.blind_id`)
     target_value: Mapped[str] = mapped_column(String(60))
+    #: what screens show of the target: the masked ID number of a buyer, or ""
+    target_label: Mapped[str] = mapped_column(String(60), default="")
     #: review, xray, open_inspection, hold
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
