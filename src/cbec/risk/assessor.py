@@ -156,6 +156,10 @@ class RiskControl:
         self._hits: list[dict[str, Any]] = []
         #: the list whose verdict was given last (forget() can take it back)
         self._last_assessed: int | None = None
+        #: case clues of the verdicts since the last flush: a clue asks nothing of the
+        #: decision, so its case (whose evidence reads the list's documents) is opened
+        #: when the verdicts are written, not while clearance waits for the verdict
+        self._clues: list[tuple[Declaration, Facts, tuple[Match, ...]]] = []
 
     def flush(self) -> None:
         """Write what the verdicts since the last flush added: the aggregates, the
@@ -167,6 +171,9 @@ class RiskControl:
         for observer in self.observers:
             observer.flush()
         self._last_assessed = None
+        clues, self._clues = self._clues, []
+        for d, facts, matches in clues:  # the case's evidence names the hits, written above
+            cases.open_for_clue(self.session, d, facts, matches)
 
     def forget(self, declaration_id: int) -> None:
         """Deciding ``declaration_id`` faulted after its verdict: take back what the verdict
@@ -177,6 +184,7 @@ class RiskControl:
         self.store.take_back()
         self._assessments = [a for a in self._assessments if a["declaration_id"] != declaration_id]
         self._hits = [h for h in self._hits if h["declaration_id"] != declaration_id]
+        self._clues = [c for c in self._clues if c[0].id != declaration_id]
         for observer in self.observers:
             observer.forget(declaration_id)
 
@@ -313,10 +321,9 @@ class RiskControl:
                 }
             )
         self._hits += rows
-        clues = [m for m in live if m.rule.action is Action.CASE_CLUE]
+        clues = tuple(m for m in live if m.rule.action is Action.CASE_CLUE)
         if clues:
-            self.flush()  # the case's evidence names the hits
-            cases.open_for_clue(self.session, d, facts, clues)
+            self._clues.append((d, facts, clues))
 
 
 def hit_row(declaration_id: int, at: datetime, match: Match, mode: str) -> dict[str, Any]:
