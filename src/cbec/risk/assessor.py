@@ -30,6 +30,7 @@ from cbec.risk.features import (
     Externals,
     Facts,
     FeatureValue,
+    Needs,
     compute,
     context,
     facts_of,
@@ -190,20 +191,37 @@ class RiskControl:
 
     # -- features -----------------------------------------------------------------------
 
-    def gather(self, facts: Facts, invt_no: str | None) -> Gathered:
-        """Everything the verdict on ``facts`` reads, in one statement."""
-        return self.store.gather(
-            needs(facts),
-            Targets(
-                identities=tuple(dict.fromkeys((facts.buyer_id, facts.payer_id))),
-                enterprises=facts.enterprises,
-                classed=(facts.ebc_code, facts.ebp_code),
-                buyer=facts.buyer_id,
-                hs_prefixes=tuple(sorted(hs_prefixes([line.hs_code for line in facts.lines]))),
-                logistics_no=facts.logistics_no,
-                lists=(invt_no or "",),
-            ),
+    def prepare(self, declarations: Sequence[object]) -> None:
+        """Read what the verdicts on a batch of lists need in a few statements: each verdict
+        then reads nothing from the store (one round trip per list less on PostgreSQL)."""
+        requests = []
+        for declaration in declarations:
+            s: ClearanceSet = declaration  # type: ignore[assignment]
+            if s.order is None or s.payment is None or s.waybill is None:
+                continue
+            try:
+                facts = facts_of(s.declaration.id, s.inventory, s.order, s.payment, s.waybill)
+            except Exception:  # noqa: S112 - not read ahead: its verdict reads it alone
+                continue
+            requests.append(self._reads(facts, s.declaration.invt_no))
+        self.store.prefetch(requests)
+
+    @staticmethod
+    def _reads(facts: Facts, invt_no: str | None) -> tuple[Needs, Targets]:
+        return needs(facts), Targets(
+            identities=tuple(dict.fromkeys((facts.buyer_id, facts.payer_id))),
+            enterprises=facts.enterprises,
+            classed=(facts.ebc_code, facts.ebp_code),
+            buyer=facts.buyer_id,
+            hs_prefixes=tuple(sorted(hs_prefixes([line.hs_code for line in facts.lines]))),
+            logistics_no=facts.logistics_no,
+            lists=(invt_no or "",),
         )
+
+    def gather(self, facts: Facts, invt_no: str | None) -> Gathered:
+        """Everything the verdict on ``facts`` reads: from what :meth:`prepare` read for its
+        batch, or in one statement."""
+        return self.store.gather(*self._reads(facts, invt_no))
 
     def features(self, facts: Facts, gathered: Gathered, on: date) -> dict[str, FeatureValue]:
         """The features of ``facts``; then ``facts`` is added to the aggregates."""
