@@ -174,6 +174,8 @@ class RiskRun:
     shadow_hits: int
     #: the injected fraud caught (when the day came with its labels)
     quality: Quality | None = None
+    #: the batch's read ahead (prepare), shared out over its verdicts, ms per list
+    read_ahead_ms: float = 0.0
 
 
 def fresh_database(url: str, name: str = "cbec_bench_risk") -> str:
@@ -251,7 +253,15 @@ def batches(
             found = quality.evaluate(session, labels)
     engine.dispose()
     return RiskRun(
-        name, Spread.of(timed.samples), Spread.of(timed.cpu), None, seconds, live, shadow, found
+        name,
+        Spread.of(timed.samples),
+        Spread.of(timed.cpu),
+        None,
+        seconds,
+        live,
+        shadow,
+        found,
+        timed.preparing / max(1, len(timed.samples)),
     )
 
 
