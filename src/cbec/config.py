@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,9 @@ class Settings(BaseSettings):
     inspection_rate: float = 0.03
     #: Seed of the review/inspection sampling, so a day can be replayed.
     sampling_seed: int = 0
+    #: Share of all inspections kept random (exploration), whatever the rules and the model
+    #: select: the random inspection rate is raised as far as that needs (0 turns it off).
+    exploration_share: float = Field(default=0.10, ge=0.0, lt=1.0)
     #: How long a list waits for its order, payment and waybill before it is rejected.
     await_documents_seconds: int = 24 * 3600
     #: Bonded goods on the shelf longer than this many days are listed (warehouse).

@@ -26,6 +26,7 @@ from cbec.bench.ingest import Item, _batches
 from cbec.catalog import service as catalog_service
 from cbec.clearance.decision import NoRisk, RiskAssessor, RiskVerdict
 from cbec.clearance.service import Clearance, Policy
+from cbec.config import get_settings
 from cbec.intake.prepare import prepare_many
 from cbec.intake.service import Intake
 from cbec.registry.service import import_registry
@@ -120,6 +121,8 @@ class Timed:
         self.cpu: list[float] = []
         #: time spent writing the verdicts' records when clearance flushes, in all
         self.flushing = 0.0
+        #: time spent reading ahead for whole batches (prepare), in all
+        self.preparing = 0.0
 
     def assess(self, declaration: object) -> RiskVerdict:
         started, cpu = time.perf_counter(), time.process_time()
@@ -127,6 +130,11 @@ class Timed:
         self.samples.append((time.perf_counter() - started) * 1000)
         self.cpu.append((time.process_time() - cpu) * 1000)
         return verdict
+
+    def prepare(self, declarations: Sequence[object]) -> None:
+        started = time.perf_counter()
+        self.inner.prepare(declarations)
+        self.preparing += (time.perf_counter() - started) * 1000
 
     def flush(self) -> None:
         started = time.perf_counter()
@@ -166,6 +174,8 @@ class RiskRun:
     shadow_hits: int
     #: the injected fraud caught (when the day came with its labels)
     quality: Quality | None = None
+    #: the batch's read ahead (prepare), shared out over its verdicts, ms per list
+    read_ahead_ms: float = 0.0
 
 
 def fresh_database(url: str, name: str = "cbec_bench_risk") -> str:
@@ -229,7 +239,9 @@ def batches(
     started = time.perf_counter()
     with factory() as session:
         timed = Timed(RiskControl(session))
-        intake = Intake(session, [Clearance(session, Policy(), assessor=timed)])
+        intake = Intake(
+            session, [Clearance(session, Policy.from_settings(get_settings()), assessor=timed)]
+        )
         for batch in _batches(items, 500, 0):
             intake.submit(batch)
             session.commit()
@@ -241,7 +253,15 @@ def batches(
             found = quality.evaluate(session, labels)
     engine.dispose()
     return RiskRun(
-        name, Spread.of(timed.samples), Spread.of(timed.cpu), None, seconds, live, shadow, found
+        name,
+        Spread.of(timed.samples),
+        Spread.of(timed.cpu),
+        None,
+        seconds,
+        live,
+        shadow,
+        found,
+        timed.preparing / max(1, len(timed.samples)),
     )
 
 
@@ -255,7 +275,7 @@ def one_at_a_time(
     started = time.perf_counter()
     with factory() as session:
         timed = Timed(RiskControl(session) if risk else NoRisk())
-        clearance = Clearance(session, Policy(), assessor=timed)
+        clearance = Clearance(session, Policy.from_settings(get_settings()), assessor=timed)
         intake = Intake(session, [clearance])
         for item in items:
             before = clearance.decided

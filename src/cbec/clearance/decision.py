@@ -10,6 +10,8 @@ a rejecting finding (or a risk hit asking to stop the list) rejects whatever els
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -58,6 +60,10 @@ class RiskAssessor(Protocol):
 
     def assess(self, declaration: object) -> RiskVerdict: ...
 
+    def prepare(self, declarations: Sequence[object]) -> None:
+        """About to ask for the verdicts on ``declarations`` (a batch): read ahead what
+        they need at once (a hint; a verdict is the same with or without it)."""
+
     def flush(self) -> None:
         """Write what the verdicts since the last flush recorded (clearance calls it when
         it writes its own receipts and events, in the same transaction)."""
@@ -72,6 +78,9 @@ class NoRisk:
 
     def assess(self, declaration: object) -> RiskVerdict:
         return RiskVerdict()
+
+    def prepare(self, declarations: Sequence[object]) -> None:
+        pass
 
     def flush(self) -> None:
         pass
@@ -101,6 +110,60 @@ class Decision:
     inspection: Inspection | None = None
 
 
+class Exploration:
+    """Keeps random selection at least ``share`` of all inspections.
+
+    Rules, control instructions and the model send lists to inspection by what they
+    already suspect; outcomes then come only from where they look. Customs selection
+    research recommends spending a fixed share of the inspections at random so that labels
+    keep coming from everywhere. This counts, over the last ``window`` lists this process
+    decided (not rejected), the targeted inspections ``T`` and the others ``U``, and gives
+    the random inspection rate that makes random inspections at least ``share`` of all:
+    ``p = share / (1 - share) * T / U``. Clearance samples at the higher of that and the
+    enterprise class's own random rate. Until ``warmup`` lists are counted it asks for
+    nothing beyond the class rates. Each process counts its own traffic (a mix of
+    processes that each keep the share keeps it too)."""
+
+    def __init__(self, share: float = 0.0, *, window: int = 10_000, warmup: int = 200) -> None:
+        if not 0.0 <= share < 1.0:
+            raise ValueError(f"exploration share must be in [0, 1), got {share}")
+        self.share = share
+        self.warmup = warmup
+        self._recent: deque[int] = deque(maxlen=window)
+        self._counts = [0, 0, 0]  # neither, targeted inspection, random inspection
+        self._lock = threading.Lock()
+
+    def rate(self) -> float:
+        """The random inspection rate the share needs now (0 when off or warming up)."""
+        with self._lock:
+            n = len(self._recent)
+            targeted = self._counts[1]
+        if self.share == 0.0 or n < self.warmup or targeted == 0:
+            return 0.0
+        untargeted = n - targeted
+        if untargeted == 0:
+            return 1.0
+        return min(1.0, self.share / (1.0 - self.share) * targeted / untargeted)
+
+    def record(self, decision: Decision) -> None:
+        """Count a decision (a rejected list is not counted: it is never inspected)."""
+        if decision.outcome is Outcome.REJECT:
+            return
+        kind = 0
+        if decision.outcome is Outcome.INSPECT:
+            kind = 2 if decision.sampled else 1
+        with self._lock:
+            if len(self._recent) == self._recent.maxlen:
+                self._counts[self._recent[0]] -= 1
+            self._recent.append(kind)
+            self._counts[kind] += 1
+
+    def counts(self) -> tuple[int, int, int]:
+        """(lists counted, targeted inspections, random inspections) in the window."""
+        with self._lock:
+            return len(self._recent), self._counts[1], self._counts[2]
+
+
 def draw(seed: int | str, key: str, purpose: str) -> float:
     """A uniform number in [0, 1) fixed by (seed, key, purpose): replayable sampling."""
     digest = hashlib.blake2b(f"{seed}|{purpose}|{key}".encode(), digest_size=8).digest()
@@ -114,11 +177,14 @@ def decide(
     *,
     key: str,
     seed: int | str = 0,
+    explore: float = 0.0,
 ) -> Decision:
     """The decision for one list. Order of precedence: a rejecting finding rejects; a risk
     hit asking to stop rejects; a hit asking to hold holds; a hit asking for inspection, or
     the inspection draw, inspects (opened if any hit asks for that, else X-ray); a finding
-    or hit asking for review, or the review draw, reviews; else release."""
+    or hit asking for review, or the review draw, reviews; else release. ``explore`` (see
+    :class:`Exploration`) raises the random inspection rate above the class's: a draw under
+    it and above the class rate is a random X-ray for exploration."""
     rejecting = [f for f in findings if f.severity is Severity.REJECT]
     if rejecting:
         return Decision(Outcome.REJECT, tuple(str(f) for f in rejecting), tuple(findings), risk)
@@ -152,6 +218,15 @@ def decide(
             risk,
             sampled=True,
             inspection=Inspection.OPEN if opened else Inspection.XRAY,
+        )
+    if drawn < explore:
+        return Decision(
+            Outcome.INSPECT,
+            (f"[S.explore] random X-ray for exploration at rate {explore:.2%}",),
+            tuple(findings),
+            risk,
+            sampled=True,
+            inspection=Inspection.XRAY,
         )
     review = [str(f) for f in findings if f.severity is Severity.REVIEW] + [
         f"[{h.code}] {h.message}" for h in risk.hits if h.action is Outcome.REVIEW

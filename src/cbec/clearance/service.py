@@ -26,6 +26,7 @@ from cbec.clearance.classes import ClassRates, rates_for
 from cbec.clearance.compare import compare
 from cbec.clearance.decision import (
     Decision,
+    Exploration,
     Inspection,
     NoRisk,
     Outcome,
@@ -132,6 +133,9 @@ class Policy:
     rates: Rates = field(default_factory=Rates)
     seed: int = 0
     await_documents: timedelta = timedelta(hours=24)
+    #: the random share of inspections kept live (off unless configured: the settings'
+    #: ``exploration_share``); one counter for every clearance run of the process
+    exploration: Exploration = field(default_factory=Exploration)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
@@ -139,6 +143,7 @@ class Policy:
             rates=Rates(review=settings.review_rate, inspection=settings.inspection_rate),
             seed=settings.sampling_seed,
             await_documents=timedelta(seconds=settings.await_documents_seconds),
+            exploration=Exploration(settings.exploration_share),
         )
 
 
@@ -386,6 +391,7 @@ class Clearance:
         ):
             if other.status != REJECTED:
                 first_live.setdefault((other.order_no, other.ebp_code, other.ebc_code), other)
+        self.assessor.prepare(sets)
         for s in sets:
             marks = (len(self._events), len(self._receipts), len(self._tax_bills))
             status, counted = s.declaration.status, s.declaration.quota_counted
@@ -496,7 +502,9 @@ class Clearance:
             self._rates(d, enterprises, classes, _codes(s).values(), now),
             key=d.business_key,
             seed=self.policy.seed,
+            explore=self.policy.exploration.rate(),
         )
+        self.policy.exploration.record(decision)
         self._apply(s, decision, tax, usage, quota, now)
 
     def _kilos_cleared(self, d: Declaration, lines: set[str]) -> dict[str, Decimal]:

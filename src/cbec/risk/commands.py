@@ -495,6 +495,10 @@ def print_quality(found: quality.Quality) -> None:
         f"{_pct(found.rules_precision)}, recall {_pct(found.rules_recall)}; fraud stopped "
         f"(rejected or selected) {_pct(found.stopped_recall)}"
     )
+    console.print(
+        f"drawn at random (class rates and exploration): {found.all.random:,} of the "
+        f"{found.all.selected:,} selected = {_pct(found.random_share)}"
+    )
     table = Table(title="by fraud pattern")
     for column in ("pattern", "lists", "rejected", "selected", "by rules", "reviewed", "released"):
         table.add_column(column, justify="left" if column == "pattern" else "right")

@@ -28,6 +28,7 @@ class Tally:
     rejected: int = 0
     selected: int = 0  # held or sent to inspection, for whatever reason
     by_rules: int = 0  # ... because a live rule or instruction asked for it
+    random: int = 0  # ... by a random draw (the class's rate or the exploration share)
     reviewed: int = 0
     released: int = 0
 
@@ -66,6 +67,11 @@ class Quality:
         return self._ratio(self.fraud.by_rules, self.fraud.lists - self.fraud.rejected)
 
     @property
+    def random_share(self) -> float | None:
+        """Of the lists held or inspected, the share drawn at random (exploration)."""
+        return self._ratio(self.all.random, self.all.selected)
+
+    @property
     def stopped_recall(self) -> float | None:
         """Of all fraudulent lists, the share rejected by a check or selected."""
         return self._ratio(self.fraud.rejected + self.fraud.selected, self.fraud.lists)
@@ -81,6 +87,8 @@ class Quality:
             "precision": self.precision,
             "recall": self.recall,
             "selectedByRules": self.all.by_rules,
+            "selectedAtRandom": self.all.random,
+            "randomShare": self.random_share,
             "rulesPrecision": self.rules_precision,
             "rulesRecall": self.rules_recall,
             "stoppedRecall": self.stopped_recall,
@@ -130,6 +138,7 @@ def evaluate(session: Session, labels: Mapping[str, Any]) -> Quality:
             elif selected:
                 t.selected += 1
                 t.by_rules += d.id in stopped_by_rules
+                t.random += d.reasons.startswith("[S.")
             elif 300 in statuses:
                 t.reviewed += 1
             else:

@@ -153,8 +153,11 @@ class RealTime:
         self._links: dict[tuple[str, str], dict[str, date]] = {}
         #: what the last apply kept (observation, links it added), for take_back
         self._last: tuple[Observation, tuple[tuple[str, str, str], ...]] | None = None
+        #: what :meth:`prefetch` read for the lists of a batch, as the store held it
+        #: (before the overlay), until the next flush
+        self._prefetched: dict[tuple[Needs, Targets], Gathered] = {}
 
-    def _execute(self, sql: str, params: Sequence[Any]) -> Any:
+    def _execute(self, sql: str, params: Sequence[Any], *, prepare: bool = True) -> Any:
         # The session's connection in its current transaction (a commit between two lists
         # ends one, and the next statement must run in the new one).
         transaction = self.session.get_transaction()
@@ -165,7 +168,7 @@ class RealTime:
         if self.postgres:
             # Prepared at once: planning a gather (a UNION of a dozen branches) costs more
             # than running it.
-            cursor.execute(sql, tuple(params), prepare=True)
+            cursor.execute(sql, tuple(params), prepare=prepare)
         else:
             cursor.execute(sql, tuple(params))
         return cursor
@@ -186,6 +189,10 @@ class RealTime:
     def gather(self, needs: Needs, targets: Targets) -> Gathered:
         """The aggregate rows ``needs`` names (as the store holds them, plus what this run
         added since its last flush) and everything else touching ``targets``."""
+        early = self._prefetched.pop((needs, targets), None)
+        if early is not None:
+            self._overlay(needs, early.snapshot)
+            return early
         shape = (
             len(targets.identities),
             len(targets.enterprises),
@@ -268,6 +275,93 @@ class RealTime:
                 count, present = snapshot.links.get(link, (0, False))
                 snapshot.links[link] = (count + len(pending_b), present or b in pending_b)
 
+    # -- a batch's reads at once ----------------------------------------------------------
+
+    def prefetch(self, requests: Sequence[tuple[Needs, Targets]]) -> None:
+        """Read what the verdicts on a batch of lists need in a few statements (instead of
+        one per list): :meth:`gather` then takes a list's rows from here, with what the
+        lists before it added overlaid, until the next flush."""
+        requests = [r for r in dict.fromkeys(requests) if r not in self._prefetched]
+        if len(requests) < 2:
+            return
+        counters = sorted({(k, key) for n, _t in requests for k, key, _ in n.counters})
+        rows: dict[tuple[str, str], dict[int, tuple[int, int]]] = {}
+        for kind, key, bucket, n_, cents in self._rows("pc", _prefetch_counters, counters):
+            rows.setdefault((kind, key), {})[int(bucket)] = (int(n_), int(cents))
+        pairs = sorted({(k, a) for n, _t in requests for k, a, _b in n.links})
+        linked = {
+            (kind, a): int(count) for kind, a, count in self._rows("pl", _prefetch_links, pairs)
+        }
+        triples = sorted({link for n, _t in requests for link in n.links})
+        present = {(k, a, b) for k, a, b in self._rows("pp", _prefetch_present, triples)}
+        everything = Targets(
+            identities=_union(t.identities for _n, t in requests),
+            enterprises=_union(t.enterprises for _n, t in requests),
+            classed=_union(t.classed for _n, t in requests),
+            buyer="",
+            hs_prefixes=_union(t.hs_prefixes for _n, t in requests),
+            logistics_no="",
+            lists=_union(t.lists for _n, t in requests),
+        )
+        buyers = _union((t.buyer,) for _n, t in requests)
+        waybills = _union((t.logistics_no,) for _n, t in requests)
+        sql = _statement(
+            (
+                "pe",
+                len(everything.identities),
+                len(everything.enterprises),
+                len(everything.classed),
+                len(buyers),
+                len(everything.hs_prefixes),
+                len(waybills),
+                len(everything.lists),
+            ),
+            partial(
+                _prefetch_externals,
+                len(everything.identities),
+                len(everything.enterprises),
+                len(everything.classed),
+                len(buyers),
+                len(everything.hs_prefixes),
+                len(waybills),
+                len(everything.lists),
+            ),
+            self.postgres,
+        )
+        params = [
+            *everything.identities,
+            *everything.enterprises,
+            *everything.classed,
+            *everything.enterprises,
+            *buyers,
+            *everything.hs_prefixes,
+            *waybills,
+            *everything.lists,
+            *everything.enterprises,
+        ]
+        externals = self._execute(sql, params, prepare=False).fetchall()
+        for needs, targets in requests:
+            snapshot = Snapshot()
+            for kind, key, low in needs.counters:
+                held = rows.get((kind, key), {})
+                snapshot.counters[(kind, key)] = {
+                    b: v for b, v in held.items() if low is None or b >= low
+                }
+            for link in needs.links:
+                snapshot.links[link] = (linked.get(link[:2], 0), link in present)
+            self._prefetched[(needs, targets)] = _externals_of(snapshot, targets, externals)
+
+    def _rows(
+        self, name: str, build: Callable[[int], str], keys: Sequence[tuple[str, ...]]
+    ) -> list[Any]:
+        """The rows of ``build(n)`` for ``keys``, 1,000 keys a statement."""
+        out: list[Any] = []
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            sql = _statement((name, len(chunk)), partial(build, len(chunk)), self.postgres)
+            out += self._execute(sql, [v for key in chunk for v in key], prepare=False)
+        return out
+
     # -- writes ---------------------------------------------------------------------------
 
     def apply(self, observation: Observation, snapshot: Snapshot) -> None:
@@ -315,6 +409,7 @@ class RealTime:
             for b, day in linked.items()
         )
         self._counters, self._links, self._last = {}, {}, None
+        self._prefetched = {}  # what the store holds changes now
         for start in range(0, len(counters), FLUSH_ROWS):
             rows = counters[start : start + FLUSH_ROWS]
             sql = _statement(
@@ -363,3 +458,104 @@ def _insert_links(size: int) -> str:
 
 def _insert(table: str, names: str, width: int, size: int) -> str:
     return f"INSERT INTO {table} ({names}) VALUES " + ", ".join([f"({_marks(width)})"] * size)
+
+
+def _union(groups: Any) -> tuple[str, ...]:
+    return tuple(sorted({v for group in groups for v in group if v}))
+
+
+def _values(width: int, size: int) -> str:
+    """A VALUES table of ``size`` rows (its columns are column1, column2, ... on SQLite and
+    PostgreSQL alike): joined, it lets the index find each key."""
+    return "(VALUES " + ", ".join([f"({_marks(width)})"] * size) + ") AS v"
+
+
+def _prefetch_counters(size: int) -> str:
+    return (
+        "SELECT c.kind, c.key, c.bucket, c.n, c.cents FROM risk_counters c JOIN "
+        f"{_values(2, size)} ON c.kind = v.column1 AND c.key = v.column2"
+    )
+
+
+def _prefetch_links(size: int) -> str:
+    return (
+        "SELECT l.kind, l.a, COUNT(*) FROM risk_links l JOIN "
+        f"{_values(2, size)} ON l.kind = v.column1 AND l.a = v.column2 GROUP BY l.kind, l.a"
+    )
+
+
+def _prefetch_present(size: int) -> str:
+    return (
+        "SELECT l.kind, l.a, l.b FROM risk_links l JOIN "
+        f"{_values(3, size)} ON l.kind = v.column1 AND l.a = v.column2 AND l.b = v.column3"
+    )
+
+
+def _in(n: int) -> str:
+    # An empty IN () is not SQL; a NULL matches nothing.
+    return _marks(n) if n else "NULL"
+
+
+def _prefetch_externals(
+    n_id: int, n_ent: int, n_cls: int, n_buyers: int, n_hs: int, n_ways: int, n_lists: int
+) -> str:
+    """The external results of a batch's parties: the single gather's branches, for all."""
+    return " UNION ALL ".join(
+        [
+            "SELECT 'f', id, subject_kind, subject_key, source, kind, score, valid_from, "
+            "valid_to FROM risk_flags WHERE (subject_kind = 'identity' AND subject_key IN "
+            f"({_in(n_id)})) OR (subject_kind = 'enterprise' AND subject_key IN ({_in(n_ent)}))",
+            "SELECT 'c', id, 'enterprise', enterprise_code, source, class_code, score, "
+            f"valid_from, valid_to FROM risk_enterprise_classes WHERE enterprise_code IN "
+            f"({_in(n_cls)})",
+            "SELECT 'i', id, target_kind, target_value, action, reason, NULL, valid_from, "
+            "valid_to FROM risk_control_instructions WHERE status = 'active' AND ("
+            f"(target_kind = 'enterprise' AND target_value IN ({_in(n_ent)})) "
+            f"OR (target_kind = 'buyer' AND target_value IN ({_in(n_buyers)})) "
+            f"OR (target_kind = 'hs_code' AND target_value IN ({_in(n_hs)})) "
+            f"OR (target_kind = 'logistics_no' AND target_value IN ({_in(n_ways)})) "
+            f"OR (target_kind = 'list' AND target_value IN ({_in(n_lists)})))",
+            "SELECT 'r', id, status, CASE WHEN shadow THEN 'shadow' ELSE '' END, '', '', "
+            "revision, created_at, NULL FROM risk_rule_sets "
+            "WHERE status = 'published' OR (status = 'draft' AND shadow)",
+            "SELECT 'e', id, customs_code, CAST(filing_date AS VARCHAR(10)), '', '', NULL, "
+            f"NULL, NULL FROM enterprises WHERE customs_code IN ({_in(n_ent)})",
+        ]
+    )
+
+
+def _externals_of(snapshot: Snapshot, targets: Targets, rows: Sequence[Any]) -> Gathered:
+    """One list's share of a batch's external results, as :meth:`RealTime.gather` gives."""
+    identities, enterprises = set(targets.identities), set(targets.enterprises)
+    classed, prefixes, lists = set(targets.classed), set(targets.hs_prefixes), set(targets.lists)
+    wanted = {
+        "enterprise": enterprises,
+        "buyer": {targets.buyer},
+        "hs_code": prefixes,
+        "logistics_no": {targets.logistics_no},
+        "list": lists,
+    }
+    out = Gathered(snapshot)
+    flags: list[tuple[int, Flag]] = []
+    classes: list[tuple[int, ClassRow]] = []
+    instructions: list[InstructionRow] = []
+    signature: list[tuple[int, str, bool, int, str]] = []
+    for tag, i, a, b, c, d, score, start, end in rows:
+        if tag == "f":
+            if b in (identities if a == "identity" else enterprises):
+                flags.append((i, Flag(a, b, c, d, float(score), _moment(start), _moment(end))))
+        elif tag == "c":
+            if b in classed:
+                classes.append((i, ClassRow(b, d, _moment(start), _moment(end))))
+        elif tag == "i":
+            if b in wanted.get(a, ()):
+                instructions.append(InstructionRow(i, a, b, c, d, _moment(start), _moment(end)))
+        elif tag == "r":
+            signature.append((int(i), a, b == "shadow", int(score), str(_moment(start))))
+        elif a in enterprises:
+            out.filed[a] = date.fromisoformat(str(b)[:10])
+    out.flags = tuple(f for _i, f in sorted(flags, key=lambda x: x[0]))
+    out.classes = tuple(c for _i, c in sorted(classes, key=lambda x: x[0]))
+    out.instructions = tuple(sorted(instructions, key=lambda x: x.id))
+    out.signature = tuple(sorted(signature))
+    return out
