@@ -2,7 +2,8 @@
 
 One Spark session serves the module (started once: the JVM takes several seconds). The
 data is a small day from the simulator: its identity graph, built in memory from the
-orders, payments and waybills, for the component step of network discovery.
+orders, payments and waybills, for the component step of network discovery; and a small
+day cleared into a SQLite store, for network runs and enterprise portraits.
 """
 
 from __future__ import annotations
@@ -10,13 +11,18 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from cbec.audit.service import Actor
+from cbec.batch import export as exporting
 from cbec.batch.engine import QUICK_START_CONF, Embedded, Source, Spark
 from cbec.batch.export import store_readers
 from cbec.catalog import service as catalog_service
@@ -26,14 +32,20 @@ from cbec.config import get_settings
 from cbec.intake.commands import load_and_prepare, locate
 from cbec.intake.prepare import Prepared
 from cbec.intake.service import Intake
+from cbec.messages.fields import CST
 from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
 from cbec.network import communities, components, frames, graph, service
 from cbec.network.graph import GraphBuffer
+from cbec.portrait import batch as portrait_batch
+from cbec.portrait import service as portrait_service
+from cbec.portrait.score import portrait
 from cbec.registry.service import import_registry
 from cbec.risk import wiring as risk_wiring
 from cbec.sim.output import run as simulate
 from cbec.sim.simulation import Options
 from cbec.store import make_engine, make_session_factory, upgrade
+from cbec.store.models import Declaration, DeclarationEvent, RiskFlag, TaxStatement, utcnow
+from tests.batch import portrait_reference
 
 pytestmark = [
     pytest.mark.slow,
@@ -205,3 +217,180 @@ def test_batch_commands_refuse_bad_input(tmp_path: Path) -> None:
     table = runner.invoke(app, ["export-data", "--out", str(tmp_path / "x"), "--table", "nope"])
     assert table.exit_code == 1
     assert "--table: 'nope' is not one of" in table.output
+
+
+# -- enterprise portraits ---------------------------------------------------------------------
+
+
+def _enrich(s: Session) -> tuple[datetime, datetime]:
+    """Give the stored day what a simulated day lacks for portraits (officers' outcomes,
+    lists of the window before, tax statements, consumer and network flags); the window
+    [start, end) of the rating."""
+    now = utcnow()
+    end, start = now + timedelta(minutes=1), now - timedelta(days=365)
+    decided = s.scalars(
+        select(Declaration).where(Declaration.decided_at.is_not(None)).order_by(Declaration.id)
+    ).all()
+    assert len(decided) > 150
+    moves = [(300, 100), (500, 502), (500, 501), (500, 800), (300, 800), (500, 503)]
+    for i, d in enumerate(decided[:36]):
+        s.add(
+            DeclarationEvent(
+                declaration_id=d.id, from_status=moves[i % 6][0], to_status=moves[i % 6][1], at=now
+            )
+        )
+    for d in decided[36:40]:  # rejected for a wrong tax
+        d.status = 100
+        d.findings = json.dumps([{"rule": "C10.tax", "path": "x", "message": "tax"}])
+    for d in decided[40:70]:  # decided in the window before
+        d.decided_at = start - timedelta(days=30)
+    d0 = decided[80]
+    guarantors = [d0.ebc_code, d0.agent_code, decided[90].ebc_code]
+    today = end.astimezone(CST).date()
+    since = start.astimezone(CST).date()
+    plans = [  # due, paid_on, total, paid
+        (today - timedelta(days=40), today - timedelta(days=45), "100.50", "100.50"),  # on time
+        (today - timedelta(days=60), today - timedelta(days=52), "80", "80"),  # 8 days late
+        (today - timedelta(days=35), None, "70.25", "20"),  # overdue 35 days
+        (since - timedelta(days=30), since - timedelta(days=3), "10", "10"),  # settled before
+        (since - timedelta(days=30), since + timedelta(days=4), "12", "12"),  # paid in it
+        (today + timedelta(days=3), None, "9", "0"),  # not yet due
+    ]
+    for g, code in enumerate(guarantors):
+        for p, (due, paid_on, total, paid) in enumerate(plans[g:]):
+            s.add(
+                TaxStatement(
+                    guarantor_code=code,
+                    period=f"20{g:02d}{p + 1:02d}",
+                    bills=1,
+                    customs_tax=Decimal(0),
+                    value_added_tax=Decimal(total),
+                    consumption_tax=Decimal(0),
+                    total=Decimal(total),
+                    due_on=due,
+                    paid=Decimal(paid),
+                    paid_on=paid_on,
+                    created_by="test",
+                )
+            )
+    flags = [
+        ("identity", decided[100].buyer_key, "consumer", "dispute", 1.0, None),
+        ("identity", decided[101].buyer_key, "consumer", "identity_misuse", 1.0, None),
+        ("identity", decided[102].buyer_key, "consumer", "dispute", 1.0, now - timedelta(days=1)),
+        ("identity", decided[103].buyer_key, "analyst", "note", 1.0, None),
+        ("enterprise", decided[100].ebp_code, "consumer", "dispute", 1.0, None),
+        ("enterprise", decided[110].ebc_code, "consumer", "dispute", 1.0, None),
+        ("enterprise", decided[110].ebc_code, "consumer", "dispute", 1.0, None),
+        ("enterprise", decided[120].ebc_code, "network", "ring", 0.7, None),
+        ("enterprise", decided[120].ebc_code, "network", "ring", 0.4, None),
+        ("enterprise", decided[121].agent_code, "network", "ring", 0.9, now - timedelta(hours=1)),
+    ]
+    for kind, key, source, what, score, valid_to in flags:
+        s.add(
+            RiskFlag(
+                subject_kind=kind,
+                subject_key=key,
+                source=source,
+                kind=what,
+                score=score,
+                valid_from=now - timedelta(days=2),
+                valid_to=valid_to,
+                created_by="test",
+            )
+        )
+    s.flush()
+    return start, end
+
+
+def _items(s: Session, rating_id: int) -> list[tuple[str, str | None, str, float, str, str]]:
+    return [
+        (i.enterprise_code, i.current_class, i.proposed_class, i.score, i.reason, i.portrait)
+        for i in portrait_service.items(s, rating_id)
+    ]
+
+
+def test_portrait_features_on_spark_equal_the_embedded_engine_and_the_python_reference(
+    spark: Spark, store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with make_session_factory(store)() as s:
+        start, end = _enrich(s)
+        expected = portrait_reference.facts(s, start, end)
+        with Embedded() as embedded:
+            local = portrait_batch.features(
+                embedded, portrait_batch.store_source(s, start, end), start, end
+            )
+            assert portrait_batch.facts(local) == expected
+            as_of = end.astimezone(CST).date()
+            for code, f in portrait_batch.facts(local).items():  # money to the digit shown
+                assert portrait(f, as_of).as_dict() == portrait(expected[code], as_of).as_dict()
+            # only some enterprises (with none of their lists among them too)
+            some = [*sorted(expected)[:3], "4401999999"]
+            assert portrait_batch.portrait_facts(
+                embedded, portrait_batch.store_source(s, start, end), start, end, some
+            ) == portrait_reference.facts(s, start, end, some)
+        # the data exercises every feature
+        facts = list(expected.values())
+        for name in (
+            "lists_before",
+            "rejected",
+            "reviewed",
+            "review_rejected",
+            "inspected",
+            "discrepancies",
+            "seizures",
+            "tax_misdeclared",
+            "captive_lists",
+            "disputed_buyers",
+            "disputes",
+            "tax_statements",
+            "tax_paid_late",
+            "tax_overdue",
+            "network_flags",
+        ):
+            assert any(getattr(f, name) for f in facts), name
+        assert len(facts) > 10
+        # Spark from the store, and from a Parquet export, = the embedded engine
+        on_spark = portrait_batch.features(
+            spark, portrait_batch.store_source(s, start, end), start, end
+        )
+        assert on_spark.equals(local)
+        out = tmp_path / "export"
+        counts = exporting.export(s, out)
+        for table in portrait_batch.TABLES:
+            assert counts[table] > 0, table
+        declared = pl.read_parquet(out / "declarations.parquet")
+        assert {"buyer_id_number", "buyer_id_sealed", "findings"}.isdisjoint(declared.columns)
+        assert {"subject_label", "reason"}.isdisjoint(
+            pl.read_parquet(out / "risk_flags.parquet").columns
+        )
+        exported = portrait_batch.features(spark, Source.parquet(out), start, end)
+        assert exported.equals(local)
+        # a whole proposal (scores, classes, reasons, portraits) on either engine
+        embedded_rating = portrait_service.propose(s, start, end, by=Actor.system("test"))
+        spark_rating = portrait_service.propose(
+            s, start, end, by=Actor.system("test"), engine=spark, data=out
+        )
+        proposed = _items(s, embedded_rating.id)
+        assert _items(s, spark_rating.id) == proposed
+        assert len(proposed) == len(expected)
+        assert {i[2] for i in proposed} >= {"B", "C"}
+        s.rollback()
+    # the command, on the export (the embedded engine), proposes the same
+    monkeypatch.setenv("CBEC_DATABASE_URL", store.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    window = ["--from", start.isoformat(), "--to", end.isoformat()]
+    rated = runner.invoke(app, ["portrait", "rate", *window, "--data", str(out), "--json"])
+    assert rated.exit_code == 0, rated.output
+    items = json.loads(rated.output)["items"]
+    by_command = [
+        (i["enterpriseCode"], i["currentClass"], i["proposedClass"], i["score"]) for i in items
+    ]
+    assert by_command == [p[:4] for p in proposed]
+    bad = runner.invoke(app, ["portrait", "rate", "--engine", "hadoop"])
+    assert bad.exit_code == 1
+    assert "--engine: 'hadoop' is not one of embedded, spark" in bad.output
+    empty = runner.invoke(app, ["portrait", "rate", "--data", str(tmp_path)])
+    assert empty.exit_code == 1
+    assert "has no table declarations" in empty.output
+    get_settings.cache_clear()

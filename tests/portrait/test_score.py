@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cbec.batch.engine import Embedded
+from cbec.portrait import batch
 from cbec.portrait.classes import CLASSES, for_score, worse
-from cbec.portrait.score import Facts, captive_pairs, portrait
+from cbec.portrait.score import Facts, portrait
 
 AS_OF = date(2026, 11, 11)
 
@@ -116,9 +119,24 @@ def test_class_bounds_and_order() -> None:
     assert CLASSES["A"].inspection < CLASSES["B"].inspection < CLASSES["C"].inspection
 
 
+def captive_pairs(pairs: dict[tuple[str, str], int]) -> set[tuple[str, str]]:
+    """The closed loops the batch job finds among lists paid so (embedded engine)."""
+    rows = [pair for pair, n in pairs.items() for _ in range(n)]
+    frame = pl.DataFrame(rows, schema=["pay_code", "ebp_code"], orient="row")
+    with Embedded() as engine:
+        found = engine.collect(batch.captive_pairs(engine.load("lists", frame)))
+    return {(r["c_pay"], r["c_ebp"]) for r in found.iter_rows(named=True)}
+
+
 def test_a_closed_payment_loop_needs_exclusivity_both_ways_and_volume() -> None:
     pairs = {("PAY1", "EBP1"): 12, ("PAY2", "EBP2"): 12, ("PAY3", "EBP2"): 12}
     assert captive_pairs(pairs) == {("PAY1", "EBP1")}
     # a company serving two platforms is no loop
     assert captive_pairs({("PAY1", "EBP1"): 12, ("PAY1", "EBP2"): 1}) == set()
     assert captive_pairs({("PAY1", "EBP1"): 4}) == set()
+    # at least 90% of the platform's lists (10 of 11 is, 9 of 10 is, 9 of 11 is not)
+    assert captive_pairs({("PAY1", "EBP1"): 10, ("PAY2", "EBP1"): 1}) == {("PAY1", "EBP1")}
+    assert captive_pairs({("PAY1", "EBP1"): 9, ("PAY2", "EBP1"): 1}) == {("PAY1", "EBP1")}
+    assert captive_pairs({("PAY1", "EBP1"): 9, ("PAY2", "EBP1"): 2}) == set()
+    # lists paid through no company are not counted for the platform
+    assert captive_pairs({("PAY1", "EBP1"): 5, ("", "EBP1"): 9}) == {("PAY1", "EBP1")}

@@ -2,8 +2,9 @@
 
 Each table is written as ``<name>.parquet`` in the folder, with ``manifest.json`` naming the
 tables, their rows and when they were exported. Identities appear only as the pseudonyms
-the risk database and the identity graph already use (graph node keys); masked labels and
-ID numbers are not exported.
+the risk database and the identity graph already use (graph node keys, the blind index of
+an ID number: ``declarations.buyer_key``, ``risk_flags.subject_key``); masked labels, ID
+numbers, names, finding texts and flag reasons are not exported.
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cbec.errors import BadRequest, FieldError
-from cbec.store.models import NetworkEdge, NetworkNode, utcnow
+from cbec.store.models import (
+    Declaration,
+    DeclarationEvent,
+    Enterprise,
+    NetworkEdge,
+    NetworkNode,
+    RiskFlag,
+    TaxStatement,
+    utcnow,
+)
 
 MOMENT = pl.Datetime("us", "UTC")
 
@@ -76,10 +86,142 @@ def network_edges(session: Session) -> pl.DataFrame:
     return _frame(rows, schema, ("first_seen", "last_seen"))
 
 
+MONEY = pl.Decimal(19, 5)
+
+
+def _rules(findings: str | None) -> str:
+    """The rule codes of a list's findings (``C10.tax,...``), without their messages."""
+    try:
+        found = json.loads(findings or "[]")
+    except ValueError:
+        return ""
+    if not isinstance(found, list):
+        return ""
+    return ",".join(str(f.get("rule", "")) for f in found if isinstance(f, dict))
+
+
+def _decided(query: Any, since: datetime | None, until: datetime | None) -> Any:
+    d = Declaration
+    query = query.where(d.decided_at.is_not(None))
+    if since is not None:
+        query = query.where(d.decided_at >= since)
+    if until is not None:
+        query = query.where(d.decided_at < until)
+    return query
+
+
+def declarations(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> pl.DataFrame:
+    """Decided lists (in [since, until) if given): their enterprises, the buyer as the
+    blind index of the ID number (``buyer_key``), value, tax, status, the rule codes of
+    their findings and when they were decided. No ID number, name or finding text."""
+    d = Declaration
+    query = select(
+        d.id,
+        d.ebp_code,
+        d.ebc_code,
+        d.agent_code,
+        d.logistics_code,
+        d.pay_code,
+        d.buyer_key,
+        d.taxable_value,
+        d.tax_total,
+        d.status,
+        d.findings,
+        d.decided_at,
+    ).order_by(d.id)
+    rows = [
+        (*r[:10], _rules(r[10]), r[11])
+        for r in session.execute(_decided(query, since, until)).all()
+    ]
+    schema = {
+        "id": pl.Int64,
+        "ebp_code": pl.String,
+        "ebc_code": pl.String,
+        "agent_code": pl.String,
+        "logistics_code": pl.String,
+        "pay_code": pl.String,
+        "buyer_key": pl.String,
+        "taxable_value": MONEY,
+        "tax_total": MONEY,
+        "status": pl.Int64,
+        "rules": pl.String,
+        "decided_at": MOMENT,
+    }
+    return _frame(rows, schema, ("decided_at",))
+
+
+def declaration_events(
+    session: Session, since: datetime | None = None, until: datetime | None = None
+) -> pl.DataFrame:
+    """The state changes of the decided lists (of those decided in [since, until))."""
+    e, d = DeclarationEvent, Declaration
+    query = (
+        select(e.declaration_id, e.from_status, e.to_status)
+        .join(d, d.id == e.declaration_id)
+        .order_by(e.declaration_id, e.id)
+    )
+    rows = session.execute(_decided(query, since, until)).all()
+    schema = {"declaration_id": pl.Int64, "from_status": pl.Int64, "to_status": pl.Int64}
+    return _frame(rows, schema)
+
+
+def enterprises(session: Session) -> pl.DataFrame:
+    """Filed enterprises: customs code, filing date, roles (comma-separated)."""
+    found = session.execute(select(Enterprise).order_by(Enterprise.customs_code)).scalars()
+    rows = [(e.customs_code, e.filing_date, ",".join(e.role_names)) for e in found]
+    schema = {"customs_code": pl.String, "filing_date": pl.Date, "roles": pl.String}
+    return _frame(rows, schema)
+
+
+def tax_statements(session: Session) -> pl.DataFrame:
+    """Monthly tax statements of the guarantees: totals, payments, due and paid dates."""
+    t = TaxStatement
+    rows = session.execute(
+        select(t.guarantor_code, t.period, t.total, t.paid, t.due_on, t.paid_on).order_by(t.id)
+    ).all()
+    schema = {
+        "guarantor_code": pl.String,
+        "period": pl.String,
+        "total": MONEY,
+        "paid": MONEY,
+        "due_on": pl.Date,
+        "paid_on": pl.Date,
+    }
+    return _frame(rows, schema)
+
+
+def risk_flags(session: Session) -> pl.DataFrame:
+    """Risk flags: subject (a customs code, or an identity's blind index), source, kind,
+    score and validity; not the masked label nor the reason."""
+    f = RiskFlag
+    rows = session.execute(
+        select(
+            f.subject_kind, f.subject_key, f.source, f.kind, f.score, f.valid_from, f.valid_to
+        ).order_by(f.id)
+    ).all()
+    schema = {
+        "subject_kind": pl.String,
+        "subject_key": pl.String,
+        "source": pl.String,
+        "kind": pl.String,
+        "score": pl.Float64,
+        "valid_from": MOMENT,
+        "valid_to": MOMENT,
+    }
+    return _frame(rows, schema, ("valid_from", "valid_to"))
+
+
 #: Every table ``cbec export-data`` writes, by name.
 TABLES: dict[str, Callable[[Session], pl.DataFrame]] = {
     "network_nodes": network_nodes,
     "network_edges": network_edges,
+    "declarations": declarations,
+    "declaration_events": declaration_events,
+    "enterprises": enterprises,
+    "tax_statements": tax_statements,
+    "risk_flags": risk_flags,
 }
 MANIFEST = "manifest.json"
 

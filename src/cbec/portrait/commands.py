@@ -23,6 +23,8 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
+from cbec.batch.commands import DataOption, EngineOption, engine_for
+from cbec.batch.engine import EMBEDDED
 from cbec.clearance.decision import Rates
 from cbec.commandline import fail, unit_of_work
 from cbec.config import get_settings
@@ -338,15 +340,21 @@ def rate_command(
     days: Days = service.DEFAULT_DAYS,
     window_from: Annotated[str | None, typer.Option("--from", help="Window start.")] = None,
     window_to: Annotated[str | None, typer.Option("--to", help="Window end.")] = None,
+    engine: EngineOption = EMBEDDED,
+    data: DataOption = None,
     as_json: AsJson = False,
 ) -> None:
     """Compute a proposed re-rating of every enterprise active in the window (the
-    scheduled job). An officer reviews it and publishes it (``cbec portrait publish``)."""
+    scheduled job). An officer reviews it and publishes it (``cbec portrait publish``).
+    The enterprises' features are a batch job on --engine, over the store or over a
+    `cbec export-data` folder (--data); platform verification reads the store."""
     start, end = service.window(_moment(window_from, "--from"), _moment(window_to, "--to"), days)
     if end <= start:
         raise typer.BadParameter("the window must end after it starts", param_hint="--to")
-    with unit_of_work() as session:
-        rating = service.propose(session, start, end, by=Actor.system("portrait.rate"))
+    with engine_for(engine) as batch, unit_of_work() as session:
+        rating = service.propose(
+            session, start, end, by=Actor.system("portrait.rate"), engine=batch, data=data
+        )
         out = views.rating(session, rating.id)
     if as_json:
         _print_json(out.model_dump(by_alias=True, mode="json"))

@@ -4,12 +4,10 @@ and the class rows of ``risk_enterprise_classes``."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from cbec.messages.fields import CST
@@ -34,126 +32,10 @@ RELEASED = (800, 899)
 CONSUMER_KINDS = ("dispute", "identity_misuse")
 
 
-@dataclass(frozen=True, slots=True)
-class ListOutcome:
-    """One list decided in a window, with what happened to it."""
-
-    id: int
-    codes: tuple[str, ...]
-    ebp_code: str
-    pay_code: str | None
-    buyer: str
-    value: Decimal
-    tax: Decimal
-    rejected: bool
-    reviewed: bool
-    review_rejected: bool
-    inspected: bool
-    discrepancy: bool
-    seized: bool
-    tax_misdeclared: bool
-
-
-def _flag(condition: Any) -> Any:
-    return func.max(case((condition, 1), else_=0))
-
-
-def list_outcomes(session: Session, start: datetime, end: datetime) -> list[ListOutcome]:
-    """Every list decided in [start, end) with its outcomes (from its state history)."""
-    e = DeclarationEvent
-    events = (
-        select(
-            e.declaration_id.label("did"),
-            _flag(and_(e.from_status == 120, e.to_status == 100)).label("rejected"),
-            _flag(e.to_status == 300).label("reviewed"),
-            _flag(and_(e.from_status == 300, e.to_status == 100)).label("review_rejected"),
-            _flag(e.to_status == 500).label("inspected"),
-            _flag(and_(e.from_status == 500, e.to_status.in_((501, 503, 599, 700)))).label(
-                "discrepancy"
-            ),
-            _flag(e.to_status == 502).label("seized"),
-        )
-        .join(Declaration, Declaration.id == e.declaration_id)
-        .where(Declaration.decided_at >= start, Declaration.decided_at < end)
-        .group_by(e.declaration_id)
-        .subquery()
-    )
-    d = Declaration
-    rows = session.execute(
-        select(
-            d.id,
-            d.ebp_code,
-            d.ebc_code,
-            d.agent_code,
-            d.logistics_code,
-            d.pay_code,
-            d.buyer_key,  # the blind index: identity flags name buyers by it
-            d.taxable_value,
-            d.tax_total,
-            d.status,
-            d.findings.like("%C10.tax%"),
-            events.c.rejected,
-            events.c.reviewed,
-            events.c.review_rejected,
-            events.c.inspected,
-            events.c.discrepancy,
-            events.c.seized,
-        )
-        .outerjoin(events, events.c.did == d.id)
-        .where(d.decided_at >= start, d.decided_at < end)
-        .order_by(d.id)
-    ).all()
-    out = []
-    for r in rows:
-        codes = tuple(dict.fromkeys(c for c in (r[1], r[2], r[3], r[4], r[5]) if c))
-        out.append(
-            ListOutcome(
-                id=int(r[0]),
-                codes=codes,
-                ebp_code=str(r[1]),
-                pay_code=r[5],
-                buyer=str(r[6]),
-                value=Decimal(r[7] or 0),
-                tax=Decimal(r[8] or 0) if int(r[9]) in RELEASED else Decimal(0),
-                rejected=bool(r[11]),
-                reviewed=bool(r[12]),
-                review_rejected=bool(r[13]),
-                inspected=bool(r[14]),
-                discrepancy=bool(r[15]),
-                seized=bool(r[16]),
-                tax_misdeclared=bool(r[10]) and int(r[9]) == 100,
-            )
-        )
-    return out
-
-
-def list_counts(session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    """Lists decided in [start, end) per enterprise (any role)."""
-    counts: dict[str, int] = {}
-    for outcome in list_outcomes(session, start, end):
-        for code in outcome.codes:
-            counts[code] = counts.get(code, 0) + 1
-    return counts
-
-
-def enterprises(session: Session, codes: Iterable[str] | None = None) -> Sequence[Enterprise]:
-    query = select(Enterprise).order_by(Enterprise.customs_code)
-    if codes is not None:
-        query = query.where(Enterprise.customs_code.in_(list(set(codes))))
-    return session.execute(query).scalars().all()
-
-
 def enterprise(session: Session, code: str) -> Enterprise | None:
     return session.execute(
         select(Enterprise).where(Enterprise.customs_code == code)
     ).scalar_one_or_none()
-
-
-def flags(session: Session, source: str, kinds: Sequence[str] | None = None) -> Sequence[RiskFlag]:
-    query = select(RiskFlag).where(RiskFlag.source == source).order_by(RiskFlag.id)
-    if kinds:
-        query = query.where(RiskFlag.kind.in_(list(kinds)))
-    return session.execute(query).scalars().all()
 
 
 def portrait_flags(session: Session, code: str, kind: str) -> Sequence[RiskFlag]:

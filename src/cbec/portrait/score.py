@@ -8,7 +8,7 @@ come from the repository.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -248,32 +248,6 @@ def portrait(facts: Facts, as_of: date) -> Portrait:
             f"{MIN_LISTS_FOR_A} lists in the window"
         )
     return Portrait(f, out, score, by_score, proposed, caps)
-
-
-def captive_pairs(
-    lists_by_pair: Mapping[tuple[str, str], int],
-    share: float = CAPTIVE_SHARE,
-    min_lists: int = CAPTIVE_MIN_LISTS,
-) -> set[tuple[str, str]]:
-    """(payment company, platform) pairs in a closed loop: the company's lists (at least
-    ``min_lists``) are all of that one platform, and the platform's lists go at least
-    ``share`` through it.
-
-    >>> captive_pairs({("P1", "E1"): 10, ("P2", "E2"): 5, ("P2", "E3"): 5, ("P3", "E3"): 5})
-    {('P1', 'E1')}
-    >>> captive_pairs({("P1", "E1"): 4})
-    set()
-    """
-    platforms_of: dict[str, set[str]] = {}
-    per_platform: dict[str, int] = {}
-    for (pay, ebp), n in lists_by_pair.items():
-        platforms_of.setdefault(pay, set()).add(ebp)
-        per_platform[ebp] = per_platform.get(ebp, 0) + n
-    return {
-        (pay, ebp)
-        for (pay, ebp), n in lists_by_pair.items()
-        if platforms_of[pay] == {ebp} and n >= min_lists and n >= share * per_platform[ebp]
-    }
 
 
 def rank(portraits: Iterable[Portrait]) -> list[Portrait]:

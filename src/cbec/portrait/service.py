@@ -11,23 +11,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
 from cbec.audit.service import Actor
-from cbec.clearance import statements
+from cbec.batch.engine import Embedded, Engine, Source
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.messages.fields import CST
-from cbec.portrait import repository
+from cbec.portrait import batch, repository
 from cbec.portrait import verification as checks
 from cbec.portrait.classes import CLASSES
-from cbec.portrait.repository import CONSUMER_KINDS, ListOutcome
 from cbec.portrait.schemas import CheckIn
-from cbec.portrait.score import Facts, Portrait, captive_pairs, portrait, rank
+from cbec.portrait.score import Facts, Portrait, portrait, rank
 from cbec.store.models import (
     Enterprise,
     EnterpriseClass,
@@ -35,7 +35,6 @@ from cbec.store.models import (
     Rating,
     RatingItem,
     RiskFlag,
-    TaxStatement,
     utcnow,
 )
 
@@ -89,17 +88,6 @@ class Verification:
     flagged: bool = False
 
 
-def _buyer_disputes(
-    outcomes: Iterable[ListOutcome], code: str, disputed_ids: set[str]
-) -> tuple[int, int]:
-    buyers = {o.buyer for o in outcomes if code in o.codes}
-    return len(buyers), len(buyers & disputed_ids)
-
-
-def _consumer_flags(session: Session, moment: datetime) -> list[RiskFlag]:
-    return [f for f in repository.flags(session, "consumer", CONSUMER_KINDS) if _valid(f, moment)]
-
-
 def _day_start(day: Any) -> datetime:
     return datetime.combine(day, time(), CST).astimezone(UTC)
 
@@ -118,16 +106,20 @@ def verify(
     start: datetime,
     end: datetime,
     *,
-    outcomes: Sequence[ListOutcome] | None = None,
-    consumer: Sequence[RiskFlag] | None = None,
+    facts: Facts | None = None,
     grace: timedelta = WAYBILL_GRACE,
 ) -> Verification:
     """The platform's verification status over [start, end): its officers' checks and the
-    automatic ones."""
+    automatic ones. ``facts``: the platform's portrait features over the window (buyers and
+    disputes), computed by the batch job (:mod:`cbec.portrait.batch`) when not given."""
     rows = repository.checks_of(session, platform_code)
     latest = {row.check: row for row in rows}  # ordered by date, id: the last wins
-    outcomes = repository.list_outcomes(session, start, end) if outcomes is None else outcomes
-    consumer = _consumer_flags(session, end) if consumer is None else consumer
+    if facts is None:
+        with Embedded() as engine:
+            found = batch.portrait_facts(
+                engine, batch.store_source(session, start, end), start, end, [platform_code]
+            )
+        facts = found.get(platform_code) or Facts(platform_code)
     traffic = latest.get("traffic")
     cleared = reported = None
     if traffic is not None and traffic.period_from and traffic.period_to:
@@ -141,20 +133,12 @@ def verify(
     orders, without = repository.orders_without_waybill(
         session, platform_code, start, max(start, end - grace)
     )
-    disputed_ids = {f.subject_key for f in consumer if f.subject_kind == "identity"}
-    buyers, disputed = _buyer_disputes(outcomes, platform_code, disputed_ids)
-    # a dispute flags the buyer's identity and the platform both: count it once
-    disputed = max(
-        disputed,
-        sum(
-            1 for f in consumer if f.subject_kind == "enterprise" and f.subject_key == platform_code
-        ),
-    )
     automatic = [
         _catalogue(session, platform_code, start, end),
         checks.waybill_check(orders, without),
         checks.traffic_check(cleared, reported),
-        checks.dispute_check(buyers, disputed),
+        # a dispute flags the buyer's identity and the platform both: counted once
+        checks.dispute_check(facts.buyers, facts.disputes),
     ]
     status = checks.status({k: v.result for k, v in latest.items()}, automatic)
     flagged = any(
@@ -332,92 +316,6 @@ def delete_check(session: Session, check_id: int, reason: str, *, by: Actor) -> 
 # -- portraits -------------------------------------------------------------------------------
 
 
-def _facts(
-    session: Session,
-    start: datetime,
-    end: datetime,
-    codes: Iterable[str] | None,
-    grace: timedelta,
-) -> tuple[dict[str, Facts], dict[str, Verification]]:
-    outcomes = repository.list_outcomes(session, start, end)
-    before = repository.list_counts(session, start - (end - start), start)
-    pairs: dict[tuple[str, str], int] = {}
-    for o in outcomes:
-        if o.pay_code:
-            pairs[(o.pay_code, o.ebp_code)] = pairs.get((o.pay_code, o.ebp_code), 0) + 1
-    captive = captive_pairs(pairs)
-    consumer = _consumer_flags(session, end)
-    disputed_ids = {f.subject_key for f in consumer if f.subject_kind == "identity"}
-    network = [
-        f
-        for f in repository.flags(session, "network")
-        if f.subject_kind == "enterprise" and _valid(f, end)
-    ]
-    wanted = set(codes) if codes is not None else {c for o in outcomes for c in o.codes}
-    facts: dict[str, Facts] = {}
-    buyers: dict[str, set[str]] = {}
-    for e in repository.enterprises(session, wanted):
-        facts[e.customs_code] = Facts(
-            code=e.customs_code,
-            roles=tuple(e.role_names),
-            filing_date=e.filing_date,
-            lists_before=before.get(e.customs_code, 0),
-        )
-    for o in outcomes:
-        is_captive = (o.pay_code, o.ebp_code) in captive
-        for code in o.codes:
-            f = facts.get(code)
-            if f is None:
-                continue
-            f.lists += 1
-            f.value += o.value
-            f.tax_billed += o.tax
-            f.rejected += o.rejected
-            f.reviewed += o.reviewed
-            f.review_rejected += o.review_rejected
-            f.inspected += o.inspected
-            f.discrepancies += o.discrepancy
-            f.seizures += o.seized
-            f.tax_misdeclared += o.tax_misdeclared
-            f.captive_lists += is_captive
-            buyers.setdefault(code, set()).add(o.buyer)
-    as_of = end.astimezone(CST).date()
-    owed = statements.of_guarantors(session, facts, as_of)
-    verifications: dict[str, Verification] = {}
-    for code, f in facts.items():
-        _tax(f, owed.get(code, []), start.astimezone(CST).date(), as_of)
-        mine = buyers.get(code, set())
-        f.buyers = len(mine)
-        f.disputed_buyers = len(mine & disputed_ids)
-        on_me = [x for x in consumer if x.subject_kind == "enterprise" and x.subject_key == code]
-        # a dispute flags the buyer's identity and the list's enterprises: count it once
-        f.disputes = max(f.disputed_buyers, len(on_me))
-        flags = [x for x in network if x.subject_key == code]
-        f.network_flags = len(flags)
-        f.network_score = max((x.score for x in flags), default=0.0)
-        if "platform" in f.roles:
-            v = verify(session, code, start, end, outcomes=outcomes, consumer=consumer, grace=grace)
-            verifications[code] = v
-            f.verification = v.status
-    return facts, verifications
-
-
-def _tax(f: Facts, rows: Sequence[TaxStatement], since: date, as_of: date) -> None:
-    """The guarantee's statements due in the window, or due before it and still owed (or
-    paid only in it), and how each stood at the window's end."""
-    for row in rows:
-        if row.due_on < since and row.paid_on is not None and row.paid_on < since:
-            continue  # settled before the window
-        found = statements.standing(row.total, row.paid, row.due_on, row.paid_on, as_of)
-        f.tax_statements += 1
-        if found.state == statements.PAID_LATE:
-            f.tax_paid_late += 1
-        elif found.state == statements.OVERDUE:
-            f.tax_overdue += 1
-            f.tax_overdue_cny += found.outstanding
-        f.tax_days_late = max(f.tax_days_late, found.days_late)
-
-
 def portraits(
     session: Session,
     start: datetime,
@@ -425,10 +323,27 @@ def portraits(
     *,
     codes: Iterable[str] | None = None,
     grace: timedelta = WAYBILL_GRACE,
+    engine: Engine | None = None,
+    data: Path | None = None,
 ) -> tuple[dict[str, Portrait], dict[str, Verification]]:
     """The portraits over [start, end) of ``codes`` (default: every enterprise with a list
-    decided in the window), and the verification of the platforms among them."""
-    facts, verifications = _facts(session, start, end, codes, grace)
+    decided in the window), and the verification of the platforms among them.
+
+    The features are the batch job :mod:`cbec.portrait.batch`, run on ``engine`` (the
+    embedded engine by default) over the store, or over the ``cbec export-data`` folder
+    ``data``; platform verification reads the store."""
+    source = Source.parquet(data) if data is not None else batch.store_source(session, start, end)
+    if engine is None:
+        with Embedded() as embedded:
+            facts = batch.portrait_facts(embedded, source, start, end, codes)
+    else:
+        facts = batch.portrait_facts(engine, source, start, end, codes)
+    verifications: dict[str, Verification] = {}
+    for code, f in facts.items():
+        if "platform" in f.roles:
+            v = verify(session, code, start, end, facts=f, grace=grace)
+            verifications[code] = v
+            f.verification = v.status
     as_of = end.astimezone(CST).date()
     return {code: portrait(f, as_of) for code, f in facts.items()}, verifications
 
@@ -550,11 +465,14 @@ def propose(
     *,
     by: Actor,
     grace: timedelta = WAYBILL_GRACE,
+    engine: Engine | None = None,
+    data: Path | None = None,
 ) -> Rating:
     """Compute every active enterprise's portrait over [start, end) and store the classes
     it proposes, for an officer to review and publish. Platform verification flags are
-    brought up to date on the way."""
-    found, verifications = portraits(session, start, end, grace=grace)
+    brought up to date on the way. The features run on ``engine`` (embedded by default),
+    from the store or from the export ``data`` (:func:`portraits`)."""
+    found, verifications = portraits(session, start, end, grace=grace, engine=engine, data=data)
     for v in verifications.values():
         refresh_flag(session, v, by=by)
     now = utcnow()
