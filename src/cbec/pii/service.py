@@ -62,6 +62,7 @@ from cbec.store.models import (
     InboundMessage,
     NoticeSubscription,
     QuotaUsage,
+    RiskFlag,
     utcnow,
 )
 from cbec.store.models.base import SealedBytes, SealedText
@@ -195,6 +196,7 @@ class PurgeReport:
     disputes: int = 0
     notices: int = 0
     subscriptions: int = 0
+    identity_flags: int = 0
     kept_open: int = 0
 
     def as_dict(self) -> dict[str, Any]:
@@ -208,6 +210,7 @@ class PurgeReport:
             "disputesErased": self.disputes,
             "noticesDeleted": self.notices,
             "optInsDeleted": self.subscriptions,
+            "expiredIdentityFlagsDeleted": self.identity_flags,
             "messagesKeptForOpenLists": self.kept_open,
         }
 
@@ -397,6 +400,17 @@ def purge(
             session.execute(
                 delete(NoticeSubscription).where(
                     NoticeSubscription.active.is_(False), NoticeSubscription.updated_at < cutoff
+                )
+            )
+        )
+        # flags on a person (by blind index) that expired before the date say nothing any
+        # more; flags without an end stay until an analyst ends them
+        report.identity_flags = _count(
+            session.execute(
+                delete(RiskFlag).where(
+                    RiskFlag.subject_kind == "identity",
+                    RiskFlag.valid_to.is_not(None),
+                    RiskFlag.valid_to < cutoff,
                 )
             )
         )
