@@ -1,16 +1,22 @@
-"""What every ``cbec`` command shares: a unit of work on the configured store, and bad input
-turned into a one-line error and exit code 1 (never a traceback)."""
+"""What every ``cbec`` command shares: a unit of work on the configured store, bad input
+turned into a one-line error and exit code 1 (never a traceback), and an officer's
+sign-in for the commands that act in an officer's name."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 
 import typer
 from sqlalchemy.orm import Session
 
+from cbec.audit.service import Actor
 from cbec.config import get_settings
-from cbec.errors import CbecError
+from cbec.errors import CbecError, Forbidden
+from cbec.officers import service as officers
+from cbec.officers.roles import Role
 from cbec.store import open_store, session_scope
 
 
@@ -34,3 +40,21 @@ def unit_of_work(note: str | None = None) -> Iterator[Session]:
         raise fail(exc, note) from None
     finally:
         factory.kw["bind"].dispose()
+
+
+def sign_in(session: Session, username: str, from_stdin: bool, *roles: Role) -> Actor:
+    """The officer ``username``, signed in with the password (from standard input, or
+    asked for), who must hold one of ``roles``: the actor of what the command does."""
+    password = (
+        sys.stdin.readline().rstrip("\r\n")
+        if from_stdin
+        else typer.prompt(f"password for {username}", hide_input=True)
+    )
+    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
+    held = issued.officer.role_names
+    if not any(r.value in held for r in roles):
+        raise Forbidden(
+            f"this needs the role {' or '.join(r.value for r in roles)}; "
+            f"{username!r} holds {', '.join(held) or 'no role'}"
+        )
+    return Actor.officer(issued.officer.username)

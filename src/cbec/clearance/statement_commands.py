@@ -7,8 +7,7 @@ clearance billed). Recording a payment signs in an officer (reviewer or administ
 from __future__ import annotations
 
 import json
-import sys
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -19,10 +18,9 @@ from rich.table import Table
 from cbec.audit.service import Actor
 from cbec.clearance import statements
 from cbec.clearance.statement_schemas import PaymentIn, StatementOut
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
-from cbec.errors import BadRequest, CbecError, FieldError, Forbidden
-from cbec.officers import service as officers
+from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
 from cbec.portrait.schemas import parse
 
@@ -183,18 +181,7 @@ def pay_command(
     except CbecError as exc:
         raise fail(exc) from None
     with unit_of_work() as session:
-        password = (
-            sys.stdin.readline().rstrip("\r\n")
-            if password_stdin
-            else typer.prompt(f"password for {officer}", hide_input=True)
-        )
-        issued = officers.login(session, officer, password, lifetime=timedelta(minutes=1))
-        held = issued.officer.role_names
-        if not {Role.REVIEWER.value, Role.ADMINISTRATOR.value} & set(held):
-            raise Forbidden(
-                f"this needs the role reviewer or administrator; {officer!r} holds "
-                f"{', '.join(held) or 'no role'}"
-            )
+        by = sign_in(session, officer, password_stdin, Role.REVIEWER, Role.ADMINISTRATOR)
         statements.record_payment(
             session,
             statement_id,
@@ -202,7 +189,7 @@ def pay_command(
             paid_on=data.paid_on,
             reference=data.reference,
             note=data.note,
-            by=Actor.officer(issued.officer.username),
+            by=by,
         )
         row = statements.get(session, statement_id)
         found = statements.standing(

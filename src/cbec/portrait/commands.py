@@ -11,25 +11,22 @@ sign-in (they run where the store is).
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
 from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED
 from cbec.clearance.decision import Rates
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
-from cbec.errors import CbecError, Forbidden
-from cbec.officers import service as officers
+from cbec.errors import CbecError
 from cbec.officers.roles import Role
 from cbec.portrait import catalogue, evaluation, service, views
 from cbec.portrait.schemas import (
@@ -62,22 +59,6 @@ Days = Annotated[int, typer.Option("--days", min=1, help="Window: the last N day
 def _console() -> Console:
     """A console sized when it prints (the terminal's width, or COLUMNS)."""
     return Console()
-
-
-def _sign_in(session: Session, username: str, from_stdin: bool, *roles: Role) -> Actor:
-    password = (
-        sys.stdin.readline().rstrip("\r\n")
-        if from_stdin
-        else typer.prompt(f"password for {username}", hide_input=True)
-    )
-    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
-    held = issued.officer.role_names
-    if not any(r.value in held for r in roles):
-        raise Forbidden(
-            f"this needs the role {' or '.join(r.value for r in roles)}; "
-            f"{username!r} holds {', '.join(held) or 'no role'}"
-        )
-    return Actor.officer(issued.officer.username)
 
 
 def _print_json(data: Any) -> None:
@@ -206,7 +187,7 @@ def check_add(
     """Record a verification check of a platform."""
     data = _check_data(check, result, evidence, checked_on, reported_orders, period_from, period_to)
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         row = service.add_check(session, platform, data, by=by)
         status = service.verify(session, platform, *service.window()).status
         typer.echo(f"check {row.id}: {row.check} {row.result}; {platform} is now {status}")
@@ -228,7 +209,7 @@ def check_update(
     """Correct a verification check."""
     data = _check_data(check, result, evidence, checked_on, reported_orders, period_from, period_to)
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         row = service.update_check(session, check_id, data, by=by)
         typer.echo(f"check {row.id}: {row.check} {row.result}")
 
@@ -242,7 +223,7 @@ def check_delete(
 ) -> None:
     """Remove a check entered in error."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         service.delete_check(session, check_id, reason, by=by)
         typer.echo(f"check {check_id} deleted")
 
@@ -411,7 +392,7 @@ def publish_command(
     except CbecError as exc:
         raise fail(exc) from None
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         written = service.publish(
             session, rating_id, reason=data.reason, overrides=data.overrides, by=by
         )
@@ -427,7 +408,7 @@ def discard_command(
 ) -> None:
     """Drop a proposed re-rating."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         service.discard(session, rating_id, reason, by=by)
         typer.echo(f"rating {rating_id} discarded")
 
@@ -447,7 +428,7 @@ def emergency_command(
     except CbecError as exc:
         raise fail(exc) from None
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST, Role.ADMINISTRATOR)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST, Role.ADMINISTRATOR)
         row = service.emergency(
             session, code, data.class_code, data.reason, by=by, valid_to=data.valid_to
         )

@@ -9,8 +9,7 @@ where the store is).
 from __future__ import annotations
 
 import json
-import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,12 +18,10 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from cbec.audit.service import Actor
 from cbec.clearance.service import Policy
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
-from cbec.errors import BadRequest, CbecError, FieldError, Forbidden
-from cbec.officers import service as officers
+from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
 from cbec.risk import cases, history, quality, repository, service
@@ -48,22 +45,6 @@ PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _sign_in(session: Session, username: str, from_stdin: bool, *roles: Role) -> Actor:
-    password = (
-        sys.stdin.readline().rstrip("\r\n")
-        if from_stdin
-        else typer.prompt(f"password for {username}", hide_input=True)
-    )
-    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
-    held = issued.officer.role_names
-    if not any(r.value in held for r in roles):
-        raise Forbidden(
-            f"this needs the role {' or '.join(r.value for r in roles)}; "
-            f"{username!r} holds {', '.join(held) or 'no role'}"
-        )
-    return Actor.officer(issued.officer.username)
 
 
 def _read_json(path: Path) -> Any:
@@ -111,7 +92,7 @@ def create_command(
     """Store a rule file as a new draft."""
     data = _parse(_read_json(file))
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         rule_set = service.create_rule_set(session, data, by=by)
         typer.echo(f"draft {rule_set.id} {rule_set.name!r}: {len(data.rules)} rule(s)")
 
@@ -133,7 +114,7 @@ def update_command(
     """Replace the rules of a draft."""
     data = _parse(_read_json(file))
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         rule_set = service.update_rule_set(session, rule_set_id, data, by=by)
         typer.echo(f"draft {rule_set.id} now at revision {rule_set.revision}")
 
@@ -147,7 +128,7 @@ def shadow_command(
 ) -> None:
     """Run a draft in the shadow of live traffic (hits recorded, decisions unchanged)."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         rule_set = service.set_shadow(session, rule_set_id, on, by=by)
         typer.echo(f"rule set {rule_set.id}: shadow {'on' if rule_set.shadow else 'off'}")
 
@@ -158,7 +139,7 @@ def publish_command(
 ) -> None:
     """Make a draft live (immutable from now on)."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         rule_set = service.publish(session, rule_set_id, by=by)
         typer.echo(f"rule set {rule_set.id} {rule_set.name!r} published")
 
@@ -169,7 +150,7 @@ def retire_command(
 ) -> None:
     """Take a rule set out of use for good."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         rule_set = service.retire(session, rule_set_id, by=by)
         typer.echo(f"rule set {rule_set.id} {rule_set.name!r} retired")
 
@@ -338,7 +319,7 @@ def issue_command(
     except ValueError as exc:
         raise fail(BadRequest(f"invalid instruction: {exc}")) from None
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         row, changed = service.issue_instruction(
             session, data, by=by, policy=Policy.from_settings(get_settings())
         )
@@ -383,7 +364,7 @@ def lift_command(
 ) -> None:
     """Stop an instruction for the lists decided from now on."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
         row = service.lift_instruction(session, instruction_id, reason, by=by)
         typer.echo(f"instruction {row.id} lifted")
 
@@ -431,7 +412,7 @@ def case_assign_command(
 ) -> None:
     """Give a case to an officer."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         case = cases.assign(session, case_id, assignee, by=by)
         typer.echo(f"case {case.id} assigned to {case.assignee}")
 
@@ -445,7 +426,7 @@ def case_investigate_command(
 ) -> None:
     """Start investigating an open case."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         case = cases.investigate(session, case_id, by=by, note=note)
         typer.echo(f"case {case.id} is {case.status} ({case.assignee})")
 
@@ -460,7 +441,7 @@ def case_close_command(
 ) -> None:
     """Close a case with its outcome; its lists get the outcome as a training label."""
     with unit_of_work() as session:
-        by = _sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
+        by = sign_in(session, officer, password_stdin, Role.INVESTIGATOR, Role.RISK_ANALYST)
         case = cases.close(session, case_id, outcome, note, by=by)
         typer.echo(f"case {case.id} closed: {case.outcome}")
 
