@@ -104,26 +104,7 @@ def _gather_sql(targets_shape: tuple[int, ...], since: tuple[bool, ...], links: 
     # Columns: tag, id, a, b, c, d, score, t1, t2, bucket, n, cents. The first branch types
     # every column (PostgreSQL resolves a UNION's types pair by pair, from the left).
     nothing = "NULL, NULL, NULL, NULL, NULL, NULL, NULL"
-    parts = [
-        "SELECT 'f', id, subject_kind, subject_key, source, kind, score, valid_from, valid_to, "
-        "0, 0, 0 FROM risk_flags WHERE (subject_kind = 'identity' AND subject_key IN "
-        f"({_marks(n_id)})) OR (subject_kind = 'enterprise' AND subject_key IN ({_marks(n_ent)}))",
-        "SELECT 'c', id, 'enterprise', enterprise_code, source, class_code, score, valid_from, "
-        "valid_to, 0, 0, 0 FROM risk_enterprise_classes WHERE enterprise_code IN "
-        f"({_marks(n_cls)})",
-        "SELECT 'i', id, target_kind, target_value, action, reason, NULL, valid_from, valid_to, "
-        "0, 0, 0 FROM risk_control_instructions WHERE status = 'active' AND ("
-        f"(target_kind = 'enterprise' AND target_value IN ({_marks(n_ent)})) "
-        "OR (target_kind = 'buyer' AND target_value = ?) "
-        f"OR (target_kind = 'hs_code' AND target_value IN ({_marks(n_hs)})) "
-        "OR (target_kind = 'logistics_no' AND target_value = ?) "
-        f"OR (target_kind = 'list' AND target_value IN ({_marks(n_lists)})))",
-        "SELECT 'r', id, status, CASE WHEN shadow THEN 'shadow' ELSE '' END, '', '', revision, "
-        "created_at, NULL, 0, 0, 0 FROM risk_rule_sets "
-        "WHERE status = 'published' OR (status = 'draft' AND shadow)",
-        "SELECT 'e', id, customs_code, CAST(filing_date AS VARCHAR(10)), '', '', NULL, NULL, "
-        f"NULL, 0, 0, 0 FROM enterprises WHERE customs_code IN ({_marks(n_ent)})",
-    ]
+    parts = _external_branches(n_id, n_ent, n_cls, 1, n_hs, 1, n_lists, tail=", 0, 0, 0")
     parts += [
         f"SELECT 'a', {i}, {nothing}, bucket, n, cents FROM risk_counters "
         "WHERE kind = ? AND key = ?" + (" AND bucket >= ?" if has_since else "")
@@ -225,37 +206,20 @@ class RealTime:
         snapshot = Snapshot()
         for kind, key, _low in needs.counters:
             snapshot.counters[(kind, key)] = {}
-        out = Gathered(snapshot)
-        flags: list[tuple[int, Flag]] = []
-        classes: list[tuple[int, ClassRow]] = []
-        instructions: list[InstructionRow] = []
-        signature: list[tuple[int, str, bool, int, str]] = []
         n_counters = len(needs.counters)
-        for tag, i, a, b, c, d, score, start, end, bucket, n, cents in self._execute(
-            sql, params
-        ).fetchall():
-            if tag == "a":
-                if i < n_counters:
-                    kind, key, _ = needs.counters[i]
-                    snapshot.counters[(kind, key)][int(bucket)] = (int(n), int(cents))
-                else:
-                    snapshot.links[needs.links[i - n_counters]] = (int(n), bool(cents))
-            elif tag == "f":
-                flags.append((i, Flag(a, b, c, d, float(score), _moment(start), _moment(end))))
-            elif tag == "c":
-                classes.append((i, ClassRow(b, d, _moment(start), _moment(end))))
-            elif tag == "i":
-                instructions.append(InstructionRow(i, a, b, c, d, _moment(start), _moment(end)))
-            elif tag == "r":
-                signature.append((int(i), a, b == "shadow", int(score), str(_moment(start))))
+        externals = []
+        for row in self._execute(sql, params).fetchall():
+            if row[0] != "a":
+                externals.append(row[:9])
+                continue
+            i, bucket, n, cents = row[1], row[9], row[10], row[11]
+            if i < n_counters:
+                kind, key, _ = needs.counters[i]
+                snapshot.counters[(kind, key)][int(bucket)] = (int(n), int(cents))
             else:
-                out.filed[a] = date.fromisoformat(str(b)[:10])
+                snapshot.links[needs.links[i - n_counters]] = (int(n), bool(cents))
         self._overlay(needs, snapshot)
-        out.flags = tuple(f for _i, f in sorted(flags, key=lambda x: x[0]))
-        out.classes = tuple(c for _i, c in sorted(classes, key=lambda x: x[0]))
-        out.instructions = tuple(sorted(instructions, key=lambda x: x.id))
-        out.signature = tuple(sorted(signature))
-        return out
+        return _externals_of(snapshot, targets, externals)
 
     def _overlay(self, needs: Needs, snapshot: Snapshot) -> None:
         """Add what this run observed since its last flush to the store's rows."""
@@ -305,27 +269,18 @@ class RealTime:
         )
         buyers = _union((t.buyer,) for _n, t in requests)
         waybills = _union((t.logistics_no,) for _n, t in requests)
+        sizes = (
+            len(everything.identities),
+            len(everything.enterprises),
+            len(everything.classed),
+            len(buyers),
+            len(everything.hs_prefixes),
+            len(waybills),
+            len(everything.lists),
+        )
         sql = _statement(
-            (
-                "pe",
-                len(everything.identities),
-                len(everything.enterprises),
-                len(everything.classed),
-                len(buyers),
-                len(everything.hs_prefixes),
-                len(waybills),
-                len(everything.lists),
-            ),
-            partial(
-                _prefetch_externals,
-                len(everything.identities),
-                len(everything.enterprises),
-                len(everything.classed),
-                len(buyers),
-                len(everything.hs_prefixes),
-                len(waybills),
-                len(everything.lists),
-            ),
+            ("pe", *sizes),
+            lambda: " UNION ALL ".join(_external_branches(*sizes)),
             self.postgres,
         )
         params = [
@@ -496,36 +451,46 @@ def _in(n: int) -> str:
     return _marks(n) if n else "NULL"
 
 
-def _prefetch_externals(
-    n_id: int, n_ent: int, n_cls: int, n_buyers: int, n_hs: int, n_ways: int, n_lists: int
-) -> str:
-    """The external results of a batch's parties: the single gather's branches, for all."""
-    return " UNION ALL ".join(
-        [
-            "SELECT 'f', id, subject_kind, subject_key, source, kind, score, valid_from, "
-            "valid_to FROM risk_flags WHERE (subject_kind = 'identity' AND subject_key IN "
-            f"({_in(n_id)})) OR (subject_kind = 'enterprise' AND subject_key IN ({_in(n_ent)}))",
-            "SELECT 'c', id, 'enterprise', enterprise_code, source, class_code, score, "
-            f"valid_from, valid_to FROM risk_enterprise_classes WHERE enterprise_code IN "
-            f"({_in(n_cls)})",
-            "SELECT 'i', id, target_kind, target_value, action, reason, NULL, valid_from, "
-            "valid_to FROM risk_control_instructions WHERE status = 'active' AND ("
-            f"(target_kind = 'enterprise' AND target_value IN ({_in(n_ent)})) "
-            f"OR (target_kind = 'buyer' AND target_value IN ({_in(n_buyers)})) "
-            f"OR (target_kind = 'hs_code' AND target_value IN ({_in(n_hs)})) "
-            f"OR (target_kind = 'logistics_no' AND target_value IN ({_in(n_ways)})) "
-            f"OR (target_kind = 'list' AND target_value IN ({_in(n_lists)})))",
-            "SELECT 'r', id, status, CASE WHEN shadow THEN 'shadow' ELSE '' END, '', '', "
-            "revision, created_at, NULL FROM risk_rule_sets "
-            "WHERE status = 'published' OR (status = 'draft' AND shadow)",
-            "SELECT 'e', id, customs_code, CAST(filing_date AS VARCHAR(10)), '', '', NULL, "
-            f"NULL, NULL FROM enterprises WHERE customs_code IN ({_in(n_ent)})",
-        ]
-    )
+def _external_branches(
+    n_id: int,
+    n_ent: int,
+    n_cls: int,
+    n_buyers: int,
+    n_hs: int,
+    n_ways: int,
+    n_lists: int,
+    *,
+    tail: str = "",
+) -> list[str]:
+    """The SELECTs of the external results touching a list's (or a batch's) parties: flags,
+    classes, active instructions, the live rule sets and filing dates, as (tag, id, a, b,
+    c, d, score, start, end) and then ``tail`` (more columns, for a UNION with others)."""
+    return [
+        "SELECT 'f', id, subject_kind, subject_key, source, kind, score, valid_from, "
+        f"valid_to{tail} FROM risk_flags WHERE (subject_kind = 'identity' AND subject_key IN "
+        f"({_in(n_id)})) OR (subject_kind = 'enterprise' AND subject_key IN ({_in(n_ent)}))",
+        "SELECT 'c', id, 'enterprise', enterprise_code, source, class_code, score, "
+        f"valid_from, valid_to{tail} FROM risk_enterprise_classes WHERE enterprise_code IN "
+        f"({_in(n_cls)})",
+        "SELECT 'i', id, target_kind, target_value, action, reason, NULL, valid_from, "
+        f"valid_to{tail} FROM risk_control_instructions WHERE status = 'active' AND ("
+        f"(target_kind = 'enterprise' AND target_value IN ({_in(n_ent)})) "
+        f"OR (target_kind = 'buyer' AND target_value IN ({_in(n_buyers)})) "
+        f"OR (target_kind = 'hs_code' AND target_value IN ({_in(n_hs)})) "
+        f"OR (target_kind = 'logistics_no' AND target_value IN ({_in(n_ways)})) "
+        f"OR (target_kind = 'list' AND target_value IN ({_in(n_lists)})))",
+        "SELECT 'r', id, status, CASE WHEN shadow THEN 'shadow' ELSE '' END, '', '', "
+        f"revision, created_at, NULL{tail} FROM risk_rule_sets "
+        "WHERE status = 'published' OR (status = 'draft' AND shadow)",
+        "SELECT 'e', id, customs_code, CAST(filing_date AS VARCHAR(10)), '', '', NULL, "
+        f"NULL, NULL{tail} FROM enterprises WHERE customs_code IN ({_in(n_ent)})",
+    ]
 
 
 def _externals_of(snapshot: Snapshot, targets: Targets, rows: Sequence[Any]) -> Gathered:
-    """One list's share of a batch's external results, as :meth:`RealTime.gather` gives."""
+    """A list's verdict reads: ``snapshot`` and the rows of external results (tag, id, a, b,
+    c, d, score, start, end) that concern ``targets`` (a batch's read holds other lists'
+    rows too; a list's own gather holds only its own)."""
     identities, enterprises = set(targets.identities), set(targets.enterprises)
     classed, prefixes, lists = set(targets.classed), set(targets.hs_prefixes), set(targets.lists)
     wanted = {
