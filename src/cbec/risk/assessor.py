@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -163,6 +163,9 @@ class RiskControl:
         #: decision, so its case (whose evidence reads the list's documents) is opened
         #: when the verdicts are written, not while clearance waits for the verdict
         self._clues: list[tuple[Declaration, Facts, tuple[Match, ...]]] = []
+        #: the facts :meth:`prepare` drew from the lists of a batch, by list, until their
+        #: verdict (all but the tax, which clearance computes in between)
+        self._ahead: dict[int, Facts] = {}
 
     def flush(self) -> None:
         """Write what the verdicts since the last flush added: the aggregates, the
@@ -175,6 +178,7 @@ class RiskControl:
             observer.flush()
         self._last_assessed = None
         clues, self._clues = self._clues, []
+        self._ahead = {}
         for d, facts, matches in clues:  # the case's evidence names the hits, written above
             cases.open_for_clue(self.session, d, facts, matches)
 
@@ -205,6 +209,7 @@ class RiskControl:
                 facts = facts_of(s.declaration.id, s.inventory, s.order, s.payment, s.waybill)
             except Exception:  # noqa: S112 - not read ahead: its verdict reads it alone
                 continue
+            self._ahead[s.declaration.id] = facts
             requests.append(self._reads(facts, s.declaration.invt_no))
         self.store.prefetch(requests)
 
@@ -248,7 +253,12 @@ class RiskControl:
         s: ClearanceSet = declaration  # type: ignore[assignment]
         d = s.declaration
         now = self.clock()
-        facts = facts_of(d.id, s.inventory, s.order, s.payment, s.waybill, tax_total=d.tax_total)
+        ahead = self._ahead.pop(d.id, None)
+        facts = (
+            replace(ahead, tax_total=d.tax_total)
+            if ahead is not None
+            else facts_of(d.id, s.inventory, s.order, s.payment, s.waybill, tax_total=d.tax_total)
+        )
         gathered = self.gather(facts, d.invt_no)
         features = self.features(facts, gathered, d.decl_date)
         self._last_assessed = d.id
