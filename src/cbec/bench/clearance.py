@@ -13,7 +13,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from cbec.bench.ingest import Item, _batches, fresh_database
+from cbec.bench.ingest import Item, Parsers, fresh_database
 from cbec.catalog import service as catalog_service
 from cbec.clearance.service import Clearance, Policy
 from cbec.intake.prepare import prepare_many
@@ -76,16 +76,15 @@ def throughput(
     workers: int,
 ) -> ClearanceRate:
     engine, factory = _store(url, registry)
-    started = time.perf_counter()
-    decided = 0
-    with factory() as session:  # type: ignore[operator]
+    with Parsers(workers) as parsers, factory() as session:  # type: ignore[operator]
+        started = time.perf_counter()
         clearance = Clearance(session, Policy())
         intake = Intake(session, [clearance])
-        for batch in _batches(items, batch_size, workers):
+        for batch in parsers.batches(items, batch_size):
             intake.submit(batch)
             session.commit()
         decided = clearance.decided
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     statuses = _statuses(factory)
     engine.dispose()  # type: ignore[attr-defined]
     return ClearanceRate(name, len(items), decided, seconds, statuses)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import create_engine, text
@@ -66,16 +67,33 @@ def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
         yield items[start : start + size]
 
 
-def _batches(
-    items: list[Item], batch_size: int, workers: int
-) -> Iterator[list[Prepared | Rejected]]:
-    chunks = list(_chunks(items, batch_size))
-    if workers <= 0:  # parse in the writing process
-        for chunk in chunks:
-            yield prepare_many(chunk)
-        return
-    with get_context("spawn").Pool(workers) as pool:
-        yield from pool.imap(prepare_for_transfer, chunks)
+class Parsers:
+    """The parsing processes of a parallel run, started and warmed up (each has imported
+    cbec) before the clock starts, as in a running service; none when ``workers`` is 0."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self._pool: Any = None
+
+    def __enter__(self) -> Parsers:
+        if self.workers > 0:
+            self._pool = get_context("spawn").Pool(self.workers)
+            self._pool.map(prepare_for_transfer, [[] for _ in range(self.workers)], chunksize=1)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+
+    def batches(self, items: list[Item], batch_size: int) -> Iterator[list[Prepared | Rejected]]:
+        """``items`` prepared in batches of ``batch_size``, in order."""
+        chunks = list(_chunks(items, batch_size))
+        if self._pool is None:  # parse in the writing process
+            for chunk in chunks:
+                yield prepare_many(chunk)
+            return
+        yield from self._pool.imap(prepare_for_transfer, chunks)
 
 
 def fresh_database(url: str) -> str:
@@ -113,13 +131,13 @@ def ingest_rate(
         import_registry(session, registry)
         session.commit()
     accepted = 0
-    started = time.perf_counter()
-    with factory() as session:
+    with Parsers(workers) as parsers, factory() as session:
+        started = time.perf_counter()
         intake = Intake(session, [])  # intake alone: clearance is `cbec bench clearance`
-        for batch in _batches(items, batch_size, workers):
+        for batch in parsers.batches(items, batch_size):
             outcomes = intake.submit(batch)
             session.commit()
             accepted += sum(o.accepted for o in outcomes)
-    seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
     engine.dispose()
     return Rate(name, len(items), seconds, accepted)

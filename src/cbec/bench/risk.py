@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.audit.service import Actor
-from cbec.bench.ingest import Item, _batches
+from cbec.bench.ingest import Item, Parsers
 from cbec.catalog import service as catalog_service
 from cbec.clearance.decision import NoRisk, RiskAssessor, RiskVerdict
 from cbec.clearance.service import Clearance, Policy
@@ -242,7 +242,7 @@ def batches(
         intake = Intake(
             session, [Clearance(session, Policy.from_settings(get_settings()), assessor=timed)]
         )
-        for batch in _batches(items, 500, 0):
+        for batch in Parsers(0).batches(items, 500):
             intake.submit(batch)
             session.commit()
     seconds = time.perf_counter() - started
