@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from cbec.errors import CbecError, FieldError
@@ -328,23 +329,44 @@ def _content_hash(message: CebMessage, canonical: str) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+_HEAD_PATHS = (
+    "order.orderHead",
+    "payment.paymentHead",
+    "logistics.logisticsHead",
+    "inventory.inventoryHead",
+    "invtCancel",
+    "invtRefund.invtRefundHead",
+    "bondedEntry.bondedEntryHead",
+    "summaryApply.summaryApplyHead",
+    "logistics",
+    "arrival.arrivalHead",
+    "departure.departureHead",
+)
+
+
+@cache
+def _head_paths(model: type[CebMessage]) -> tuple[tuple[str, ...], ...]:
+    """The head paths of ``_HEAD_PATHS`` that ``model``'s fields can hold, in order (looked
+    up once per message class: asking a pydantic model for an attribute it lacks is slow)."""
+    found = []
+    for path in _HEAD_PATHS:
+        parts = tuple(path.split("."))
+        node: Any = model
+        for part in parts:
+            field_info = node.model_fields.get(part) if node is not None else None
+            node = codec.node_children(node).get(part, (None,))[0] if field_info else None
+            if node is None:
+                break
+        if node is not None:
+            found.append(parts)
+    return tuple(found)
+
+
 def _app_status(message: DeclarationMessage) -> str:
-    for path in (
-        "order.orderHead",
-        "payment.paymentHead",
-        "logistics.logisticsHead",
-        "inventory.inventoryHead",
-        "invtCancel",
-        "invtRefund.invtRefundHead",
-        "bondedEntry.bondedEntryHead",
-        "summaryApply.summaryApplyHead",
-        "logistics",
-        "arrival.arrivalHead",
-        "departure.departureHead",
-    ):
+    for parts in _head_paths(type(message)):
         head: Any = message
-        for part in path.split("."):
-            head = getattr(head, part, None)
+        for part in parts:
+            head = getattr(head, part)
             if head is None:
                 break
         if head is not None:

@@ -29,6 +29,7 @@ from cbec.messages.models import MESSAGE_TYPES, CebMessage, Node
 NS = "http://www.chinaport.gov.cn/ceb"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 _NS_PREFIX = "{" + NS + "}"
+_NS_LEN = len(_NS_PREFIX)
 DEFAULT_MAX_BYTES = 4 * 1024 * 1024
 
 
@@ -215,14 +216,15 @@ def parse_tree(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Elemen
 
 def message_type_of(root: etree._Element) -> str:
     """``{ns}CEB311Message`` -> ``CEB311``; refuses other namespaces and unknown types."""
-    qname = etree.QName(root)
-    if qname.namespace != NS:
+    tag = root.tag
+    if not isinstance(tag, str) or not tag.startswith(_NS_PREFIX):
+        qname = etree.QName(root)
         raise _reject(
             "xml.namespace",
             f"root element must be in namespace {NS}, found {qname.namespace or 'none'}",
             qname.localname,
         )
-    local = qname.localname
+    local = tag[_NS_LEN:]
     message_type = local.removesuffix("Message")
     if not local.endswith("Message") or message_type not in MESSAGE_TYPES:
         raise _reject("message.type", f"unknown message type {local}", local)
@@ -245,9 +247,6 @@ def _element_table(model: type[BaseModel]) -> dict[str, tuple[str, type[BaseMode
         else:
             table[name] = (name, None, False)
     return table
-
-
-_NS_LEN = len(_NS_PREFIX)
 
 
 @cache
