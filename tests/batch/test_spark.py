@@ -3,7 +3,8 @@
 One Spark session serves the module (started once: the JVM takes several seconds). The
 data is a small day from the simulator: its identity graph, built in memory from the
 orders, payments and waybills, for the component step of network discovery; and a small
-day cleared into a SQLite store, for network runs and enterprise portraits.
+day cleared into a SQLite store, for network runs, enterprise portraits and risk features
+over history.
 """
 
 from __future__ import annotations
@@ -25,27 +26,32 @@ from cbec.audit.service import Actor
 from cbec.batch import export as exporting
 from cbec.batch.engine import QUICK_START_CONF, Embedded, Source, Spark
 from cbec.batch.export import store_readers
-from cbec.catalog import service as catalog_service
-from cbec.clearance import wiring
 from cbec.cli import app
 from cbec.config import get_settings
 from cbec.intake.commands import load_and_prepare, locate
 from cbec.intake.prepare import Prepared
-from cbec.intake.service import Intake
 from cbec.messages.fields import CST
 from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
-from cbec.network import communities, components, frames, graph, service
+from cbec.network import communities, components, frames, service
 from cbec.network.graph import GraphBuffer
 from cbec.portrait import batch as portrait_batch
 from cbec.portrait import service as portrait_service
 from cbec.portrait.score import portrait
-from cbec.registry.service import import_registry
-from cbec.risk import wiring as risk_wiring
+from cbec.risk import batch as risk_batch
+from cbec.risk import history
 from cbec.sim.output import run as simulate
 from cbec.sim.simulation import Options
 from cbec.store import make_engine, make_session_factory, upgrade
-from cbec.store.models import Declaration, DeclarationEvent, RiskFlag, TaxStatement, utcnow
+from cbec.store.models import (
+    Declaration,
+    DeclarationEvent,
+    RiskAssessment,
+    RiskFlag,
+    TaxStatement,
+    utcnow,
+)
 from tests.batch import portrait_reference
+from tests.batch.days import clear_day
 
 pytestmark = [
     pytest.mark.slow,
@@ -122,25 +128,9 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """A SQLite store holding a small simulated day, cleared with risk control (the
     identity graph grows as its lists are decided)."""
     folder = tmp_path_factory.mktemp("sparkstore")
-    day = folder / "day"
-    simulate(Options(orders=300, seed=8, fraud_rate=0.25), day)
     engine = make_engine(f"sqlite:///{folder / 'cbec.db'}")
     upgrade(engine)
-    factory = make_session_factory(engine)
-    settings = get_settings()
-    listener = wiring.listener_factory(
-        settings,
-        assessor=risk_wiring.assessor_factory(settings, observers=(graph.Observer,)),
-    )
-    with factory() as s:
-        catalog_service.seed(s)
-        import_registry(s, json.loads((day / "registry.json").read_text("utf-8")))
-        s.commit()
-    locators = locate(day / "messages")
-    with factory() as s:
-        intake = Intake(s, [graph.DocumentObserver(s), listener(s)])
-        intake.submit(load_and_prepare(locators, 4 << 20))
-        s.commit()
+    clear_day(make_session_factory(engine), folder, Options(orders=300, seed=8, fraud_rate=0.25))
     yield engine
     engine.dispose()
 
@@ -394,3 +384,45 @@ def test_portrait_features_on_spark_equal_the_embedded_engine_and_the_python_ref
     assert empty.exit_code == 1
     assert "has no table declarations" in empty.output
     get_settings.cache_clear()
+
+
+# -- risk features over history (the training set) --------------------------------------------
+
+
+def test_risk_features_on_spark_equal_the_embedded_engine_the_replay_and_real_time(
+    spark: Spark, store: Engine, tmp_path: Path
+) -> None:
+    with make_session_factory(store)() as s:
+        live = {
+            a.declaration_id: json.loads(a.features)
+            for a in s.scalars(select(RiskAssessment).order_by(RiskAssessment.id))
+        }
+        expected = [history.record(r) for r in history.replay(s)]
+        with Embedded() as embedded:
+            local = list(risk_batch.training_set(embedded, risk_batch.store_source(s)))
+        assert local == expected
+        assert len(local) > 250
+        for row in local:  # what real time stored when it decided the list
+            stored = live[row["declaration_id"]]
+            assert {k: row[k] for k in stored} == stored
+        # the day exercises the aggregates
+        assert max(r["buyer_lists_1d"] for r in local) > 1
+        assert max(r["address_buyers"] for r in local) > 1
+        assert max(r["phone_buyers"] for r in local) > 1
+        assert max(r["payer_buyers"] for r in local) > 1
+        assert max(r["buyer_paid_by_other_before"] for r in local) > 0
+        assert not all(r["first_seen_consignee"] for r in local)
+        assert sum(r["unit_price_ratio"] is not None for r in local) > 10
+        assert any(r["inspected"] for r in local)
+        # Spark, from the store and from a Parquet export, gives the same rows
+        on_spark = list(risk_batch.training_set(spark, risk_batch.store_source(s)))
+        assert on_spark == local
+        out = tmp_path / "export"
+        counts = exporting.export(s, out, risk_batch.TABLES)
+        assert counts["risk_lists"] == len(local)
+        lists = pl.read_parquet(out / "risk_lists.parquet")
+        assert {"buyer_id", "payer_id", "consignee_address", "consignee_phone"}.isdisjoint(
+            lists.columns
+        )
+        exported = list(risk_batch.training_set(spark, Source.parquet(out)))
+        assert exported == local

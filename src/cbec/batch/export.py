@@ -3,8 +3,9 @@
 Each table is written as ``<name>.parquet`` in the folder, with ``manifest.json`` naming the
 tables, their rows and when they were exported. Identities appear only as the pseudonyms
 the risk database and the identity graph already use (graph node keys, the blind index of
-an ID number: ``declarations.buyer_key``, ``risk_flags.subject_key``); masked labels, ID
-numbers, names, finding texts and flag reasons are not exported.
+an ID number: ``declarations.buyer_key``, ``risk_flags.subject_key``, the risk aggregates'
+keys: ``risk_lists.buyer``, see :mod:`cbec.risk.tables`); masked labels, ID numbers, names,
+addresses, phones, finding texts and flag reasons are not exported.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cbec.errors import BadRequest, FieldError
+from cbec.risk import tables as risk_tables
 from cbec.store.models import (
     Declaration,
     DeclarationEvent,
@@ -222,6 +224,11 @@ TABLES: dict[str, Callable[[Session], pl.DataFrame]] = {
     "enterprises": enterprises,
     "tax_statements": tax_statements,
     "risk_flags": risk_flags,
+    # the risk features job's (cbec.risk.batch): lists with the facts the features read
+    "risk_lists": risk_tables.risk_lists,
+    "risk_lines": risk_tables.risk_lines,
+    "risk_labels": risk_tables.risk_labels,
+    "enterprise_classes": risk_tables.enterprise_classes,
 }
 MANIFEST = "manifest.json"
 

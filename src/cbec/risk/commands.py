@@ -18,12 +18,15 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from cbec.batch.commands import DataOption, EngineOption, engine_for
+from cbec.batch.engine import EMBEDDED, Source
 from cbec.clearance.service import Policy
 from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
+from cbec.risk import batch as risk_batch
 from cbec.risk import cases, history, quality, repository, service
 from cbec.risk.learning.commands import register as register_learning
 from cbec.risk.schemas import CaseOut, InstructionIn, InstructionOut, RuleSetOut
@@ -284,13 +287,30 @@ def features_command(
     out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file to write.")],
     since: Annotated[str | None, typer.Option(help="First declaration date, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last declaration date, YYYY-MM-DD.")] = None,
+    engine: EngineOption = EMBEDDED,
+    data: DataOption = None,
 ) -> None:
     """Features of every decided list (the same values real time computed), with what
-    became of it (inspected, seized, a closed case's label), for training."""
-    with unit_of_work() as session:
-        rows = history.replay(session, since=_day(since, "--since"), until=_day(until, "--until"))
+    became of it (inspected, seized, a closed case's label), for training: a batch job on
+    --engine, over the store or over a `cbec export-data` folder (--data)."""
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if out.suffix not in (".csv", ".parquet"):
+        raise fail(
+            BadRequest(
+                f"unknown output format {out.suffix or '(none)'}",
+                fields=[FieldError("--out", "format", "a .csv or .parquet file name")],
+            )
+        )
+    with engine_for(engine) as job:
         try:
-            written = history.write(rows, out)
+            if data is not None:
+                rows = risk_batch.training_set(job, Source.parquet(data), since=first, until=last)
+                written = history.write_records(rows, out)
+            else:
+                with unit_of_work() as session:
+                    source = risk_batch.store_source(session, until=last)
+                    rows = risk_batch.training_set(job, source, since=first, until=last)
+                    written = history.write_records(rows, out)
         except CbecError as exc:
             raise fail(exc) from None
     typer.echo(f"{written:,} list(s) written to {out}")

@@ -4,13 +4,17 @@ through the functions real time uses, with the aggregates held in memory.
 A list's features depend on the lists before it, so a replay always starts at the first
 list; ``since`` only chooses which rows come out. What became of each list (inspected,
 seized, a closed case's label) comes with it, for backtests and model training.
+
+``cbec risk features`` runs the batch job of :mod:`cbec.risk.batch` (on the embedded engine
+or Spark), which gives the rows of this replay; the replay stays as its reference and for
+backtests.
 """
 
 from __future__ import annotations
 
 import csv
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -152,14 +156,13 @@ def all_externals(
     return flags, classes, filed
 
 
-def replay(
-    session: Session, *, since: date | None = None, until: date | None = None
-) -> Iterator[HistoryRow]:
-    """Every list decided (with all four documents) in decision order, with the features
-    real time computed for it; only those declared from ``since`` come out."""
-    flags, classes, filed = all_externals(session)
+def assessed(
+    session: Session, *, until: date | None = None
+) -> Iterator[tuple[Declaration, Facts, Decimal]]:
+    """Every list decided with all four documents (declared up to ``until``), in decision
+    order, with its facts and the annual limit in force on its declaration date: what a
+    replay goes through, and what the batch job's tables hold (:mod:`cbec.risk.tables`)."""
     limits: dict[date, Decimal] = {}
-    memory = MemoryAggregates()
     offset = 0
     while True:
         page = assessed_declarations(session, until, offset, PAGE)
@@ -167,29 +170,49 @@ def replay(
             return
         offset += len(page)
         messages = messages_for(session, page)
-        wanted = [d.id for d in page if since is None or d.decl_date >= since]
-        results = outcomes(session, wanted)
-        labelled = labels(session, wanted)
         for d in page:
             found = messages.get(d.id)
             if found is None:
                 continue
-            facts = facts_of(d.id, *found, tax_total=d.tax_total)
             limit = limits.get(d.decl_date)
             if limit is None:
                 limit = catalog_service.snapshot(session, d.decl_date).params.get(
                     "annual_limit", Decimal(26000)
                 )
                 limits[d.decl_date] = limit
-            snapshot = memory.read(needs(facts))
-            values = compute(facts, snapshot, Externals(flags, classes, filed, limit))
-            memory.apply(observation(facts))
-            if since is not None and d.decl_date < since:
-                continue
-            inspected, seized = results.get(d.id, (False, False))
-            yield HistoryRow(
-                d, facts, values, fields_of(facts), inspected, seized, labelled.get(d.id)
-            )
+            yield d, facts_of(d.id, *found, tax_total=d.tax_total), limit
+
+
+def replay(
+    session: Session, *, since: date | None = None, until: date | None = None
+) -> Iterator[HistoryRow]:
+    """Every list decided (with all four documents) in decision order, with the features
+    real time computed for it; only those declared from ``since`` come out."""
+    flags, classes, filed = all_externals(session)
+    memory = MemoryAggregates()
+    kept: list[tuple[Declaration, Facts, dict[str, FeatureValue]]] = []
+    for d, facts, limit in assessed(session, until=until):
+        snapshot = memory.read(needs(facts))
+        values = compute(facts, snapshot, Externals(flags, classes, filed, limit))
+        memory.apply(observation(facts))
+        if since is not None and d.decl_date < since:
+            continue
+        kept.append((d, facts, values))
+        if len(kept) == PAGE:
+            yield from _with_outcomes(session, kept)
+            kept = []
+    yield from _with_outcomes(session, kept)
+
+
+def _with_outcomes(
+    session: Session, kept: Sequence[tuple[Declaration, Facts, dict[str, FeatureValue]]]
+) -> Iterator[HistoryRow]:
+    wanted = [d.id for d, _f, _v in kept]
+    results = outcomes(session, wanted)
+    labelled = labels(session, wanted)
+    for d, facts, values in kept:
+        inspected, seized = results.get(d.id, (False, False))
+        yield HistoryRow(d, facts, values, fields_of(facts), inspected, seized, labelled.get(d.id))
 
 
 # -- writing features for training ----------------------------------------------------------
@@ -206,20 +229,44 @@ def columns() -> list[str]:
 def record(row: HistoryRow) -> dict[str, Any]:
     """One output record: identity of the list, what a model sees of it, its outcome."""
     d = row.declaration
+    return record_of(
+        (d.id, d.invt_no, d.decl_date, d.status),
+        row.features,
+        row.fields,
+        (row.inspected, row.seized, row.label),
+    )
+
+
+def record_of(
+    listed: tuple[int, str | None, date, int],
+    features: Mapping[str, FeatureValue],
+    fields: Mapping[str, Value],
+    outcome: tuple[bool, bool, int | None],
+) -> dict[str, Any]:
+    """An output record from (id, invt_no, decl_date, status), the features and fields of
+    the list and (inspected, seized, label): the replay's and the batch job's rows alike."""
+    declaration_id, invt_no, decl_date, status = listed
     out: dict[str, Any] = {
-        "declaration_id": d.id,
-        "invt_no": d.invt_no,
-        "decl_date": d.decl_date.isoformat(),
-        "status": d.status,
+        "declaration_id": declaration_id,
+        "invt_no": invt_no,
+        "decl_date": decl_date.isoformat(),
+        "status": status,
     }
-    out.update(model_input(row.features, row.fields))
-    out.update({"inspected": row.inspected, "seized": row.seized, "label": row.label})
+    out.update(model_input(features, fields))
+    inspected, seized, label = outcome
+    out.update({"inspected": inspected, "seized": seized, "label": label})
     return out
 
 
 def write(rows: Iterator[HistoryRow], path: Path) -> int:
     """Write ``rows`` to ``path``: CSV, or Parquet for a ``.parquet`` name (needs polars).
     Returns how many rows were written."""
+    return write_records((record(r) for r in rows), path)
+
+
+def write_records(records: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write :func:`record_of` records to ``path`` as :func:`write` does (the format is
+    checked before the first record is asked for). Returns how many were written."""
     names = columns()
     if path.suffix == ".parquet":
         try:
@@ -229,10 +276,10 @@ def write(rows: Iterator[HistoryRow], path: Path) -> int:
                 "writing Parquet needs polars installed; write a .csv instead",
                 fields=[FieldError("out", "format", "use a .csv file name")],
             ) from None
-        records = [record(r) for r in rows]
-        frame = polars.DataFrame(records, schema=names, orient="row", infer_schema_length=None)
+        rows = list(records)
+        frame = polars.DataFrame(rows, schema=names, orient="row", infer_schema_length=None)
         frame.write_parquet(path)
-        return len(records)
+        return len(rows)
     if path.suffix != ".csv":
         raise BadRequest(
             f"unknown output format {path.suffix or '(none)'}",
@@ -242,7 +289,7 @@ def write(rows: Iterator[HistoryRow], path: Path) -> int:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=names)
         writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in record(row).items()})
+        for row in records:
+            writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
             count += 1
     return count

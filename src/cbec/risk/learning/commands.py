@@ -143,7 +143,9 @@ def _explanations(explained: list[tuple[Any, Explanation]]) -> None:
 
 
 def train_command(
-    data: Annotated[Path, typer.Option("--data", help="CSV file (UTF-8, header row).")],
+    data: Annotated[
+        Path, typer.Option("--data", help="CSV file (UTF-8, header row) or .parquet file.")
+    ],
     mapping_file: Annotated[Path, typer.Option("--mapping", help="Column mapping, JSON or TOML.")],
     name: Annotated[str, typer.Option("--name", help="Model name (a folder under models).")],
     models_dir: ModelsDir = None,
@@ -171,7 +173,9 @@ def evaluate_command(
     model_ref: Annotated[
         str, typer.Option("--model", help="NAME (latest version) or NAME/VERSION.")
     ],
-    data: Annotated[Path, typer.Option("--data", help="CSV file with the model's columns.")],
+    data: Annotated[
+        Path, typer.Option("--data", help="CSV or .parquet file with the model's columns.")
+    ],
     models_dir: ModelsDir = None,
     explain: Annotated[
         int, typer.Option(help="Show the top contributions of the N highest scores.")

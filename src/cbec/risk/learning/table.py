@@ -40,7 +40,10 @@ def _text_columns(mapping: ColumnMapping) -> list[str]:
 
 
 def read_csv(path: Path, mapping: ColumnMapping, *, with_label: bool = True) -> pl.DataFrame:
-    """Read the mapped columns of a CSV file (UTF-8, header row) and :func:`prepare` them."""
+    """Read the mapped columns of a CSV file (UTF-8, header row), or of a Parquet file (a
+    ``.parquet`` name, as ``cbec risk features --out`` writes one), and :func:`prepare` them."""
+    if path.suffix == ".parquet":
+        return _read_parquet(path, mapping, with_label)
     try:
         header = pl.read_csv(path, n_rows=0, infer_schema=False).columns
     except (OSError, pl.exceptions.PolarsError) as exc:
@@ -52,6 +55,17 @@ def read_csv(path: Path, mapping: ColumnMapping, *, with_label: bool = True) -> 
     except (OSError, pl.exceptions.PolarsError) as exc:
         raise TableInvalid(f"cannot read {path} as CSV: {exc}") from None
     return prepare(raw, mapping, with_label=with_label, where=str(path), header_lines=1)
+
+
+def _read_parquet(path: Path, mapping: ColumnMapping, with_label: bool) -> pl.DataFrame:
+    try:
+        header = list(pl.read_parquet_schema(path))
+        wanted = _wanted(mapping, with_label)
+        _check_columns(header, wanted, str(path))
+        raw = pl.read_parquet(path, columns=wanted)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise TableInvalid(f"cannot read {path} as Parquet: {exc}") from None
+    return prepare(raw, mapping, with_label=with_label, where=str(path))
 
 
 def _wanted(mapping: ColumnMapping, with_label: bool) -> list[str]:
