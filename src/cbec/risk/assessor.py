@@ -168,18 +168,30 @@ class RiskControl:
         self._ahead: dict[int, Facts] = {}
 
     def flush(self) -> None:
-        """Write what the verdicts since the last flush added: the aggregates, the
-        assessments and the hits (clearance calls this when it writes its receipts)."""
-        self.store.flush()
-        self.store.insert("risk_assessments", self._assessments)
-        self.store.insert("risk_hits", self._hits)
+        """Write what the verdicts since the last flush added, then what they set going
+        (clearance calls this when it writes its receipts)."""
+        self.write_records()
+        self.follow_up()
+
+    def write_records(self) -> None:
+        """The verdicts' own records since the last flush: the aggregates they add to,
+        their assessments and their hits (one round trip on PostgreSQL)."""
+        with self.store.writes():
+            self.store.flush()
+            self.store.insert("risk_assessments", self._assessments)
+            self.store.insert("risk_hits", self._hits)
         self._assessments, self._hits = [], []
+        self._last_assessed = None
+        self._ahead = {}
+
+    def follow_up(self) -> None:
+        """What the verdicts since the last flush set going: the observers' writes (the
+        identity graph) and a case for each case clue, whose evidence names the hits
+        :meth:`write_records` wrote."""
         for observer in self.observers:
             observer.flush()
-        self._last_assessed = None
         clues, self._clues = self._clues, []
-        self._ahead = {}
-        for d, facts, matches in clues:  # the case's evidence names the hits, written above
+        for d, facts, matches in clues:
             cases.open_for_clue(self.session, d, facts, matches)
 
     def forget(self, declaration_id: int) -> None:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
@@ -171,13 +172,27 @@ class RealTime:
         #: (before the overlay), until the next flush
         self._prefetched: dict[tuple[Needs, Targets], Gathered] = {}
 
-    def _execute(self, sql: str, params: Sequence[Any], *, prepare: bool = True) -> Any:
+    def _connection(self) -> Any:
         # The session's connection in its current transaction (a commit between two lists
         # ends one, and the next statement must run in the new one).
         transaction = self.session.get_transaction()
         if transaction is None or transaction is not self._transaction:
             self._raw = self.session.connection().connection.driver_connection
             self._transaction = self.session.get_transaction()
+        return self._raw
+
+    @contextmanager
+    def writes(self) -> Iterator[None]:
+        """The statements of a flush sent together: on PostgreSQL in pipeline mode, one round
+        trip for them all (their errors are raised on leaving)."""
+        if not self.postgres:
+            yield
+            return
+        with self._connection().pipeline():
+            yield
+
+    def _execute(self, sql: str, params: Sequence[Any], *, prepare: bool = True) -> Any:
+        self._connection()
         if self.postgres:
             # A raw cursor takes the statement as PostgreSQL reads it ($1, $2, ...): a
             # cursor of %s placeholders parses the text again on each call when it is over
