@@ -8,11 +8,10 @@ move warehouse stock; export documents go to exports. A seizure opens a case.
 
 from __future__ import annotations
 
-import gc
 import logging
 
 from cbec.clearance import wiring
-from cbec.config import Settings
+from cbec.config import Settings, tune_gc
 from cbec.consumer import wiring as consumer_wiring
 from cbec.export import wiring as export_wiring
 from cbec.intake import pipeline
@@ -26,19 +25,11 @@ from cbec.warehouse import wiring as warehouse_wiring
 log = logging.getLogger("cbec")
 
 
-#: The cyclic garbage collector's thresholds. A batch of messages allocates hundreds of
-#: thousands of short-lived objects, nearly all freed at once by reference counting; with
-#: Python's default (a collection every 700 allocations, a full one every 100 of those,
-#: each walking the run's cached messages and ORM objects) the writer of `cbec bench
-#: clearance` spent about a sixth of its time in the collector.
-GC_THRESHOLDS = (50_000, 10, 10)
-
-
 def configure(settings: Settings) -> None:
     """Process-wide settings every way in shares: the key of the pseudonyms that stand for
     identities in the risk aggregates, the identity graph and the blind indexes, the keys
     that encrypt personal data at rest, and the garbage collector's thresholds."""
-    gc.set_threshold(*GC_THRESHOLDS)
+    tune_gc()
     if settings.pseudonym_key == Settings.model_fields["pseudonym_key"].default and not (
         settings.database_url.startswith("sqlite")
     ):

@@ -18,6 +18,7 @@ from lxml import etree
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from cbec.config import tune_gc
 from cbec.intake.prepare import Prepared, Rejected, prepare_for_transfer, prepare_many
 from cbec.intake.service import Intake
 from cbec.registry.service import import_registry
@@ -77,7 +78,7 @@ class Parsers:
 
     def __enter__(self) -> Parsers:
         if self.workers > 0:
-            self._pool = get_context("spawn").Pool(self.workers)
+            self._pool = get_context("spawn").Pool(self.workers, initializer=tune_gc)
             self._pool.map(prepare_for_transfer, [[] for _ in range(self.workers)], chunksize=1)
         return self
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from cbec.config import get_settings
+from cbec.config import get_settings, tune_gc
 from cbec.intake.prepare import Prepared, Rejected, prepare_many
 from cbec.intake.service import Intake, Outcome, list_receipts, receipt_message
 from cbec.messages import codec
@@ -90,7 +90,7 @@ def _prepared_batches(
             yield load_and_prepare(chunk, max_bytes)
         return
     # Parsing and validation run in worker processes; this process only writes.
-    with get_context("spawn").Pool(workers) as pool:
+    with get_context("spawn").Pool(workers, initializer=tune_gc) as pool:
         yield from pool.imap(_load_star, [(c, max_bytes) for c in chunks])
 
 
