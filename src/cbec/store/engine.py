@@ -24,6 +24,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     # 64 MiB of page cache: index pages of a day's messages stay in memory.
     cursor.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the WAL every 10,000 pages (40 MiB) instead of 1,000: a batch of 500
+    # messages writes about 3 MiB, so the default copied (and synced) the pages of nearly
+    # every commit back into the database, index pages again and again; 6% more lists/s in
+    # `cbec bench clearance`, for a WAL file of up to about 40 MiB.
+    cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.close()
 
 
