@@ -29,6 +29,7 @@ from cbec.portrait.routes import catalogue_router
 from cbec.portrait.routes import router as portrait_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
+from cbec.request_guard import RejectControlCharacters
 from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
 from cbec.warehouse.routes import router as warehouse_router
@@ -59,6 +60,8 @@ def create_app(
     app = FastAPI(title="cbec", version=__version__, description=DESCRIPTION)
     # Past this many message requests at once: 503 + Retry-After, never a silent queue.
     app.add_middleware(Backpressure, limit=settings.max_inflight_messages)
+    # A control character in a path or query: 400 naming where, before any route.
+    app.add_middleware(RejectControlCharacters)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)

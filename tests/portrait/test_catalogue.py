@@ -293,3 +293,31 @@ def test_an_officer_check_of_goods_no_longer_carries_hs_codes(
         assert auto["goods_not_in_catalogue"].result == "pass"
         assert auto["goods_not_in_catalogue"].value == 0.0
         assert found.status != "failed"
+
+
+def test_control_characters_are_refused_naming_the_field_and_nothing_is_stored(
+    make_client: Client, filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    platform = key(filed[PLATFORM])
+    nul = client.post(
+        URL, json={"items": [CREAM, {**CREAM, "itemNo": "X-2", "brand": "SA\x00KURA"}]},
+        headers=platform,
+    )  # fmt: skip
+    assert nul.status_code == 422, nul.text
+    assert nul.json()["fields"][0]["path"] == "body/items/1/brand"
+    assert "control characters" in nul.json()["fields"][0]["message"]
+    bell = client.put(f"{URL}/SKU-001", json=goods(CREAM, spec="50g\x07"), headers=platform)
+    assert (bell.status_code, bell.json()["fields"][0]["path"]) == (422, "body/spec")
+    with db() as s:
+        assert s.scalars(select(CatalogueItem)).all() == []
+    # a tab is text; a reason with %00 in the query is refused at the door
+    tab = client.post(URL, json={"items": [{**CREAM, "spec": "50g\t瓶"}]}, headers=platform)
+    assert tab.status_code == 201, tab.text
+    gone = client.delete(f"{URL}/FC-JP-001?reason=end%00ed", headers=platform)
+    assert gone.status_code == 400
+    assert gone.json()["fields"] == [
+        {"path": "(query)", "rule": "control", "message": gone.json()["fields"][0]["message"]}
+    ]
+    with db() as s:
+        assert s.scalars(select(CatalogueItem.withdrawn_on)).all() == [None]
