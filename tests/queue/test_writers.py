@@ -3,6 +3,8 @@ that lost a race is recognised as one to run again."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from psycopg import errors as pg_errors
 from sqlalchemy import Engine, text
@@ -44,3 +46,7 @@ def test_lost_races_are_retryable_and_bad_statements_are_not() -> None:
     assert not is_retryable(_error(pg_errors.NotNullViolation("null value")))
     assert not is_retryable(_error(pg_errors.UndefinedTable("no such table")))
     assert not is_retryable(ValueError("not a store error"))
+    # straight from the driver, as risk control's own cursor raises them
+    assert is_retryable(pg_errors.DeadlockDetected("deadlock detected"))
+    assert is_retryable(sqlite3.OperationalError("database is locked"))
+    assert not is_retryable(pg_errors.UndefinedTable("no such table"))

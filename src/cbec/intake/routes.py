@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.deps import EnterpriseDep, SessionDep
@@ -20,7 +19,7 @@ from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare
 from cbec.intake.service import Intake, Outcome, get_receipt, list_receipts, receipt_message
 from cbec.messages import codec
 from cbec.store.models import Enterprise, Receipt
-from cbec.store.retry import is_retryable, retry_pause
+from cbec.store.retry import STORE_ERRORS, is_retryable, retry_pause
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
 
@@ -106,7 +105,7 @@ def _submit(
                 }
                 session.commit()  # committed before anything is acknowledged
                 return outcomes, receipts
-            except DBAPIError as exc:
+            except STORE_ERRORS as exc:
                 # Another writer won a race (several API processes on one PostgreSQL):
                 # nothing of this attempt was kept; run it again on fresh reads.
                 session.rollback()

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.errors import FieldError, Unauthorized
@@ -24,7 +23,7 @@ from cbec.messages import codec
 from cbec.queue.names import Names
 from cbec.registry.credentials import authenticate
 from cbec.store.models import Enterprise, Receipt
-from cbec.store.retry import is_retryable, retry_pause
+from cbec.store.retry import STORE_ERRORS, is_retryable, retry_pause
 
 log = logging.getLogger("cbec.queue")
 
@@ -117,11 +116,12 @@ class Handler:
                 except Early:
                     session.rollback()
                     raise
-                except DBAPIError as exc:
+                except STORE_ERRORS as exc:
                     session.rollback()
                     if attempt == ATTEMPTS or not is_retryable(exc):
                         raise
-                    log.info("lost a race to another writer (%s); again", type(exc.orig).__name__)
+                    cause = getattr(exc, "orig", None) or exc
+                    log.info("lost a race to another writer (%s); again", type(cause).__name__)
             retry_pause(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
