@@ -393,3 +393,34 @@ def test_a_fault_in_clearance_loses_no_message(
         assert Clearance(s).recheck() == 1
         s.commit()
     assert the_list(db).status == 800
+
+
+def test_a_race_lost_while_deciding_runs_the_message_again(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A deadlock raised by the driver while a list is decided is not one list's fault: the
+    message's transaction runs again (as another API process won the race), and the list is
+    released once, with one tax bill."""
+    from psycopg import errors as pg_errors
+
+    from cbec.clearance import service
+
+    real = service.compute_tax
+    calls: list[int] = []
+
+    def loses_once(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise pg_errors.DeadlockDetected("deadlock detected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "compute_tax", loses_once)
+    client = make_client()
+    send(client, filed, *all_four())
+    assert len(calls) == 2
+    assert the_list(db).status == 800
+    with db() as s:
+        assert len(s.scalars(select(TaxBill)).all()) == 1

@@ -74,6 +74,7 @@ from cbec.store.models import (
     TaxBill,
     utcnow,
 )
+from cbec.store.retry import is_retryable
 
 log = logging.getLogger("cbec.clearance")
 
@@ -398,7 +399,9 @@ class Clearance:
             self._hooked = []
             try:
                 self._decide_one(s, now, quota, enterprises, first_live, classes)
-            except Exception:
+            except Exception as exc:
+                if is_retryable(exc):
+                    raise  # the transaction lost a race to another writer: it runs again
                 # A fault deciding one list must not lose the messages of the batch:
                 # the list stays undecided (`cbec clearance recheck` tries again), and what
                 # the move hooks did for it (bonded stock reserved, say) is undone.
