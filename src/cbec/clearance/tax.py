@@ -186,6 +186,10 @@ def split(amount: Decimal, weights: Sequence[Decimal], *, places: Decimal = CENT
     exponent = min(own, step)
     quantum = Decimal(1).scaleb(exponent)
     units = int(amount.scaleb(-exponent))
+    if units == 0 or len(weights) == 1:  # nothing to split, or one line takes it all
+        return [(Decimal(units) * quantum).quantize(quantum)] + [
+            (Decimal(0) * quantum).quantize(quantum)
+        ] * (len(weights) - 1)
     parts = [Fraction(w) for w in weights]
     if not any(parts):
         parts = [Fraction(1)] * len(parts)
