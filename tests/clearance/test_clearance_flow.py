@@ -424,3 +424,35 @@ def test_a_race_lost_while_deciding_runs_the_message_again(
     assert the_list(db).status == 800
     with db() as s:
         assert len(s.scalars(select(TaxBill)).all()) == 1
+
+
+def test_a_list_filed_and_changed_in_one_batch_is_filed_once(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """New lists of a batch are inserted together; one that the same batch modifies is one
+    list at its last version (this was a server error), and one the same batch withdraws
+    is never filed."""
+    client = make_client()
+
+    def batch(*messages: bytes) -> None:
+        response = client.post(
+            "/api/v1/messages/batch",
+            json={"messages": [m.decode() for m in messages]},
+            headers=auth(filed[AGENT]),
+        )
+        assert response.status_code == 200, response.text
+        assert all(r["accepted"] for r in response.json()["results"]), response.text
+
+    modified = "D2B1A098-7F6E-4D5C-8B4A-39281706F5E4"
+    batch(inventory(), inventory(guid=modified, appType="2", grossWeight="2.5"))
+    declaration = the_list(db)
+    assert (declaration.version, declaration.status, declaration.awaiting) == (2, 120, True)
+    assert declaration.invt_no == f"{declaration.customs_code}2026I{declaration.id:09d}"
+    with db() as s:
+        s.execute(Declaration.__table__.delete())
+        s.commit()
+    other = {"orderNo": "T20261111000009", "copNo": "INV20261111009"}
+    withdrawn = "E2B1A098-7F6E-4D5C-8B4A-39281706F5E4"
+    batch(inventory(**other), inventory(**other, guid=withdrawn, appType="3"))
+    with db() as s:
+        assert s.scalars(select(Declaration)).all() == []

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
@@ -260,7 +261,7 @@ class Clearance:
         }
         existing = repository.declarations_by_key(self.session, [i.business_key for i in items])
         now = self.clock()
-        fresh: list[Declaration] = []
+        fresh: dict[str, dict[str, Any]] = {}
         for item in items:
             doc = docs[item.document_id]
             declaration = existing.get(item.business_key)
@@ -296,21 +297,33 @@ class Clearance:
                 "findings": "[]",
                 "reasons": "",
             }
-            if declaration is None:
-                declaration = Declaration(business_key=item.business_key, **values)
-                self.session.add(declaration)
-                existing[item.business_key] = declaration
-                fresh.append(declaration)
-            else:
+            if declaration is not None:
                 for key, value in values.items():
                     setattr(declaration, key, value)
                 declaration.version += 1
-        if fresh:
-            self.session.flush()  # one flush gives every new list its id
-            for declaration in fresh:
-                declaration.invt_no = _invt_no(declaration)
+            elif item.business_key in fresh:  # filed and modified in one batch
+                version = int(fresh[item.business_key].get("version", 1))
+                fresh[item.business_key] = {**values, "version": version + 1}
+            else:
+                fresh[item.business_key] = values
+        self._insert_lists(fresh, existing)
         for declaration in existing.values():
             declaration.invt_no = declaration.invt_no or _invt_no(declaration)
+
+    def _insert_lists(
+        self, fresh: dict[str, dict[str, Any]], existing: dict[str, Declaration]
+    ) -> None:
+        """File the new lists of ``fresh`` (business key -> columns) in one INSERT ...
+        RETURNING, as ORM objects with their ids, into ``existing``; ``fresh`` is emptied.
+        Added one by one, SQLAlchemy sends an INSERT a list on SQLite: it cannot tell which
+        returned id is whose when one statement inserts many rows (here the rows say)."""
+        if not fresh:
+            return
+        rows = [{"business_key": key, "version": 1, **values} for key, values in fresh.items()]
+        fresh.clear()
+        for declaration in self.session.scalars(insert(Declaration).returning(Declaration), rows):
+            declaration.invt_no = _invt_no(declaration)
+            existing[declaration.business_key] = declaration
 
     def recheck(self, limit: int = 100_000) -> int:
         """Evaluate again every undecided list (after a catalogue load, say). Returns how
