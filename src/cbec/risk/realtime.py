@@ -116,7 +116,7 @@ def _gather_sql(targets_shape: tuple[int, ...], since: tuple[bool, ...], links: 
         for i, has_since in enumerate(since)
     ]
     parts += [
-        f"SELECT 'a', {len(since) + j}, {nothing}, 0, COUNT(*), "
+        f"SELECT 'l', {j}, {nothing}, 0, COUNT(*), "
         "COALESCE(MAX(CASE WHEN b = ? THEN 1 ELSE 0 END), 0) "
         "FROM risk_links WHERE kind = ? AND a = ?"
         for j in range(links)
@@ -192,16 +192,16 @@ class RealTime:
             yield
 
     def _execute(self, sql: str, params: Sequence[Any], *, prepare: bool = True) -> Any:
-        self._connection()
+        raw = self._connection()
         if self.postgres:
             # A raw cursor takes the statement as PostgreSQL reads it ($1, $2, ...): a
             # cursor of %s placeholders parses the text again on each call when it is over
             # 4 KB, as a gather is (0.1 ms, a fifth of a verdict). Prepared at once:
             # planning a gather (a UNION of a dozen branches) costs more than running it.
-            cursor = psycopg.RawCursor(self._raw)
+            cursor = psycopg.RawCursor(raw)
             cursor.execute(sql, tuple(params), prepare=prepare)
             return cursor
-        cursor = self._raw.cursor()
+        cursor = raw.cursor()
         cursor.execute(sql, tuple(params))
         return cursor
 
@@ -229,19 +229,16 @@ class RealTime:
         snapshot = Snapshot()
         for kind, key, _low in needs.counters:
             snapshot.counters[(kind, key)] = {}
-        n_counters = len(needs.counters)
         externals = []
         for row in self._execute(sql, params).fetchall():
-            if row[0] not in ("a", "l"):
-                externals.append(row[:9])
-                continue
-            i, bucket, n, cents = row[1], row[9], row[10], row[11]
-            if row[0] == "a" and i < n_counters:
+            tag, i, bucket, n, cents = row[0], row[1], row[9], row[10], row[11]
+            if tag == "a":  # the i-th counter's rows
                 kind, key, _ = needs.counters[i]
                 snapshot.counters[(kind, key)][int(bucket)] = (int(n), int(cents))
-            else:  # a link: tagged "l" on PostgreSQL, numbered after the counters on SQLite
-                link = needs.links[i if row[0] == "l" else i - n_counters]
-                snapshot.links[link] = (int(n), bool(cents))
+            elif tag == "l":  # the i-th link: how many b's its a has, and whether b is one
+                snapshot.links[needs.links[i]] = (int(n), bool(cents))
+            else:
+                externals.append(row[:9])
         self._overlay(needs, snapshot)
         return _externals_of(snapshot, targets, externals)
 
