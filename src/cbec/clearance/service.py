@@ -314,15 +314,13 @@ class Clearance:
         self, fresh: dict[str, dict[str, Any]], existing: dict[str, Declaration]
     ) -> None:
         """File the new lists of ``fresh`` (business key -> columns) in one INSERT ...
-        RETURNING, as ORM objects with their ids, into ``existing``; ``fresh`` is emptied.
-        Added one by one, SQLAlchemy sends an INSERT a list on SQLite: it cannot tell which
-        returned id is whose when one statement inserts many rows (here the rows say)."""
+        RETURNING, as ORM objects with their ids, into ``existing``. Added one by one,
+        SQLAlchemy sends an INSERT a list on SQLite: it cannot tell which returned id is
+        whose when one statement inserts many rows (here the rows say)."""
         if not fresh:
             return
         rows = [{"business_key": key, "version": 1, **values} for key, values in fresh.items()]
-        fresh.clear()
         for declaration in self.session.scalars(insert(Declaration).returning(Declaration), rows):
-            declaration.invt_no = _invt_no(declaration)
             existing[declaration.business_key] = declaration
 
     def recheck(self, limit: int = 100_000) -> int:
