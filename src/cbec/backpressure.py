@@ -5,8 +5,7 @@ its message was stored; a 503 says plainly that it was not)."""
 
 from __future__ import annotations
 
-import json
-
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: The paths that take messages (single and batch).
@@ -38,7 +37,7 @@ class Backpressure:
             return
         if self.in_flight >= self.limit:
             self.refused += 1
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
         self.in_flight += 1
         try:
@@ -46,23 +45,14 @@ class Backpressure:
         finally:
             self.in_flight -= 1
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = JSONResponse(
             {
                 "error": "overloaded",
                 "detail": f"{self.limit} messages are being processed; nothing was stored, "
                 f"send again after {self.retry_after} s",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 503,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"retry-after", str(self.retry_after).encode()),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
+            },
+            status_code=503,
+            headers={"Retry-After": str(self.retry_after)},
         )
-        await send({"type": "http.response.body", "body": body})
+        await refusal(scope, receive, send)

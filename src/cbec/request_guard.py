@@ -5,9 +5,9 @@ answered 400 naming where, before any route reads it. Bodies are checked by the 
 
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote_plus
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cbec.schemas import CONTROL, CONTROL_RULE
@@ -30,29 +30,14 @@ class RejectControlCharacters:
                 if CONTROL.search(query):
                     where = "(query)"
             if where is not None:
-                await _answer(
-                    send,
-                    400,
+                refusal = JSONResponse(
                     {
                         "error": "bad_request",
                         "detail": f"the request's {where[1:-1]} holds a control character",
                         "fields": [{"path": where, "rule": "control", "message": CONTROL_RULE}],
                     },
+                    status_code=400,
                 )
+                await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-
-async def _answer(send: Send, status: int, payload: dict[str, object]) -> None:
-    body = json.dumps(payload).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
