@@ -456,3 +456,78 @@ def test_a_list_filed_and_changed_in_one_batch_is_filed_once(
     batch(inventory(**other), inventory(**other, guid=withdrawn, appType="3"))
     with db() as s:
         assert s.scalars(select(Declaration)).all() == []
+
+
+def _set_for(order_no: str, guid_seed: int) -> list[tuple[str, bytes]]:
+    """Another agreeing set of the four documents, for order ``order_no``."""
+    g = f"{guid_seed:08d}-2222-3333-4444-555555555555"
+    return [
+        (PLATFORM, order(guid=g, orderNo=order_no, payTransactionId=f"P{order_no}")),
+        (PAY, payment(guid=g, orderNo=order_no, payTransactionId=f"P{order_no}")),
+        (LOGISTICS, waybill(guid=g, orderNo=order_no, logisticsNo=f"L{order_no}")),
+        (
+            AGENT,
+            inventory(guid=g, orderNo=order_no, copNo=f"C{order_no}", logisticsNo=f"L{order_no}"),
+        ),
+    ]
+
+
+def test_a_store_error_deciding_one_list_leaves_the_others_decided(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A statement the store refuses while one list of a batch is decided (PostgreSQL then
+    aborts the whole transaction) costs that list its decision, not the batch: the other
+    list is released, every message is kept, and the faulty list waits for a recheck."""
+    import logging
+
+    from sqlalchemy import text
+
+    from cbec.clearance import service
+
+    bad, good = "T20261111000031", "T20261111000032"
+    sets = {bad: _set_for(bad, 31), good: _set_for(good, 32)}
+    client = make_client()
+    for documents in sets.values():
+        send(client, filed, *documents[:3])
+    real = service.Clearance._decide_one
+
+    def faulty(self: service.Clearance, s: service._Set, *args: object) -> None:
+        real(self, s, *args)  # type: ignore[arg-type]
+        if s.declaration.order_no == bad:  # after the list was decided, in memory
+            self.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(service.Clearance, "_decide_one", faulty)
+    logging.getLogger("cbec.clearance").disabled = True
+    try:
+        response = client.post(
+            "/api/v1/messages/batch",
+            json={"messages": [sets[bad][3][1].decode(), sets[good][3][1].decode()]},
+            headers=auth(filed[AGENT]),
+        )
+    finally:
+        logging.getLogger("cbec.clearance").disabled = False
+    assert response.status_code == 200, response.text
+    assert [r["accepted"] for r in response.json()["results"]] == [True, True]
+    with db() as s:
+        lists = {d.order_no: d for d in s.scalars(select(Declaration))}
+        assert (lists[bad].status, lists[bad].awaiting) == (120, True)
+        assert lists[good].status == 800
+        bills = s.scalars(select(TaxBill)).all()
+        assert [b.invt_no for b in bills] == [lists[good].invt_no]
+        # one buyer: the quota row the faulty list made was taken back, the other's stays
+        usage = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
+        assert usage is not None
+        assert (usage.lists, usage.used) == (1, Decimal("398.00"))
+    monkeypatch.undo()
+    with db() as s:
+        assert service.Clearance(s).recheck() == 1
+        s.commit()
+    with db() as s:
+        assert {d.status for d in s.scalars(select(Declaration))} == {800}
+        assert len(s.scalars(select(TaxBill)).all()) == 2
+        usage = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
+        assert usage is not None
+        assert (usage.lists, usage.used) == (2, Decimal("796.00"))

@@ -159,6 +159,9 @@ class Timed:
     def forget(self, declaration_id: int) -> None:
         self.inner.forget(declaration_id)
 
+    def discard(self) -> None:
+        self.inner.discard()
+
 
 @dataclass(frozen=True, slots=True)
 class Spread:

@@ -72,6 +72,10 @@ class RiskAssessor(Protocol):
         """Deciding the list ``declaration_id`` faulted after its last verdict: drop what
         that verdict recorded, so that deciding it again does not count it twice."""
 
+    def discard(self) -> None:
+        """The store rolled back what the verdicts since the last flush were for: drop
+        everything they recorded (the lists are decided again)."""
+
 
 class NoRisk:
     """No risk control: no hits."""
@@ -86,6 +90,9 @@ class NoRisk:
         pass
 
     def forget(self, declaration_id: int) -> None:
+        pass
+
+    def discard(self) -> None:
         pass
 
 

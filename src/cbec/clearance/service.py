@@ -75,7 +75,7 @@ from cbec.store.models import (
     TaxBill,
     utcnow,
 )
-from cbec.store.retry import is_retryable
+from cbec.store.retry import STORE_ERRORS, is_retryable
 
 log = logging.getLogger("cbec.clearance")
 
@@ -200,6 +200,12 @@ class _Parsed:
         return message
 
 
+class _Redo(Exception):
+    """The store refused a statement while one list was decided (PostgreSQL then refuses
+    every later statement of the transaction): what the batch did since its savepoint is
+    rolled back and done again, each list in a savepoint of its own."""
+
+
 class Clearance:
     """Decides lists on one session. Create one per intake run (it caches catalogue
     snapshots, enterprise facts and quota usage for the run)."""
@@ -227,6 +233,8 @@ class Clearance:
         self._tax_bills: list[dict[str, Any]] = []
         #: how many lists this instance has decided (for benchmarks and summaries)
         self.decided = 0
+        #: each list decided in a savepoint of its own (after a store error; see _Redo)
+        self._careful = False
 
     # -- the intake listener ------------------------------------------------------------
 
@@ -235,6 +243,38 @@ class Clearance:
         for item in items:
             if item.message is not None:
                 self._parsed.put(item.message_id, item.message)
+        self._guarded(lambda: self._accepted(items))
+
+    def _guarded(self, work: Callable[[], None]) -> None:
+        """Do ``work`` in a savepoint. When the store refuses a statement while a list is
+        decided, roll back to it and do the work again with a savepoint per list: the list
+        at fault waits (undecided), the others are decided, and what intake accepted before
+        is kept (PostgreSQL would otherwise refuse the rest of the transaction)."""
+        decided = self.decided
+        try:
+            with self.session.begin_nested():
+                work()
+        except _Redo as redo:
+            log.warning("a store error while deciding (%s): deciding again list by list", redo)
+            # What the store holds is what counts: the session does not always know which
+            # objects a savepoint's rollback changed back (an id assigned in it, say).
+            self.session.expire_all()
+            self._discard()
+            self.decided = decided
+            self._careful = True
+            try:
+                with self.session.begin_nested():
+                    work()
+            finally:
+                self._careful = False
+
+    def _discard(self) -> None:
+        """Forget what was gathered for writing since the last flush (rolled back)."""
+        self._receipts, self._events, self._tax_bills = [], [], []
+        self._doc_status, self._hooked = {}, []
+        self.assessor.discard()
+
+    def _accepted(self, items: Sequence[Accepted]) -> None:
         lists = [i for i in items if i.kind == "inventory"]
         touched = {i.order_no for i in items if i.kind in repository.THREE_AND_LIST}
         self._file_lists(lists)
@@ -327,8 +367,12 @@ class Clearance:
         """Evaluate again every undecided list (after a catalogue load, say). Returns how
         many lists were looked at."""
         pending = repository.undecided(self.session, limit)
-        self.evaluate_orders({d.order_no for d in pending})
-        self.flush()
+
+        def work() -> None:
+            self.evaluate_orders({d.order_no for d in pending})
+            self.flush()
+
+        self._guarded(work)
         return len(pending)
 
     def evaluate_orders(self, order_nos: Iterable[str]) -> None:
@@ -405,30 +449,53 @@ class Clearance:
                 first_live.setdefault((other.order_no, other.ebp_code, other.ebc_code), other)
         self.assessor.prepare(sets)
         for s in sets:
+            d = s.declaration
             marks = (len(self._events), len(self._receipts), len(self._tax_bills))
-            status, counted = s.declaration.status, s.declaration.quota_counted
+            status, counted, decided = d.status, d.quota_counted, self.decided
+            doc_status = self._doc_status.get(d.document_id)
             self._hooked = []
+            savepoint = self.session.begin_nested() if self._careful else None
             try:
                 self._decide_one(s, now, quota, enterprises, first_live, classes)
             except Exception as exc:
                 if is_retryable(exc):
                     raise  # the transaction lost a race to another writer: it runs again
+                if isinstance(exc, STORE_ERRORS) and savepoint is None:
+                    raise _Redo(f"list {d.business_key}: {type(exc).__name__}") from exc
                 # A fault deciding one list must not lose the messages of the batch:
                 # the list stays undecided (`cbec clearance recheck` tries again), and what
                 # the move hooks did for it (bonded stock reserved, say) is undone.
-                log.exception("could not decide list %s; it waits", s.declaration.business_key)
-                self._undo_hooked(s.declaration.business_key)
-                self.assessor.forget(s.declaration.id)
+                log.exception("could not decide list %s; it waits", d.business_key)
+                self.assessor.forget(d.id)
                 del self._events[marks[0] :]
                 del self._receipts[marks[1] :]
                 del self._tax_bills[marks[2] :]
-                d = s.declaration
+                if doc_status is None:
+                    self._doc_status.pop(d.document_id, None)
+                else:
+                    self._doc_status[d.document_id] = doc_status
+                self.decided = decided
+                if savepoint is not None:
+                    # The savepoint takes back what the store saw of this list, hooks'
+                    # moves and quota included; a quota row it created is gone.
+                    savepoint.rollback()
+                    self.session.expire_all()
+                    self._hooked = []
+                    for key, usage in list(quota.items()):
+                        if usage not in self.session:
+                            del quota[key]
+                    d.awaiting, d.decided_at = True, None
+                    continue
+                self._undo_hooked(d.business_key)
                 if d.quota_counted and not counted and d.taxable_value is not None:
-                    usage = quota.get((d.buyer_key, d.quota_year))
-                    if usage is not None:
-                        usage.used -= d.taxable_value
-                        usage.lists -= 1
+                    counted_in = quota.get((d.buyer_key, d.quota_year))
+                    if counted_in is not None:
+                        counted_in.used -= d.taxable_value
+                        counted_in.lists -= 1
                 d.status, d.quota_counted, d.awaiting, d.decided_at = status, counted, True, None
+            else:
+                if savepoint is not None:
+                    savepoint.commit()
 
     def _undo_hooked(self, key: str) -> None:
         moves, self._hooked = list(reversed(self._hooked)), []

@@ -432,6 +432,10 @@ class Observer:
         """The list faulted before it was decided: it is not in the graph (yet)."""
         self.pending = [f for f in self.pending if f.declaration_id != declaration_id]
 
+    def discard(self) -> None:
+        """The transaction rolled back to before these lists: none of them is in the graph."""
+        self.pending = []
+
     def flush(self) -> None:
         if self.pending:
             write(self.session, build(self.pending))

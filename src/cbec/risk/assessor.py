@@ -133,6 +133,8 @@ class FactsObserver(Protocol):
 
     def forget(self, declaration_id: int) -> None: ...
 
+    def discard(self) -> None: ...
+
 
 class RiskControl:
     """The risk assessor of one intake run (one session)."""
@@ -206,6 +208,16 @@ class RiskControl:
         self._clues = [c for c in self._clues if c[0].id != declaration_id]
         for observer in self.observers:
             observer.forget(declaration_id)
+
+    def discard(self) -> None:
+        """The transaction rolled back to before the verdicts since the last flush: drop
+        everything they recorded, as the observers do (the lists are decided again)."""
+        self.store.discard()
+        self._assessments, self._hits, self._clues = [], [], []
+        self._last_assessed = None
+        self._ahead = {}
+        for observer in self.observers:
+            observer.discard()
 
     # -- features -----------------------------------------------------------------------
 

@@ -424,6 +424,12 @@ class RealTime:
         for kind, a, b in added:
             self._links[(kind, a)].pop(b, None)
 
+    def discard(self) -> None:
+        """Drop the counters and links kept since the last flush, and what was read ahead
+        (the transaction rolled back to before them)."""
+        self._counters, self._links, self._last = {}, {}, None
+        self._prefetched = {}
+
     def flush(self) -> None:
         """Write the counters and links kept since the last flush."""
         # Sorted, so that two transactions touching the same rows lock them in one order.
