@@ -11,7 +11,9 @@ from cbec.bench.commands import app as bench_app
 from cbec.catalog.commands import app as catalog_app
 from cbec.clearance.commands import app as clearance_app
 from cbec.clearance.statement_commands import app as tax_app
+from cbec.commandline import fail
 from cbec.config import get_settings
+from cbec.errors import CbecError
 from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
@@ -107,5 +109,16 @@ def serve(
     )
 
 
+def main() -> None:
+    """The ``cbec`` command. An error a command did not report itself (the store refusing
+    this process's keys as it opens, say) is one line per problem and exit code 1, as
+    every command's own errors are, never a traceback."""
+    try:
+        app()
+    except CbecError as exc:
+        fail(exc)  # prints each problem on stderr
+        raise SystemExit(1) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

@@ -141,6 +141,13 @@ def pseudonym(kind: str, value: str) -> str:
     ).hexdigest()
 
 
+def pseudonym_key_check() -> str:
+    """The check digest of this process's pseudonym key: a pseudonym of a fixed text, so
+    that a store can tell whether a process holds the key its blind indexes and risk
+    aggregates were made with (:mod:`cbec.store.keys`) without learning anything of it."""
+    return pseudonym("key-check", "cbec pseudonym key")
+
+
 #: Length of a blind index value (the pseudonym's hex digest).
 BLIND_LENGTH = 24
 

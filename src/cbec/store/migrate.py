@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from cbec.store.keys import check_pseudonym_key
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -24,8 +26,11 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database behind ``engine`` up to ``revision``."""
+    """Bring the database behind ``engine`` up to ``revision``, then check that this
+    process holds the pseudonym key the store was made with (:mod:`cbec.store.keys`;
+    raises :class:`~cbec.store.keys.KeyMismatch` if not)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        check_pseudonym_key(connection)

@@ -19,6 +19,7 @@ from cbec.store.models.export import (
     ExportMovement,
     ExportSummary,
 )
+from cbec.store.models.keys import StoreKey
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
 from cbec.store.models.network import Network, NetworkEdge, NetworkNode, NetworkRun
 from cbec.store.models.officer import Officer, OfficerRole, OfficerSession
@@ -101,6 +102,7 @@ __all__ = [
     "StockCount",
     "StockMovement",
     "StockReservation",
+    "StoreKey",
     "TaxBill",
     "TaxPayment",
     "TaxStatement",
