@@ -27,7 +27,6 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import case, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cbec.intake.pipeline import Accepted
@@ -38,6 +37,7 @@ from cbec.privacy import blind_id, mask_id, mask_phone
 from cbec.risk import repository as risk_repository
 from cbec.risk.features import Facts, cents, facts_of, on_pseudonym_key_change, pseudonym
 from cbec.risk.history import PAGE, messages_for
+from cbec.store import bulk
 from cbec.store.models import InboundMessage, NetworkEdge, NetworkNode
 
 PERSON, ADDRESS, PHONE = "person", "address", "phone"
@@ -312,10 +312,6 @@ class GraphBuffer:
         self.edges.clear()
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _later(column: Any, new: Any) -> Any:
     return case((new > column, new), else_=column)
 
@@ -331,7 +327,7 @@ def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 def write(session: Session, buffer: GraphBuffer) -> None:
     """Add ``buffer`` to the stored graph (merging with what is there) and clear it."""
-    insert = _insert(session)
+    insert = bulk.insert_for(session.get_bind().dialect.name)
     node_rows = [
         {
             "key": n.key,

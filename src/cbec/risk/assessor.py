@@ -182,6 +182,11 @@ class RiskControl:
             self.store.flush()
             self.store.insert("risk_assessments", self._assessments)
             self.store.insert("risk_hits", self._hits)
+        self._drop_records()
+
+    def _drop_records(self) -> None:
+        """Forget the assessments and hits kept since the last flush, and what was read
+        ahead for them."""
         self._assessments, self._hits = [], []
         self._last_assessed = None
         self._ahead = {}
@@ -213,9 +218,8 @@ class RiskControl:
         """The transaction rolled back to before the verdicts since the last flush: drop
         everything they recorded, as the observers do (the lists are decided again)."""
         self.store.discard()
-        self._assessments, self._hits, self._clues = [], [], []
-        self._last_assessed = None
-        self._ahead = {}
+        self._drop_records()
+        self._clues = []
         for observer in self.observers:
             observer.discard()
 

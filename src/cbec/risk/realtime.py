@@ -443,8 +443,7 @@ class RealTime:
             for (kind, a), linked in self._links.items()
             for b, day in linked.items()
         )
-        self._counters, self._links, self._last = {}, {}, None
-        self._prefetched = {}  # what the store holds changes now
+        self.discard()  # kept in hand above; what the store holds changes now
         for start in range(0, len(counters), FLUSH_ROWS):
             rows = counters[start : start + FLUSH_ROWS]
             sql = _statement(

@@ -13,7 +13,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+
+def insert_for(dialect_name: str) -> Any:
+    """The ``insert`` of the store's dialect (PostgreSQL's or SQLite's), which has the
+    ``on_conflict_do_nothing`` and ``on_conflict_do_update`` clauses both stores know."""
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def _sqlite_datetime(value: datetime | None) -> str | None:

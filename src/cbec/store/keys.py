@@ -11,11 +11,10 @@ a process with another key is refused, naming the setting, before it reads or wr
 from __future__ import annotations
 
 from sqlalchemy import Connection, inspect, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from cbec.errors import Conflict, FieldError
 from cbec.privacy import pseudonym_key_check
+from cbec.store.bulk import insert_for
 from cbec.store.models.base import utcnow
 from cbec.store.models.keys import StoreKey
 
@@ -34,10 +33,9 @@ def check_pseudonym_key(connection: Connection) -> None:
     mine = pseudonym_key_check()
     # Two processes starting at once: one records, the other reads what it recorded.
     values = {"name": PSEUDONYM, "check_digest": mine, "recorded_at": utcnow()}
-    if connection.dialect.name == "postgresql":
-        connection.execute(pg_insert(StoreKey).values(values).on_conflict_do_nothing())
-    else:
-        connection.execute(sqlite_insert(StoreKey).values(values).on_conflict_do_nothing())
+    connection.execute(
+        insert_for(connection.dialect.name)(StoreKey).values(values).on_conflict_do_nothing()
+    )
     recorded = connection.execute(
         select(StoreKey.check_digest).where(StoreKey.name == PSEUDONYM)
     ).scalar_one()
