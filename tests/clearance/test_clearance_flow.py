@@ -531,3 +531,53 @@ def test_a_store_error_deciding_one_list_leaves_the_others_decided(
         usage = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
         assert usage is not None
         assert (usage.lists, usage.used) == (2, Decimal("796.00"))
+
+
+def test_the_exploration_window_counts_only_decisions_that_were_written(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After a store error the batch is decided again: the random-inspection share is
+    worked out over the decisions written, not over the first try's (rolled back) ones
+    nor the faulty list's."""
+    import logging
+
+    from sqlalchemy import text
+
+    from cbec.clearance import service
+    from cbec.clearance.decision import Exploration
+    from cbec.intake.prepare import prepare_many
+    from cbec.intake.service import Intake
+
+    bad, good = "T20261111000041", "T20261111000042"
+    sets = {bad: _set_for(bad, 41), good: _set_for(good, 42)}
+    client = make_client()
+    for documents in sets.values():
+        send(client, filed, *documents[:3])
+    real = service.Clearance._decide_one
+
+    def faulty(self: service.Clearance, s: service._Set, *args: object) -> None:
+        real(self, s, *args)  # type: ignore[arg-type]
+        if s.declaration.order_no == bad:
+            self.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(service.Clearance, "_decide_one", faulty)
+    exploration = Exploration(0.1, warmup=1)
+    policy = service.Policy(exploration=exploration)
+    logging.getLogger("cbec.clearance").disabled = True
+    try:
+        with db() as s:
+            lists = prepare_many([("bad.xml", sets[bad][3][1]), ("good.xml", sets[good][3][1])])
+            outcomes = Intake(s, [service.Clearance(s, policy)]).submit(lists)
+            s.commit()
+    finally:
+        logging.getLogger("cbec.clearance").disabled = False
+    assert [o.accepted for o in outcomes] == [True, True]
+    assert exploration.counts() == (1, 0, 0)  # the released list, once
+    monkeypatch.undo()
+    with db() as s:
+        assert service.Clearance(s, policy).recheck() == 1
+        s.commit()
+    assert exploration.counts() == (2, 0, 0)

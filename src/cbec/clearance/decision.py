@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -140,11 +140,13 @@ class Exploration:
         self._counts = [0, 0, 0]  # neither, targeted inspection, random inspection
         self._lock = threading.Lock()
 
-    def rate(self) -> float:
-        """The random inspection rate the share needs now (0 when off or warming up)."""
+    def rate(self, pending: tuple[int, int] = (0, 0)) -> float:
+        """The random inspection rate the share needs now (0 when off or warming up), with
+        ``pending`` (lists counted, targeted inspections among them: decisions of a batch
+        not yet written, see :meth:`record_many`) counted as if recorded."""
         with self._lock:
-            n = len(self._recent)
-            targeted = self._counts[1]
+            n = len(self._recent) + pending[0]
+            targeted = self._counts[1] + pending[1]
         if self.share == 0.0 or n < self.warmup or targeted == 0:
             return 0.0
         untargeted = n - targeted
@@ -152,18 +154,31 @@ class Exploration:
             return 1.0
         return min(1.0, self.share / (1.0 - self.share) * targeted / untargeted)
 
+    @staticmethod
+    def kind(decision: Decision) -> int | None:
+        """0 neither, 1 targeted inspection, 2 random inspection; None for a rejection
+        (not counted: a rejected list is never inspected)."""
+        if decision.outcome is Outcome.REJECT:
+            return None
+        if decision.outcome is Outcome.INSPECT:
+            return 2 if decision.sampled else 1
+        return 0
+
     def record(self, decision: Decision) -> None:
         """Count a decision (a rejected list is not counted: it is never inspected)."""
-        if decision.outcome is Outcome.REJECT:
-            return
-        kind = 0
-        if decision.outcome is Outcome.INSPECT:
-            kind = 2 if decision.sampled else 1
+        self.record_many((decision,))
+
+    def record_many(self, decisions: Iterable[Decision]) -> None:
+        """Count decisions once they are written (clearance records a batch's decisions
+        when it writes them, so that those of a batch done again after a store error, or
+        of a list that faulted, are not counted)."""
+        kinds = [k for k in map(self.kind, decisions) if k is not None]
         with self._lock:
-            if len(self._recent) == self._recent.maxlen:
-                self._counts[self._recent[0]] -= 1
-            self._recent.append(kind)
-            self._counts[kind] += 1
+            for kind in kinds:
+                if len(self._recent) == self._recent.maxlen:
+                    self._counts[self._recent[0]] -= 1
+                self._recent.append(kind)
+                self._counts[kind] += 1
 
     def counts(self) -> tuple[int, int, int]:
         """(lists counted, targeted inspections, random inspections) in the window."""

@@ -235,6 +235,10 @@ class Clearance:
         self.decided = 0
         #: each list decided in a savepoint of its own (after a store error; see _Redo)
         self._careful = False
+        #: decisions not yet written, and (lists counted, targeted inspections) of them:
+        #: the exploration window counts them when they are (see flush)
+        self._explored: list[Decision] = []
+        self._explored_counts = (0, 0)
 
     # -- the intake listener ------------------------------------------------------------
 
@@ -271,6 +275,7 @@ class Clearance:
     def _discard(self) -> None:
         """Forget what was gathered for writing since the last flush (rolled back)."""
         self._receipts, self._events, self._tax_bills = [], [], []
+        self._keep_explored(0)
         self._doc_status, self._hooked = {}, []
         self.assessor.discard()
 
@@ -450,7 +455,12 @@ class Clearance:
         self.assessor.prepare(sets)
         for s in sets:
             d = s.declaration
-            marks = (len(self._events), len(self._receipts), len(self._tax_bills))
+            marks = (
+                len(self._events),
+                len(self._receipts),
+                len(self._tax_bills),
+                len(self._explored),
+            )
             status, counted, decided = d.status, d.quota_counted, self.decided
             doc_status = self._doc_status.get(d.document_id)
             self._hooked = []
@@ -470,6 +480,7 @@ class Clearance:
                 del self._events[marks[0] :]
                 del self._receipts[marks[1] :]
                 del self._tax_bills[marks[2] :]
+                self._keep_explored(marks[3])
                 if doc_status is None:
                     self._doc_status.pop(d.document_id, None)
                 else:
@@ -583,9 +594,13 @@ class Clearance:
             self._rates(d, enterprises, classes, _codes(s).values(), now),
             key=d.business_key,
             seed=self.policy.seed,
-            explore=self.policy.exploration.rate(),
+            explore=self.policy.exploration.rate(self._explored_counts),
         )
-        self.policy.exploration.record(decision)
+        self._explored.append(decision)
+        kind = Exploration.kind(decision)
+        if kind is not None:
+            counted, targeted = self._explored_counts
+            self._explored_counts = (counted + 1, targeted + (kind == 1))
         self._apply(s, decision, tax, usage, quota, now)
 
     def _kilos_cleared(self, d: Declaration, lines: set[str]) -> dict[str, Decimal]:
@@ -791,6 +806,12 @@ class Clearance:
         message: CEB621Message = self._parsed.load(rows[0])
         return message
 
+    def _keep_explored(self, count: int) -> None:
+        """Keep the first ``count`` decisions not yet written (the others were undone)."""
+        del self._explored[count:]
+        kinds = [k for k in map(Exploration.kind, self._explored) if k is not None]
+        self._explored_counts = (len(kinds), kinds.count(1))
+
     def flush(self) -> None:
         """Write the receipts, events and document statuses gathered so far."""
         self.session.flush()
@@ -811,6 +832,9 @@ class Clearance:
                 [{"id": i, "status": s} for i, s in self._doc_status.items()],
             )
             self._doc_status = {}
+        if self._explored:
+            self.policy.exploration.record_many(self._explored)
+            self._keep_explored(0)
 
     # -- waiting too long -----------------------------------------------------------------
 
