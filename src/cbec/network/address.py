@@ -131,6 +131,18 @@ def normalise(address: str, district: str | None = None) -> NormalAddress:
     return NormalAddress("", _strip_prefix(text))
 
 
+@lru_cache(maxsize=1 << 16)
+def key_of(address: str, district: str | None = None) -> str:
+    """``normalise(address, district).key``, cached (buyers come back).
+
+    >>> key_of("广东广州天河区体育西路８８号", "440106")
+    '440106|体育西路88号'
+    >>> key_of("广州市天河区体育西路88#", "440106")
+    '440106|体育西路88号'
+    """
+    return normalise(address, district or None).key
+
+
 def _strip_prefix(text: str) -> str:
     for pattern in (_COUNTY, _CITY):
         match = pattern.match(text)

@@ -35,7 +35,14 @@ from cbec.messages.models import CEB311Message, CEB411Message, CEB511Message
 from cbec.network import address as addresses
 from cbec.privacy import blind_id, mask_id, mask_phone
 from cbec.risk import repository as risk_repository
-from cbec.risk.features import Facts, cents, facts_of, on_pseudonym_key_change, pseudonym
+from cbec.risk.features import (
+    ADDRESS_KIND,
+    Facts,
+    cents,
+    facts_of,
+    on_pseudonym_key_change,
+    pseudonym,
+)
 from cbec.risk.history import PAGE, messages_for
 from cbec.store import bulk
 from cbec.store.models import InboundMessage, NetworkEdge, NetworkNode
@@ -75,7 +82,8 @@ def phone_key(phone: str) -> str:
 
 
 def address_key(normal: addresses.NormalAddress) -> str:
-    return "a:" + pseudonym("naddress", normal.key)
+    """The node of an address: the risk features' pseudonym of it, prefixed."""
+    return "a:" + pseudonym(ADDRESS_KIND, normal.key)
 
 
 def enterprise_key(kind: str, code: str) -> str:

@@ -23,7 +23,7 @@ from cbec.officers import repository as officers
 from cbec.officers.roles import Role
 from cbec.privacy import blind_id, mask_address, mask_id, mask_phone, scrub
 from cbec.risk import repository
-from cbec.risk.features import Facts, normalise_address, pseudonym
+from cbec.risk.features import Facts, pseudonym
 from cbec.risk.history import facts_from_store
 from cbec.risk.rules import Match
 from cbec.store.models import Case, CaseEvidence, CaseLabel, Declaration, utcnow
@@ -118,10 +118,7 @@ def declaration_evidence(session: Session, d: Declaration, facts: Facts | None) 
         identities.update(
             payer=(blind_id(facts.payer_id), mask_id(facts.payer_id)),
             phone=(pseudonym("phone", facts.consignee_phone), mask_phone(facts.consignee_phone)),
-            address=(
-                pseudonym("address", normalise_address(facts.consignee_address)),
-                mask_address(facts.consignee_address),
-            ),
+            address=(facts.address, mask_address(facts.consignee_address)),
         )
     for role, (key, label) in identities.items():
         items.append(Evidence("identity", f"{role}:{key}", {"role": role, "label": label}))

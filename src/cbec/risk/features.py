@@ -25,6 +25,7 @@ from typing import Any
 
 from cbec.clearance.checks import taxable_value
 from cbec.messages.fields import CST, parse_app_time
+from cbec.network.address import key_of
 from cbec.privacy import blind_id
 from cbec.privacy import on_pseudonym_key_change as on_pseudonym_key_change
 from cbec.privacy import pseudonym as pseudonym
@@ -151,14 +152,23 @@ CATALOGUE: dict[str, Kind] = {
 }
 
 
-def normalise_address(value: str) -> str:
-    """Whitespace and common punctuation removed, so that spacing does not make a new
-    address.
+#: The pseudonym kind of a normalised address: the graph's address nodes are keyed by the
+#: same pseudonym (:func:`cbec.network.graph.address_key`).
+ADDRESS_KIND = "naddress"
 
-    >>> normalise_address(" 北京市 朝阳区, 建国路88号 ")
-    '北京市朝阳区建国路88号'
+
+def address_pseudonym(address: str, district: str | None = None) -> str:
+    """The pseudonym of an address in its normal form (:mod:`cbec.network.address`:
+    full-width digits, spacing, punctuation and how much of province and city is written
+    do not make a new address), so that the features count one place once.
+
+    >>> a = address_pseudonym("广东省广州市天河区体育西路88号", "440106")
+    >>> a == address_pseudonym("广东广州天河区体育西路８８号", "440106")
+    True
+    >>> a == address_pseudonym("广州市天河区体育西路89号", "440106")
+    False
     """
-    return "".join(ch for ch in value if not ch.isspace() and ch not in ",，.。-—#")
+    return pseudonym(ADDRESS_KIND, key_of(address, district or None))
 
 
 def day_number(day: date) -> int:
@@ -294,7 +304,7 @@ def facts_of(
         consignee_address=way_head.consigneeAddress,
         buyer=pseudonym("identity", head.buyerIdNumber),
         payer=pseudonym("identity", pay_head.payerIdNumber),
-        address=pseudonym("address", normalise_address(way_head.consigneeAddress)),
+        address=address_pseudonym(way_head.consigneeAddress, order_head.consigneeDistrict),
         phone=pseudonym("phone", way_head.consigneeTelephone),
         ebp_code=head.ebpCode,
         ebc_code=head.ebcCode,
