@@ -83,7 +83,7 @@ def ingest_bench(
             _generate(folder, orders, seed)
         registry, items = load_day(folder)
         console.print(f"{len(items):,} messages loaded into memory; {os.cpu_count()} cores")
-        rates: list[Rate] = [raw_parse(items), parse_validate(items)]
+        rates: list[Rate] = [raw_parse(items), parse_validate(items, batch_size)]
         sqlite_url = f"sqlite:///{Path(scratch) / 'bench.db'}"
         rates.append(
             ingest_rate(

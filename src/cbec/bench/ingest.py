@@ -56,10 +56,13 @@ def raw_parse(items: list[Item]) -> Rate:
     return Rate("raw lxml parse (floor)", len(items), time.perf_counter() - started)
 
 
-def parse_validate(items: list[Item]) -> Rate:
-    """Parsing + validation against the models + canonical form, no store."""
+def parse_validate(items: list[Item], batch_size: int = 1000) -> Rate:
+    """Parsing + validation against the models + canonical form, no store: in batches of
+    ``batch_size``, each dropped once made, as intake takes them (holding a whole day of
+    validated messages at once measured the collector walking them, at half the rate)."""
     started = time.perf_counter()
-    prepare_many(items)
+    for chunk in _chunks(items, batch_size):
+        prepare_many(chunk)
     return Rate("parse + validate (no store)", len(items), time.perf_counter() - started)
 
 
