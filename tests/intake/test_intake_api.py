@@ -309,6 +309,49 @@ def test_batch_answers_each_message(
     assert _count(db, DeadLetter) == 1
 
 
+def test_a_json_key_given_twice_is_refused_not_overwritten(
+    client: TestClient, filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """Plain JSON keeps the last of two equal keys without a word; XML refuses an element
+    given twice. A JSON message, alone or in a batch, is refused as XML would be."""
+    headers = {"Authorization": f"Bearer {filed[PLATFORM]}", "Content-Type": "application/json"}
+    text = codec.to_json(codec.from_xml(order(orderNo="DUP-A-0001")))
+    twice = text.replace('"orderNo":"DUP-A-0001"', '"orderNo":"DUP-A-0001","orderNo":"DUP-B-0002"')
+    assert twice != text
+    response = client.post("/api/v1/messages", content=twice.encode(), headers=headers)
+    assert response.status_code == 400, response.text
+    assert response.json()["fields"] == [
+        {
+            "path": "CEB311Message/Order/OrderHead/orderNo",
+            "rule": "maxOccurs=1",
+            "message": "orderNo appears more than once",
+        }
+    ]
+    assert _count(db, InboundMessage) == 0
+    assert _count(db, DeadLetter) == 1  # kept, as sent
+    with db() as s:
+        assert b"DUP-B-0002" in s.scalars(select(DeadLetter)).one().raw
+    # in a batch: that message is refused, the others are taken
+    good = json.loads(codec.to_json(codec.from_xml(order(orderNo="T5"))))
+    body = '{"messages": [' + twice + ", " + json.dumps(good) + "]}"
+    response = client.post("/api/v1/messages/batch", content=body.encode(), headers=headers)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["accepted"] for r in results] == [False, True]
+    assert results[0]["fields"][0]["path"] == "CEB311Message/Order/OrderHead/orderNo"
+    assert results[0]["fields"][0]["rule"] == "maxOccurs=1"
+    assert _count(db, InboundMessage) == 1
+    # the batch's own keys
+    body = '{"messages": [' + twice + '], "messages": [' + json.dumps(good) + "]}"
+    response = client.post("/api/v1/messages/batch", content=body.encode(), headers=headers)
+    assert response.status_code == 400
+    assert response.json()["fields"][0] == {
+        "path": "messages",
+        "rule": "maxOccurs=1",
+        "message": "messages appears more than once",
+    }
+
+
 def test_batch_must_be_a_list_of_messages(client: TestClient, filed: dict[str, str]) -> None:
     headers = {"Authorization": f"Bearer {filed[PLATFORM]}"}
     response = client.post("/api/v1/messages/batch", json={"nope": 1}, headers=headers)

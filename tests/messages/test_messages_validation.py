@@ -255,6 +255,28 @@ def test_json_errors_use_the_same_paths() -> None:
     assert found == {(f"{LINE}[2]/price", "fractionDigits=5"), (f"{HEAD}/bonus", "unknown-element")}
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        ('"orderNo":', '"orderNo":"X1","orderNo":', f"{HEAD}/orderNo"),
+        ('"gnum":2,', '"gnum":2,"price":"1",', f"{LINE}[2]/price"),
+        ('{"CEB311Message":', '{"CEB311Message":{},"CEB311Message":', "CEB311Message"),
+    ],
+)
+def test_a_json_key_given_twice_is_refused_as_xml_refuses_an_element_twice(
+    old: str, new: str, path: str
+) -> None:
+    document = order_document()
+    order = document["CEB311Message"]["order"]
+    assert isinstance(order, dict)
+    order["orderList"].append(dict(order["orderList"][0], gnum=2))
+    text = json.dumps(document, separators=(",", ":"))
+    assert old in text
+    with pytest.raises(MessageRejected) as caught:
+        from_json(text.replace(old, new, 1))
+    assert [(e.path, e.rule) for e in caught.value.fields] == [(path, "maxOccurs=1")]
+
+
 def test_a_json_float_for_text_is_refused() -> None:
     document = order_document()
     order = document["CEB311Message"]["order"]

@@ -424,6 +424,22 @@ def from_message(
     )
 
 
+def rejection(exc: codec.MessageRejected, data: bytes, source: str = "api") -> Rejected:
+    """``data`` refused for ``exc``: what intake answers and keeps as a dead letter."""
+    return Rejected(
+        stage="parse" if exc.message_type is None else "validate",
+        detail=exc.detail,
+        fields=exc.fields,
+        status_code=exc.status_code,
+        raw=data[:DEAD_LETTER_KEEP],
+        truncated=len(data) > DEAD_LETTER_KEEP,
+        message_type=exc.message_type,
+        guid=exc.guid,
+        cop_code=cop_code_hint(data),
+        source=source,
+    )
+
+
 def prepare(
     data: bytes, *, fmt: str = "xml", source: str = "api", max_bytes: int = codec.DEFAULT_MAX_BYTES
 ) -> Prepared | Rejected:
@@ -437,18 +453,7 @@ def prepare(
             message = codec.from_element(root)
             evidence = signature.read(root)
     except codec.MessageRejected as exc:
-        return Rejected(
-            stage="parse" if exc.message_type is None else "validate",
-            detail=exc.detail,
-            fields=exc.fields,
-            status_code=exc.status_code,
-            raw=data[:DEAD_LETTER_KEEP],
-            truncated=len(data) > DEAD_LETTER_KEEP,
-            message_type=exc.message_type,
-            guid=exc.guid,
-            cop_code=cop_code_hint(data),
-            source=source,
-        )
+        return rejection(exc, data, source)
     except CbecError as exc:  # e.g. PayloadTooLarge
         return Rejected(
             stage="size",

@@ -15,7 +15,7 @@ from cbec.deps import EnterpriseDep, SessionDep
 from cbec.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
 from cbec.intake import repository as intake_repository
 from cbec.intake.pipeline import ListenerFactory
-from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare
+from cbec.intake.prepare import DEAD_LETTER_KEEP, Prepared, Rejected, prepare, rejection
 from cbec.intake.service import Intake, Outcome, get_receipt, list_receipts, receipt_message
 from cbec.messages import codec
 from cbec.store.models import Enterprise, Receipt
@@ -186,9 +186,16 @@ async def post_batch(request: Request, sender: EnterpriseDep) -> JSONResponse:
     if truncated:
         raise PayloadTooLarge(f"batch is over the limit of {limit} bytes")
     try:
-        document = json.loads(data)
-    except ValueError as exc:
+        document = codec.load_json(data)
+    except (ValueError, RecursionError) as exc:
         raise BadRequest(f"batch body is not JSON: {exc}") from None
+    twice = codec.repeated(document)
+    if twice is not None and not (len(twice) > 2 and twice[0] == "messages"):
+        where = "/".join(str(part) for part in twice)
+        raise BadRequest(
+            f"{twice[-1]} appears more than once in the batch body",
+            fields=[FieldError(where, "maxOccurs=1", f"{twice[-1]} appears more than once")],
+        )
     messages = document.get("messages") if isinstance(document, dict) else None
     if not isinstance(messages, list) or not messages:
         raise BadRequest('expected {"messages": [...]} with at least one message')
@@ -205,6 +212,10 @@ async def post_batch(request: Request, sender: EnterpriseDep) -> JSONResponse:
             )
         else:
             raw = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+            twice = codec.repeated(entry)
+            if twice is not None:  # refused here: writing it out again kept one value
+                items.append(rejection(codec.repeated_key(entry, twice), raw, source))
+                continue
             items.append(
                 prepare(raw, fmt="json", source=source, max_bytes=settings.max_message_bytes)
             )

@@ -469,14 +469,90 @@ def to_xml(message: CebMessage, *, pretty: bool = False) -> bytes:
 # --- JSON ------------------------------------------------------------------------------
 
 
+class _Repeated(dict[str, Any]):
+    """A JSON object in which ``key`` was given more than once (the last value is kept)."""
+
+    key: str = ""
+
+
+def _pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(items)
+    if len(found) == len(items):
+        return found
+    marked = _Repeated(found)
+    seen: set[str] = set()
+    for key, _ in items:
+        if key in seen:
+            marked.key = key
+            break
+        seen.add(key)
+    return marked
+
+
+def load_json(data: bytes | str, **options: Any) -> Any:
+    """``json.loads``, except that an object with a key given twice is marked (plain JSON
+    keeps the last value without a word): :func:`repeated` finds where. ``options`` go to
+    ``json.loads``."""
+    return json.loads(data, object_pairs_hook=_pairs, **options)
+
+
+def repeated(node: Any, loc: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in ``node`` (read by :func:`load_json`) the first key given twice is: the keys
+    and list indexes down to it, the key last; None when every key is given once.
+
+    >>> repeated(load_json('{"a": [{"b": 1}, {"c": 1, "c": 2}]}'))
+    ('a', 1, 'c')
+    >>> repeated(load_json('{"a": 1}')) is None
+    True
+    """
+    if isinstance(node, _Repeated):
+        return (*loc, node.key)
+    if isinstance(node, dict):
+        children: Any = node.items()
+    elif isinstance(node, list):
+        children = enumerate(node)
+    else:
+        return None
+    for key, child in children:
+        found = repeated(child, (*loc, key))
+        if found is not None:
+            return found
+    return None
+
+
+def repeated_key(document: Any, loc: tuple[str | int, ...]) -> MessageRejected:
+    """The rejection of a JSON message ``document`` (``{"CEB311Message": {...}}``) with a
+    key given twice at ``loc`` (from :func:`repeated`), as XML refuses an element given
+    twice."""
+    content = next(iter(document.values()), None) if isinstance(document, dict) else None
+    guid = content.get("guid") if isinstance(content, dict) else None
+    if not isinstance(guid, str):
+        guid = None
+    envelope = str(loc[0])
+    message_type = envelope.removesuffix("Message")
+    if len(loc) == 1 or message_type not in MESSAGE_TYPES:
+        path = "/".join(str(part) for part in loc)
+        return _reject("maxOccurs=1", f"{loc[-1]} appears more than once", path)
+    return _reject(
+        "maxOccurs=1",
+        f"{loc[-1]} appears more than once",
+        path_of(message_type, loc[1:]),
+        message_type=message_type,
+        guid=guid,
+    )
+
+
 def from_json(data: bytes | str, max_bytes: int = DEFAULT_MAX_BYTES) -> CebMessage:
     """Parse ``{"CEB311Message": {...}}`` (camelCase keys, nodes nested) into a message."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     check_size(raw, max_bytes)
     try:
-        document = json.loads(raw, parse_float=Decimal)
+        document = load_json(raw, parse_float=Decimal)
     except (ValueError, RecursionError) as exc:
         raise _reject("json.well-formed", f"not valid JSON: {exc}") from None
+    twice = repeated(document)
+    if twice is not None:
+        raise repeated_key(document, twice)
     if not isinstance(document, dict) or len(document) != 1:
         raise _reject(
             "json.envelope", 'expected one key naming the message, e.g. {"CEB311Message": {...}}'
