@@ -80,6 +80,18 @@ def test_bad_input_names_the_field_and_the_rule(
         headers=analyst,
     )
     assert {f["path"] for f in no_reason.json()["fields"]} == {"body/classCode", "body/reason"}
+    # a window's ends need their UTC offset (a naive time cannot be placed)
+    portrait = f"/api/v1/portrait/enterprises/{SELLER}"
+    for query in ("from=2026-01-01", "to=2026-11-28T00:00:00"):
+        naive = client.get(f"{portrait}?{query}", headers=analyst)
+        assert naive.status_code == 422, naive.text
+        field = naive.json()["fields"][0]
+        assert (field["path"], field["rule"]) == (
+            f"query/{query[: query.index('=')]}",
+            "timezone_aware",
+        )
+    aware = client.get(f"{portrait}?from=2026-01-01T00:00:00%2B08:00", headers=analyst)
+    assert aware.status_code == 200, aware.text
 
 
 def test_a_rating_is_published_once_and_overrides_must_name_its_enterprises(

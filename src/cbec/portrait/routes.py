@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
 from cbec.audit.service import Actor
 from cbec.deps import EnterpriseDep, SessionDep, require_role
@@ -64,8 +65,8 @@ def enterprise_portrait(
     code: str,
     session: SessionDep,
     _officer: Reader,
-    window_from: Annotated[datetime | None, Query(alias="from")] = None,
-    window_to: Annotated[datetime | None, Query(alias="to")] = None,
+    window_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,
+    window_to: Annotated[AwareDatetime | None, Query(alias="to")] = None,
     days: Annotated[int, Query(ge=1, le=3660)] = service.DEFAULT_DAYS,
 ) -> PortraitOut:
     """An enterprise's portrait over a window (default the last 365 days): every feature
