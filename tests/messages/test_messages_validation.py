@@ -245,6 +245,23 @@ def order_document() -> dict[str, dict[str, object]]:
     return document
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "path"),
+    [
+        (b"<ceb:Order>", b"<ceb:Order>stray text", "CEB311Message/Order"),
+        (b"</ceb:OrderHead>", b"</ceb:OrderHead> stray ", "CEB311Message/Order"),
+        (b"<ceb:Order>", b"x<ceb:Order>", "CEB311Message"),
+    ],
+)
+def test_text_between_the_elements_of_an_element_is_refused(
+    old: bytes, new: bytes, path: str
+) -> None:
+    assert old in ORDER
+    found = problems(ORDER.replace(old, new, 1))
+    assert [(e.path, e.rule) for e in found] == [(path, "text")]
+    assert found[0].message.endswith("holds elements, not text")
+
+
 def test_json_errors_use_the_same_paths() -> None:
     document = order_document()
     order = document["CEB311Message"]["order"]

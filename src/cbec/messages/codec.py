@@ -264,7 +264,13 @@ def _element_dict(
 ) -> dict[str, Any]:
     leaves = _leaf_tags(model)
     out: dict[str, Any] = {}
+    text = element.text
+    if text and not text.isspace():
+        raise _stray(element, path, message_type)
     for child in element:
+        tail = child.tail
+        if tail and not tail.isspace():
+            raise _stray(element, path, message_type)
         # The fast path (most elements): a known text field, seen once, with no children.
         name = leaves.get(child.tag)
         if name is not None and name not in out and not len(child):
@@ -274,6 +280,17 @@ def _element_dict(
             continue
         _child(child, out, model, message_type, path)
     return out
+
+
+def _stray(element: etree._Element, path: str, message_type: str) -> MessageRejected:
+    # XSD: an element of elements (complex content) holds no text of its own.
+    local = etree.QName(element).localname
+    return _reject(
+        "text",
+        f"{local} holds elements, not text",
+        path,
+        message_type=message_type,
+    )
 
 
 def _child(
