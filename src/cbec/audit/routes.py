@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query
 
 from cbec.audit import service
 from cbec.audit.schemas import AuditEntryOut, VerifyOut
+from cbec.bounds import BigId
 from cbec.deps import SessionDep, require_role
 from cbec.errors import BadRequest, FieldError
 from cbec.officers.roles import Role
@@ -50,7 +51,8 @@ def search_audit(
         datetime | None, Query(description="only entries at or after this time (with offset)")
     ] = None,
     before_id: Annotated[
-        int | None, Query(alias="beforeId", description="page back: entries older than this id")
+        BigId | None,
+        Query(alias="beforeId", description="page back: entries older than this id"),
     ] = None,
     limit: Annotated[
         int, Query(ge=1, le=service.SEARCH_MAX, description="at most this many")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from cbec.bounds import Cursor, Small
 from cbec.clearance import queries
 from cbec.clearance.schemas import DeclarationOut, InspectionResult, LedgerRow, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
@@ -26,9 +27,9 @@ def list_declarations(
     session: SessionDep,
     officer: OfficerDep,
     status: Annotated[
-        int | None, Query(description="e.g. 300 manual review, 500 inspection")
+        Small | None, Query(description="e.g. 300 manual review, 500 inspection")
     ] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[Cursor, Query()] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[DeclarationOut]:
     """Lists by status, oldest first: the reviewer's queue is `status=300`, the

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from cbec.audit.service import Actor
+from cbec.bounds import BigId
 from cbec.clearance import statements
 from cbec.clearance.statement_schemas import MadeOut, PaymentIn, StatementOut, StatementsIn
 from cbec.deps import EnterpriseDep, SessionDep, SettingsDep, require_role
@@ -83,7 +84,7 @@ def list_statements(
 
 @router.get("/statements/{statement_id}")
 def get_statement(
-    statement_id: int, session: SessionDep, _officer: Reader, on: On = None
+    statement_id: BigId, session: SessionDep, _officer: Reader, on: On = None
 ) -> StatementOut:
     """One statement with its payments."""
     row = statements.get(session, statement_id)
@@ -95,7 +96,7 @@ def get_statement(
 
 @router.post("/statements/{statement_id}/payments", status_code=201)
 def record_payment(
-    statement_id: int, data: PaymentIn, session: SessionDep, officer: Collector
+    statement_id: BigId, data: PaymentIn, session: SessionDep, officer: Collector
 ) -> StatementOut:
     """Record a payment received (all or part of what is owed; not in the future)."""
     statements.record_payment(

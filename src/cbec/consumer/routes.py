@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from cbec.bounds import BigId, Cursor
 from cbec.consumer import disputes, notices, service
 from cbec.consumer.schemas import (
     DisputeDecision,
@@ -75,7 +76,7 @@ def get_disputes(
     session: SessionDep,
     status: str | None = Query(None, description="open, confirmed or rejected"),
     limit: int = Query(100, ge=1, le=1000),
-    after: int = Query(0, ge=0, description="cursor: the last dispute id already seen"),
+    after: Annotated[Cursor, Query(description="cursor: the last dispute id already seen")] = 0,
 ) -> list[DisputeOut]:
     """Consumer disputes, oldest first (investigators and risk analysts; ID numbers
     masked)."""
@@ -83,14 +84,14 @@ def get_disputes(
 
 
 @router.get("/disputes/{dispute_id}", response_model=DisputeOut)
-def get_dispute(dispute_id: int, officer: DisputeOfficer, session: SessionDep) -> DisputeOut:
+def get_dispute(dispute_id: BigId, officer: DisputeOfficer, session: SessionDep) -> DisputeOut:
     """One consumer dispute (investigators and risk analysts)."""
     return disputes.get(session, dispute_id)
 
 
 @router.post("/disputes/{dispute_id}/decision", response_model=DisputeOut)
 def post_dispute_decision(
-    dispute_id: int, data: DisputeDecision, officer: DisputeOfficer, session: SessionDep
+    dispute_id: BigId, data: DisputeDecision, officer: DisputeOfficer, session: SessionDep
 ) -> DisputeOut:
     """Confirm (the lists stop counting against the identity holder's quota; flags raised
     to 1.0) or reject (the dispute's flags end) an open dispute, with a reason; written to

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.bounds import BigId, Cursor
 from cbec.deps import EnterpriseDep, SessionDep
 from cbec.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
 from cbec.intake import repository as intake_repository
@@ -235,7 +236,7 @@ def get_receipts(
     session: SessionDep,
     sender: EnterpriseDep,
     after: Annotated[
-        int, Query(ge=0, description="cursor: the `next` of your last page (0 at first)")
+        Cursor, Query(description="cursor: the `next` of your last page (0 at first)")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> dict[str, Any]:
@@ -263,7 +264,7 @@ def get_receipts(
 
 @router.get("/receipts/{receipt_id}")
 def get_one_receipt(
-    receipt_id: int, request: Request, session: SessionDep, sender: EnterpriseDep
+    receipt_id: BigId, request: Request, session: SessionDep, sender: EnterpriseDep
 ) -> Response:
     """One of your receipts, as CEB XML (`Accept: application/xml`) or JSON."""
     receipt = get_receipt(session, sender.customs_code, receipt_id)

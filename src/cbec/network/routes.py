@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy import select
 
 from cbec.audit.service import Actor
+from cbec.bounds import BigId
 from cbec.deps import SessionDep, require_role
 from cbec.errors import BadRequest, FieldError
 from cbec.network import communities, detectors, service
@@ -100,7 +101,7 @@ def networks(
 
 
 @router.get("/networks/{network_id}")
-def network(network_id: int, session: SessionDep, _officer: Reader) -> dict[str, Any]:
+def network(network_id: BigId, session: SessionDep, _officer: Reader) -> dict[str, Any]:
     """One network with its members (masked labels)."""
     row = service.network(session, network_id)
     return {**_out(row), "members": service.members(session, row)}
@@ -111,7 +112,7 @@ def network(network_id: int, session: SessionDep, _officer: Reader) -> dict[str,
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}},
 )
-def picture(network_id: int, session: SessionDep, _officer: Reader) -> Response:
+def picture(network_id: BigId, session: SessionDep, _officer: Reader) -> Response:
     """A picture of the network's graph: people red, addresses blue, phones green."""
     row = service.network(session, network_id)
     return Response(service.picture_of(session, row), media_type="image/svg+xml")

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from cbec.audit.service import Actor
+from cbec.bounds import BigId, Id
 from cbec.deps import EnterpriseDep, SessionDep, require_role
 from cbec.officers.roles import Role
 from cbec.portrait import catalogue, service, views
@@ -138,13 +139,15 @@ def add_check(code: str, data: CheckIn, session: SessionDep, officer: Verifier) 
 
 
 @router.get("/checks/{check_id}")
-def get_check(check_id: int, session: SessionDep, _officer: Reader) -> CheckOut:
+def get_check(check_id: BigId, session: SessionDep, _officer: Reader) -> CheckOut:
     """One verification check."""
     return CheckOut.of(service.get_check(session, check_id))
 
 
 @router.put("/checks/{check_id}")
-def update_check(check_id: int, data: CheckIn, session: SessionDep, officer: Verifier) -> CheckOut:
+def update_check(
+    check_id: BigId, data: CheckIn, session: SessionDep, officer: Verifier
+) -> CheckOut:
     """Correct a verification check."""
     row = service.update_check(session, check_id, data, by=Actor.officer(officer.username))
     session.commit()
@@ -153,7 +156,7 @@ def update_check(check_id: int, data: CheckIn, session: SessionDep, officer: Ver
 
 @router.delete("/checks/{check_id}", status_code=204)
 def delete_check(
-    check_id: int,
+    check_id: BigId,
     session: SessionDep,
     officer: Verifier,
     reason: Annotated[str, Query(min_length=1, max_length=2000)],
@@ -185,13 +188,13 @@ def list_ratings(
 
 
 @router.get("/ratings/{rating_id}")
-def get_rating(rating_id: int, session: SessionDep, _officer: Reader) -> RatingOut:
+def get_rating(rating_id: Id, session: SessionDep, _officer: Reader) -> RatingOut:
     """One re-rating with each enterprise's class in force, proposed class and why."""
     return views.rating(session, rating_id)
 
 
 @router.post("/ratings/{rating_id}/publish")
-def publish(rating_id: int, data: PublishIn, session: SessionDep, officer: Analyst) -> RatingOut:
+def publish(rating_id: Id, data: PublishIn, session: SessionDep, officer: Analyst) -> RatingOut:
     """Put a proposal in force (with overrides the reviewing officer decided): the next
     decisions on the enterprises' lists use the new classes."""
     service.publish(
@@ -206,7 +209,7 @@ def publish(rating_id: int, data: PublishIn, session: SessionDep, officer: Analy
 
 
 @router.post("/ratings/{rating_id}/discard")
-def discard(rating_id: int, data: DiscardIn, session: SessionDep, officer: Analyst) -> RatingOut:
+def discard(rating_id: Id, data: DiscardIn, session: SessionDep, officer: Analyst) -> RatingOut:
     """Drop a proposal without putting anything in force."""
     service.discard(session, rating_id, data.reason, by=Actor.officer(officer.username))
     session.commit()

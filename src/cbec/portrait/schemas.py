@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from cbec.bounds import INTEGER_MAX
 from cbec.errors import BadRequest, FieldError
 from cbec.portrait.classes import CLASSES
 from cbec.privacy import scrub
@@ -49,7 +50,7 @@ class CheckIn(InputModel):
     result: Result
     evidence: str = Field(min_length=1, max_length=4000)
     checked_on: date
-    reported_orders: int | None = Field(default=None, ge=0)
+    reported_orders: int | None = Field(default=None, ge=0, le=INTEGER_MAX)
     period_from: date | None = None
     period_to: date | None = None
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from cbec.bounds import Cursor
 from cbec.deps import AdminDep, EnterpriseDep, SessionDep
 from cbec.registry import service
 from cbec.registry.roles import Role, Status
@@ -54,7 +55,7 @@ def list_enterprises(
     role: Annotated[Role | None, Query(description="only enterprises holding this role")] = None,
     status: Annotated[Status | None, Query(description="only enterprises in this status")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000, description="at most this many")] = 1000,
-    offset: Annotated[int, Query(ge=0, description="skip this many first")] = 0,
+    offset: Annotated[Cursor, Query(description="skip this many first")] = 0,
 ) -> list[EnterpriseOut]:
     """Filed enterprises in customs-code order, optionally by role and status."""
     found = service.list_enterprises(session, role=role, status=status, limit=limit, offset=offset)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request
 
 from cbec.audit.service import Actor
+from cbec.bounds import Cursor, Id
 from cbec.clearance.service import Policy
 from cbec.deps import SessionDep, require_role
 from cbec.officers.roles import Role
@@ -51,7 +52,7 @@ Reader = Annotated[
 Investigator = Annotated[Officer, Depends(require_role(Role.INVESTIGATOR, Role.RISK_ANALYST))]
 
 
-def _out(session: SessionDep, rule_set_id: int) -> RuleSetOut:
+def _out(session: SessionDep, rule_set_id: Id) -> RuleSetOut:
     rule_set = service.get_rule_set(session, rule_set_id)
     counts = service.hit_counts(session, [rule_set.id]).get(rule_set.id, {})
     return RuleSetOut.of(rule_set, service.rules_of(session, rule_set.id), counts)
@@ -100,14 +101,14 @@ def list_rule_sets(
 
 
 @router.get("/rule-sets/{rule_set_id}")
-def get_rule_set(rule_set_id: int, session: SessionDep, _officer: Reader) -> RuleSetOut:
+def get_rule_set(rule_set_id: Id, session: SessionDep, _officer: Reader) -> RuleSetOut:
     """One rule set with its rules and hit counts."""
     return _out(session, rule_set_id)
 
 
 @router.put("/rule-sets/{rule_set_id}")
 def update_rule_set(
-    rule_set_id: int, data: RuleSetIn, session: SessionDep, officer: Analyst
+    rule_set_id: Id, data: RuleSetIn, session: SessionDep, officer: Analyst
 ) -> RuleSetOut:
     """Replace the rules of a draft (409 for a published or retired set)."""
     service.update_rule_set(session, rule_set_id, data, by=Actor.officer(officer.username))
@@ -116,7 +117,7 @@ def update_rule_set(
 
 
 @router.post("/rule-sets/{rule_set_id}/shadow")
-def shadow(rule_set_id: int, data: ShadowIn, session: SessionDep, officer: Analyst) -> RuleSetOut:
+def shadow(rule_set_id: Id, data: ShadowIn, session: SessionDep, officer: Analyst) -> RuleSetOut:
     """Run a draft in the shadow of live traffic (its hits recorded, no decision changed),
     or stop it."""
     service.set_shadow(session, rule_set_id, data.on, by=Actor.officer(officer.username))
@@ -125,7 +126,7 @@ def shadow(rule_set_id: int, data: ShadowIn, session: SessionDep, officer: Analy
 
 
 @router.post("/rule-sets/{rule_set_id}/publish")
-def publish(rule_set_id: int, session: SessionDep, officer: Analyst) -> RuleSetOut:
+def publish(rule_set_id: Id, session: SessionDep, officer: Analyst) -> RuleSetOut:
     """Make a draft live: the next lists are decided with its rules; it is immutable now."""
     service.publish(session, rule_set_id, by=Actor.officer(officer.username))
     session.commit()
@@ -133,7 +134,7 @@ def publish(rule_set_id: int, session: SessionDep, officer: Analyst) -> RuleSetO
 
 
 @router.post("/rule-sets/{rule_set_id}/retire")
-def retire(rule_set_id: int, session: SessionDep, officer: Analyst) -> RuleSetOut:
+def retire(rule_set_id: Id, session: SessionDep, officer: Analyst) -> RuleSetOut:
     """Take a rule set out of use for good."""
     service.retire(session, rule_set_id, by=Actor.officer(officer.username))
     session.commit()
@@ -142,7 +143,7 @@ def retire(rule_set_id: int, session: SessionDep, officer: Analyst) -> RuleSetOu
 
 @router.post("/rule-sets/{rule_set_id}/backtest")
 def backtest(
-    rule_set_id: int, data: BacktestIn, session: SessionDep, _officer: Analyst
+    rule_set_id: Id, data: BacktestIn, session: SessionDep, _officer: Analyst
 ) -> BacktestOut:
     """What the set would have hit over the lists declared between `since` and `until`:
     hits, seizure rate among them, value and tax at stake, share of seizures caught."""
@@ -154,10 +155,10 @@ def backtest(
 def list_hits(
     session: SessionDep,
     _officer: Reader,
-    rule_set_id: Annotated[int | None, Query(alias="ruleSetId")] = None,
+    rule_set_id: Annotated[Id | None, Query(alias="ruleSetId")] = None,
     mode: Annotated[str | None, Query(pattern="^(live|shadow)$")] = None,
     source: Annotated[str | None, Query(pattern="^(rule|instruction|model)$")] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[Cursor, Query()] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[HitOut]:
     """Recorded hits with the values that made each hit, oldest first after `after`."""
@@ -205,7 +206,7 @@ def list_instructions(
 
 @router.post("/instructions/{instruction_id}/lift")
 def lift_instruction(
-    instruction_id: int, data: LiftIn, session: SessionDep, officer: Analyst
+    instruction_id: Id, data: LiftIn, session: SessionDep, officer: Analyst
 ) -> InstructionOut:
     """Stop an instruction for the lists decided from now on."""
     row = service.lift_instruction(
@@ -263,16 +264,14 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}")
-def get_case(case_id: int, session: SessionDep, _officer: Investigator) -> CaseOut:
+def get_case(case_id: Id, session: SessionDep, _officer: Investigator) -> CaseOut:
     """One case with its evidence (identities masked)."""
     case = cases.get(session, case_id)
     return CaseOut.of(case, list(repository.evidence_of(session, case.id)))
 
 
 @router.post("/cases/{case_id}/assign")
-def assign_case(
-    case_id: int, data: AssignIn, session: SessionDep, officer: Investigator
-) -> CaseOut:
+def assign_case(case_id: Id, data: AssignIn, session: SessionDep, officer: Investigator) -> CaseOut:
     """Give a case to an investigator or a risk analyst."""
     case = cases.assign(session, case_id, data.assignee, by=Actor.officer(officer.username))
     session.commit()
@@ -281,7 +280,7 @@ def assign_case(
 
 @router.post("/cases/{case_id}/investigate")
 def investigate_case(
-    case_id: int, data: NoteIn, session: SessionDep, officer: Investigator
+    case_id: Id, data: NoteIn, session: SessionDep, officer: Investigator
 ) -> CaseOut:
     """Start investigating an open case."""
     case = cases.investigate(session, case_id, by=Actor.officer(officer.username), note=data.note)
@@ -290,7 +289,7 @@ def investigate_case(
 
 
 @router.post("/cases/{case_id}/close")
-def close_case(case_id: int, data: CloseIn, session: SessionDep, officer: Investigator) -> CaseOut:
+def close_case(case_id: Id, data: CloseIn, session: SessionDep, officer: Investigator) -> CaseOut:
     """Close a case with its outcome (confirmed, unfounded, inconclusive); its lists get
     the outcome as a training label."""
     case = cases.close(

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from cbec.bounds import Id
 from cbec.deps import SessionDep
 from cbec.errors import CbecError, NotFound
 from cbec.officers.roles import Role
@@ -84,7 +85,7 @@ def new_rules_page(request: Request, session: SessionDep) -> Response:
 
 @router.get("/risk/rules/{rule_set_id}")
 def rule_set_page(
-    rule_set_id: int,
+    rule_set_id: Id,
     request: Request,
     session: SessionDep,
     backtest: Annotated[bool, Query()] = False,
@@ -144,7 +145,7 @@ def create_rules(
 
 @router.post("/risk/rules/{rule_set_id}")
 def edit_rules(
-    rule_set_id: int,
+    rule_set_id: Id,
     request: Request,
     session: SessionDep,
     text: Text = "",
@@ -156,7 +157,7 @@ def edit_rules(
 
 @router.post("/risk/rules/{rule_set_id}/status")
 def rules_status(
-    rule_set_id: int,
+    rule_set_id: Id,
     request: Request,
     session: SessionDep,
     step: Text = "",
@@ -187,7 +188,7 @@ def cases_page(
 
 
 @router.get("/risk/cases/{case_id}")
-def case_page(case_id: int, request: Request, session: SessionDep) -> Response:
+def case_page(case_id: Id, request: Request, session: SessionDep) -> Response:
     """One case with its evidence (a network's graph drawn) and its actions."""
     return _show(
         request, session, "case.html", lambda o: risk_pages.case_context(session, o, case_id)
@@ -196,7 +197,7 @@ def case_page(case_id: int, request: Request, session: SessionDep) -> Response:
 
 @router.post("/risk/cases/{case_id}/{step}")
 def case_step(
-    case_id: int,
+    case_id: Id,
     step: str,
     request: Request,
     session: SessionDep,
@@ -261,7 +262,7 @@ def propose_rating(request: Request, session: SessionDep) -> Response:
 
 @router.post("/portraits/ratings/{rating_id}/publish")
 def publish_rating(
-    rating_id: int,
+    rating_id: Id,
     request: Request,
     session: SessionDep,
     reason: Text = "",

@@ -25,6 +25,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from cbec.bounds import BigId
 from cbec.clearance.schemas import InspectionResult, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
 from cbec.consumer import disputes, notices
@@ -465,7 +466,7 @@ def _consumer_error(
 def networks_page(
     request: Request,
     session: SessionDep,
-    network_id: Annotated[int | None, Query(alias="id", ge=1)] = None,
+    network_id: Annotated[BigId | None, Query(alias="id")] = None,
 ) -> Response:
     """The networks found and the detectors' flags (risk analysts and investigators)."""
     officer = signin.officer_or_none(request, session)
