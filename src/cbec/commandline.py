@@ -8,16 +8,23 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Annotated
 
 import typer
 from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
+from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.config import get_settings
 from cbec.errors import CbecError, Forbidden
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.store import open_store, session_scope
+
+#: A command's argument naming a row by its id, bounded by the id's column (cbec.bounds):
+#: past it, a usage error naming the argument and the range, never an OverflowError.
+IdArg = Annotated[int, typer.Argument(min=1, max=INTEGER_MAX)]
+BigIdArg = Annotated[int, typer.Argument(min=1, max=BIGINT_MAX)]
 
 
 def fail(exc: CbecError, note: str | None = None) -> typer.Exit:

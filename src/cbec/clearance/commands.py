@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
 
+from cbec.bounds import SMALLINT_MAX
 from cbec.clearance import queries
 from cbec.clearance.service import Clearance, Policy
 from cbec.commandline import unit_of_work
@@ -40,7 +41,9 @@ def _officer(session: Session, username: str, password_stdin: bool, role: Role) 
 
 @app.command("queue")
 def queue_command(
-    status: int = typer.Option(300, help="300 manual review, 500 inspection, 120 waiting, ..."),
+    status: int = typer.Option(
+        300, min=0, max=SMALLINT_MAX, help="300 manual review, 500 inspection, 120 waiting, ..."
+    ),
     limit: int = typer.Option(50, min=1, max=1000),
 ) -> None:
     """Lists at a status, oldest first (buyer IDs masked)."""
@@ -122,6 +125,8 @@ def inspect_command(
 def sweep_command(
     older_than: int | None = typer.Option(
         None,
+        min=0,
+        max=100 * 365 * 24 * 3600,  # a hundred years: past it, no date to count back to
         help="Seconds a list may wait for its documents (default CBEC_AWAIT_DOCUMENTS_SECONDS).",
     ),
 ) -> None:

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cbec.audit.service import Actor
+from cbec.bounds import BIGINT_MAX
 from cbec.clearance import statements
 from cbec.clearance.statement_schemas import PaymentIn, StatementOut
 from cbec.commandline import fail, sign_in, unit_of_work
@@ -72,7 +73,9 @@ def statements_command(
     month: Annotated[str, typer.Option("--month", help="The month to state, YYYY-MM.")],
     due_days: Annotated[
         int | None,
-        typer.Option("--due-days", min=0, help="Days after the month ends (CBEC_TAX_DUE_DAYS)."),
+        typer.Option(
+            "--due-days", min=0, max=365, help="Days after the month ends (CBEC_TAX_DUE_DAYS)."
+        ),
     ] = None,
     as_json: AsJson = False,
 ) -> None:
@@ -129,7 +132,7 @@ def list_command(
 
 @app.command("show")
 def show_command(
-    statement_id: Annotated[int, typer.Argument(help="The statement's id.")],
+    statement_id: Annotated[int, typer.Argument(min=1, max=BIGINT_MAX, help="The statement's id.")],
     as_json: AsJson = False,
 ) -> None:
     """One statement with its payments."""
@@ -149,7 +152,7 @@ def show_command(
 
 @app.command("pay")
 def pay_command(
-    statement_id: Annotated[int, typer.Argument(help="The statement's id.")],
+    statement_id: Annotated[int, typer.Argument(min=1, max=BIGINT_MAX, help="The statement's id.")],
     amount: Annotated[str, typer.Option("--amount", help="CNY received, e.g. 1234.50.")],
     officer: Annotated[str, typer.Option("--officer", help="Your officer username.")],
     paid_on: Annotated[

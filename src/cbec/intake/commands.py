@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from cbec.bounds import BIGINT_MAX
 from cbec.config import get_settings, tune_gc
 from cbec.intake.prepare import Prepared, Rejected, prepare_many
 from cbec.intake.service import Intake, Outcome, list_receipts, receipt_message
@@ -196,7 +197,9 @@ def _summary(counts: Counter[tuple[str, str]], total: int, elapsed: float) -> No
 @receipts_app.command("list")
 def list_command(
     recipient: str = typer.Argument(..., help="The enterprise's customs code."),
-    after: int = typer.Option(0, help="Cursor: the place (seq) of the last receipt seen."),
+    after: int = typer.Option(
+        0, min=0, max=BIGINT_MAX, help="Cursor: the place (seq) of the last receipt seen."
+    ),
     limit: int = typer.Option(20, min=1, max=1000),
     xml: bool = typer.Option(False, "--xml", help="Print each receipt as CEB XML."),
 ) -> None:
@@ -226,7 +229,7 @@ def list_command(
 @receipts_app.command("dead-letters")
 def dead_letters_command(
     limit: int = typer.Option(20, min=1, max=1000),
-    after: int = typer.Option(0, help="Only dead letters with a higher id."),
+    after: int = typer.Option(0, min=0, max=BIGINT_MAX, help="Only dead letters with a higher id."),
 ) -> None:
     """Messages that were not accepted, with the reason (personal data masked)."""
     from cbec.intake.repository import dead_letters

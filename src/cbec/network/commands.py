@@ -16,6 +16,7 @@ from rich.table import Table
 from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED, Source
 from cbec.batch.export import store_readers
+from cbec.bounds import BIGINT_MAX
 from cbec.commandline import fail, unit_of_work
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.network import communities, components, detectors, frames, graph, service
@@ -224,7 +225,7 @@ def networks(
 
 @app.command("show")
 def show(
-    network_id: Annotated[int, typer.Argument(help="The network's id.")],
+    network_id: Annotated[int, typer.Argument(min=1, max=BIGINT_MAX, help="The network's id.")],
     svg: Annotated[
         Path | None, typer.Option(help="Write the picture of the graph (SVG) to this file.")
     ] = None,

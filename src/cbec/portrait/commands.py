@@ -23,6 +23,7 @@ from rich.table import Table
 from cbec.audit.service import Actor
 from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED
+from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.clearance.decision import Rates
 from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
@@ -53,7 +54,7 @@ PasswordStdin = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from standard input.")
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-Days = Annotated[int, typer.Option("--days", min=1, help="Window: the last N days.")]
+Days = Annotated[int, typer.Option("--days", min=1, max=3660, help="Window: the last N days.")]
 
 
 def _console() -> Console:
@@ -165,7 +166,8 @@ ResultOpt = Annotated[str, typer.Option("--result", help="pass|fail|inconclusive
 EvidenceOpt = Annotated[str, typer.Option("--evidence", help="What was seen, where.")]
 DateOpt = Annotated[str | None, typer.Option("--date", help="When checked (YYYY-MM-DD).")]
 OrdersOpt = Annotated[
-    int | None, typer.Option("--reported-orders", help="traffic: orders it reported.")
+    int | None,
+    typer.Option("--reported-orders", min=0, max=INTEGER_MAX, help="traffic: orders it reported."),
 ]
 FromOpt = Annotated[str | None, typer.Option("--period-from", help="traffic: YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--period-to", help="traffic: YYYY-MM-DD.")]
@@ -195,7 +197,7 @@ def check_add(
 
 @check_app.command("update")
 def check_update(
-    check_id: Annotated[int, typer.Argument(help="The check's id.")],
+    check_id: Annotated[int, typer.Argument(min=1, max=BIGINT_MAX, help="The check's id.")],
     check: CheckOpt,
     result: ResultOpt,
     evidence: EvidenceOpt,
@@ -216,7 +218,7 @@ def check_update(
 
 @check_app.command("delete")
 def check_delete(
-    check_id: Annotated[int, typer.Argument(help="The check's id.")],
+    check_id: Annotated[int, typer.Argument(min=1, max=BIGINT_MAX, help="The check's id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why it goes.")],
     officer: OfficerOpt,
     password_stdin: PasswordStdin = False,
@@ -363,7 +365,8 @@ def _print_rating(out: Any) -> None:
 
 @app.command("rating")
 def rating_command(
-    rating_id: Annotated[int, typer.Argument(help="The rating's id.")], as_json: AsJson = False
+    rating_id: Annotated[int, typer.Argument(min=1, max=INTEGER_MAX, help="The rating's id.")],
+    as_json: AsJson = False,
 ) -> None:
     """One re-rating with each enterprise's class in force, proposed class and why."""
     with unit_of_work() as session:
@@ -376,7 +379,7 @@ def rating_command(
 
 @app.command("publish")
 def publish_command(
-    rating_id: Annotated[int, typer.Argument(help="The rating's id.")],
+    rating_id: Annotated[int, typer.Argument(min=1, max=INTEGER_MAX, help="The rating's id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (the audit log keeps it).")],
     officer: OfficerOpt,
     override: Annotated[
@@ -401,7 +404,7 @@ def publish_command(
 
 @app.command("discard")
 def discard_command(
-    rating_id: Annotated[int, typer.Argument(help="The rating's id.")],
+    rating_id: Annotated[int, typer.Argument(min=1, max=INTEGER_MAX, help="The rating's id.")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
     officer: OfficerOpt,
     password_stdin: PasswordStdin = False,

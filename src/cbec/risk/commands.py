@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED, Source
+from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.clearance.service import Policy
-from cbec.commandline import fail, sign_in, unit_of_work
+from cbec.commandline import IdArg, fail, sign_in, unit_of_work
 from cbec.config import get_settings
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
@@ -109,7 +110,7 @@ def _parse(payload: Any) -> Any:
 
 @rules_app.command("update")
 def update_command(
-    rule_set_id: Annotated[int, typer.Argument(help="The draft's id.")],
+    rule_set_id: Annotated[int, typer.Argument(min=1, max=INTEGER_MAX, help="The draft's id.")],
     file: Annotated[Path, typer.Argument(help="The new rule set (JSON).")],
     officer: Officer,
     password_stdin: PasswordStdin = False,
@@ -124,7 +125,7 @@ def update_command(
 
 @rules_app.command("shadow")
 def shadow_command(
-    rule_set_id: int,
+    rule_set_id: IdArg,
     officer: Officer,
     on: Annotated[bool, typer.Option("--on/--off", help="Start or stop the shadow run.")] = True,
     password_stdin: PasswordStdin = False,
@@ -138,7 +139,7 @@ def shadow_command(
 
 @rules_app.command("publish")
 def publish_command(
-    rule_set_id: int, officer: Officer, password_stdin: PasswordStdin = False
+    rule_set_id: IdArg, officer: Officer, password_stdin: PasswordStdin = False
 ) -> None:
     """Make a draft live (immutable from now on)."""
     with unit_of_work() as session:
@@ -149,7 +150,7 @@ def publish_command(
 
 @rules_app.command("retire")
 def retire_command(
-    rule_set_id: int, officer: Officer, password_stdin: PasswordStdin = False
+    rule_set_id: IdArg, officer: Officer, password_stdin: PasswordStdin = False
 ) -> None:
     """Take a rule set out of use for good."""
     with unit_of_work() as session:
@@ -190,7 +191,7 @@ def list_command(
 
 
 @rules_app.command("show")
-def show_command(rule_set_id: int) -> None:
+def show_command(rule_set_id: IdArg) -> None:
     """One rule set with its rules, as JSON."""
     with unit_of_work() as session:
         out = _rule_set_out(session, rule_set_id)
@@ -208,7 +209,7 @@ def _day(value: str | None, name: str) -> date | None:
 
 @rules_app.command("backtest")
 def backtest_command(
-    rule_set_id: int,
+    rule_set_id: IdArg,
     since: Annotated[str | None, typer.Option(help="First declaration date, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option(help="Last declaration date, YYYY-MM-DD.")] = None,
     as_json: AsJson = False,
@@ -251,9 +252,11 @@ def _pct(value: float | None) -> str:
 
 @rules_app.command("hits")
 def hits_command(
-    rule_set: Annotated[int | None, typer.Option("--rule-set", help="Only this set's.")] = None,
+    rule_set: Annotated[
+        int | None, typer.Option("--rule-set", min=1, max=INTEGER_MAX, help="Only this set's.")
+    ] = None,
     mode: Annotated[str | None, typer.Option(help="live or shadow")] = None,
-    after: Annotated[int, typer.Option(help="Only hits after this id.")] = 0,
+    after: Annotated[int, typer.Option(min=0, max=BIGINT_MAX, help="Only hits after this id.")] = 0,
     limit: Annotated[int, typer.Option(min=1, max=10_000)] = 100,
     as_json: AsJson = False,
 ) -> None:
@@ -415,7 +418,7 @@ def cases_list_command(
 
 
 @cases_app.command("show")
-def case_show_command(case_id: int) -> None:
+def case_show_command(case_id: IdArg) -> None:
     """One case with its evidence (identities masked), as JSON."""
     with unit_of_work() as session:
         case = cases.get(session, case_id)
@@ -425,7 +428,7 @@ def case_show_command(case_id: int) -> None:
 
 @cases_app.command("assign")
 def case_assign_command(
-    case_id: int,
+    case_id: IdArg,
     assignee: Annotated[str, typer.Argument(help="An investigator or risk analyst.")],
     officer: Officer,
     password_stdin: PasswordStdin = False,
@@ -439,7 +442,7 @@ def case_assign_command(
 
 @cases_app.command("investigate")
 def case_investigate_command(
-    case_id: int,
+    case_id: IdArg,
     officer: Officer,
     note: Annotated[str, typer.Option(help="A note for the log.")] = "",
     password_stdin: PasswordStdin = False,
@@ -453,7 +456,7 @@ def case_investigate_command(
 
 @cases_app.command("close")
 def case_close_command(
-    case_id: int,
+    case_id: IdArg,
     outcome: Annotated[str, typer.Option(help="confirmed, unfounded or inconclusive")],
     note: Annotated[str, typer.Option(help="What was found (kept in the audit log).")],
     officer: Officer,

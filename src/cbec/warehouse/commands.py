@@ -103,7 +103,10 @@ def ledger_command(
 @app.command("shelf")
 def shelf_command(
     days: int | None = typer.Option(
-        None, min=0, help="Older than this many days (default CBEC_WAREHOUSE_SHELF_DAYS)."
+        None,
+        min=0,
+        max=36500,  # as GET /api/v1/warehouse/...?days= (a hundred years)
+        help="Older than this many days (default CBEC_WAREHOUSE_SHELF_DAYS).",
     ),
 ) -> None:
     """Goods whose oldest stock has been on the shelf longer than ``--days``."""

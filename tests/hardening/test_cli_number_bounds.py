@@ -1,0 +1,54 @@
+"""Whole numbers past what the store (or a date) can hold, given to a ``cbec`` command, are
+refused as a usage error naming the option or argument and its bound (exit code 2, as every
+other out-of-range option), before anything runs: never an OverflowError traceback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from cbec.bounds import BIGINT_MAX, INTEGER_MAX
+from cbec.cli import app
+from cbec.config import get_settings
+
+OVER_BIG = str(BIGINT_MAX + 1)
+OVER_INT = str(INTEGER_MAX + 1)
+
+
+@pytest.fixture(autouse=True)
+def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "bound"),
+    [
+        (["tax", "show", OVER_BIG], "statement_id", BIGINT_MAX),
+        (["receipts", "dead-letters", "--after", OVER_BIG], "--after", BIGINT_MAX),
+        (["receipts", "list", "4401960001", "--after", OVER_BIG], "--after", BIGINT_MAX),
+        (["risk", "rules", "show", OVER_INT], "rule_set_id", INTEGER_MAX),
+        (["risk", "rules", "hits", "--rule-set", OVER_INT], "--rule-set", INTEGER_MAX),
+        (["risk", "cases", "show", OVER_INT], "case_id", INTEGER_MAX),
+        (["portrait", "rating", OVER_INT], "rating_id", INTEGER_MAX),
+        (["network", "show", OVER_BIG], "network_id", BIGINT_MAX),
+        (["clearance", "queue", "--status", "40000"], "--status", 32767),
+        (["clearance", "sweep", "--older-than", "999999999999999"], "--older-than", 3153600000),
+        (["warehouse", "shelf", "--days", "99999999999"], "--days", 36500),
+        (["portrait", "show", "4401960001", "--days", "99999999999"], "--days", 3660),
+    ],
+)
+def test_a_number_past_its_bound_is_a_usage_error_naming_it(
+    args: list[str], name: str, bound: int
+) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"Invalid value for '{name}'" in result.output, result.output
+    assert str(bound) in result.output, result.output
