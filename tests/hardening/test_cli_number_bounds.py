@@ -5,6 +5,7 @@ other out-of-range option), before anything runs: never an OverflowError traceba
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -52,3 +53,30 @@ def test_a_number_past_its_bound_is_a_usage_error_naming_it(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"Invalid value for '{name}'" in result.output, result.output
     assert str(bound) in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tax", "statements", "--month", "9999-12"],
+        ["tax", "statements", "--month", "0000-01"],
+        ["export", "summarise", "--month", "9999-12"],
+        ["export", "stats", "--month", "9999-12"],
+    ],
+)
+def test_a_month_at_the_edge_of_the_calendar_is_one_error_line(args: list[str]) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.strip().splitlines() == [
+        f"error: month: '{args[-1]}' is not a month from 1900-01 to 2999-12 "
+        "[range=1900-01..2999-12]"
+    ]
+
+
+def test_sim_exports_refuses_a_month_it_cannot_simulate(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["sim-exports", "--out", str(tmp_path), "--month", "9999-12"])
+    assert result.exit_code == 2, result.output
+    assert "--month" in result.output
+    assert "1900-01 to 2999-12" in result.output
+    assert not list(tmp_path.iterdir())

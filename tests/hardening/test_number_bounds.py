@@ -165,3 +165,26 @@ def test_pages_refuse_an_id_past_its_column(callers: Any, method: str, url: str,
     response = client.request(method, url, data={"text": "x", "reason": "x", "to": "chief"})
     assert response.status_code == 422, response.text
     assert any(f["path"] == f"path/{name}" for f in response.json()["fields"]), response.text
+
+
+@pytest.mark.parametrize(
+    ("who", "method", "url", "body"),
+    [
+        ("officer", "POST", "/api/v1/tax/statements", {"month": "9999-12"}),
+        ("officer", "POST", "/api/v1/tax/statements", {"month": "0000-01"}),
+        ("officer", "POST", "/api/v1/export/summaries", {"month": "9999-12"}),
+        ("officer", "GET", "/api/v1/export/statistics?month=9999-12", None),
+        ("enterprise", "GET", "/api/v1/export/my-declarations?month=0000-01", None),
+    ],
+)
+def test_a_month_at_the_edge_of_the_calendar_is_a_400_naming_it(
+    callers: Any, who: str, method: str, url: str, body: dict[str, str] | None
+) -> None:
+    """Statements and summaries count days past the month's end: 9999-12 had none left."""
+    client, enterprise, officer = callers
+    headers = enterprise if who == "enterprise" else officer
+    response = client.request(method, url, headers=headers, json=body)
+    assert response.status_code == 400, response.text
+    (field,) = response.json()["fields"]
+    assert field["path"] == "month"
+    assert field["rule"] == "range=1900-01..2999-12"

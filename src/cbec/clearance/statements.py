@@ -11,7 +11,6 @@ date, and overdue while anything is owed after it. Services flush, never commit.
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -24,6 +23,7 @@ from cbec.audit import service as audit
 from cbec.audit.service import Actor
 from cbec.errors import BadRequest, FieldError, NotFound
 from cbec.messages.fields import CST
+from cbec.months import parse_month
 from cbec.store.models import TaxBill, TaxPayment, TaxStatement, utcnow
 
 ISSUED, SUMMARISED = 1, 2
@@ -45,12 +45,8 @@ def period_of(month: str, path: str = "month") -> str:
     >>> period_of("2026-11"), period_of("202611")
     ('202611', '202611')
     """
-    found = re.fullmatch(r"(\d{4})-?(\d{2})", month.strip())
-    if found is None or not 1 <= int(found.group(2)) <= 12:
-        raise BadRequest(
-            f"{month!r} is not a month", fields=[FieldError(path, "pattern=YYYY-MM", month)]
-        )
-    return found.group(1) + found.group(2)
+    year, number = parse_month(month, path, compact=True)
+    return f"{year:04d}{number:02d}"
 
 
 def month_end(period: str) -> date:

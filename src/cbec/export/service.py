@@ -48,6 +48,7 @@ from cbec.messages.receipts import (
     RELEASED,
     STATUS_TEXT,
 )
+from cbec.months import parse_month
 from cbec.store import bulk
 from cbec.store.models import (
     Document,
@@ -90,10 +91,7 @@ def _load(row: Any) -> Any:
 
 def month_bounds(period: str) -> tuple[date, date]:
     """First and last day of ``YYYY-MM`` (BadRequest naming the rule otherwise)."""
-    try:
-        year, month = parse_period(period)
-    except ValueError as exc:
-        raise BadRequest(str(exc), fields=[FieldError("month", "export.month", str(exc))]) from None
+    year, month = parse_month(period, rule="export.month")
     first = date(year, month, 1)
     nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return first, nxt - timedelta(days=1)

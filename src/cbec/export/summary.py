@@ -31,6 +31,9 @@ from datetime import date
 
 import polars as pl
 
+from cbec.errors import BadRequest
+from cbec.months import parse_month
+
 #: The columns of the input, one row per list line.
 LINE_COLUMNS: dict[str, type[pl.DataType]] = {
     "list_id": pl.Int64,
@@ -236,10 +239,7 @@ def is_late(period: str, run_on: date, deadline_day: int = 15) -> bool:
 
 def parse_period(period: str) -> tuple[int, int]:
     """``"2026-10"`` -> (2026, 10); ValueError otherwise."""
-    parts = period.split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValueError(f"{period!r} is not a month of the form YYYY-MM")
-    year, month = int(parts[0]), int(parts[1])
-    if not 1 <= month <= 12:
-        raise ValueError(f"{period!r} is not a month of the form YYYY-MM")
-    return year, month
+    try:
+        return parse_month(period, rule="export.month")
+    except BadRequest as exc:
+        raise ValueError(exc.detail) from None

@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cbec.errors import BadRequest
+from cbec.months import parse_month
 from cbec.sim import bonded, exports
 from cbec.sim.fraud import PATTERNS
 from cbec.sim.output import Summary, write
@@ -110,12 +112,9 @@ def sim_exports(
     CEB505 waybills, CEB603 lists, CEB507 arrival reports, CEB509 departures and CEB701
     applications (messages/), and exports-truth.json."""
     try:
-        year, mon = (int(x) for x in month.split("-"))
-        date(year, mon, 1)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{month!r} is not a month YYYY-MM", param_hint="--month"
-        ) from None
+        parse_month(month, "--month")
+    except BadRequest as exc:
+        raise typer.BadParameter(exc.detail, param_hint="--month") from None
     started = time.perf_counter()
     generated = exports.generate_month(exports.Options(month=month, lists=lists, seed=seed))
     try:
