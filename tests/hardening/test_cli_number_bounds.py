@@ -80,3 +80,22 @@ def test_sim_exports_refuses_a_month_it_cannot_simulate(tmp_path: Path) -> None:
     assert "--month" in result.output
     assert "1900-01 to 2999-12" in result.output
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("args", "name", "day"),
+    [
+        (["pii", "purge", "--before", "0001-01-01"], "--before", "0001-01-01"),
+        (["pii", "purge", "--before", "0001-01-01", "--force"], "--before", "0001-01-01"),
+        (["audit", "log", "--since", "9999-12-31T23:59:59-12:00"], "--since", "9999-12-31"),
+        (["portrait", "rate", "--to", "0001-01-01T00:00:00+08:00"], "--to", "0001-01-01"),
+    ],
+)
+def test_a_day_at_the_edge_of_the_calendar_is_one_error_line(
+    args: list[str], name: str, day: str
+) -> None:
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (1, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert name in result.output, result.output
+    assert f"{day} is not a day from 1900-01-01 to 2999-12-31" in result.output, result.output

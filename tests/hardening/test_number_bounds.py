@@ -188,3 +188,23 @@ def test_a_month_at_the_edge_of_the_calendar_is_a_400_naming_it(
     (field,) = response.json()["fields"]
     assert field["path"] == "month"
     assert field["rule"] == "range=1900-01..2999-12"
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/api/v1/audit?since=9999-12-31T23:59:59-12:00", "since"),
+        ("/api/v1/audit?since=0001-01-01T00:00:00%2B14:00", "since"),
+        (f"/api/v1/portrait/enterprises/{PLATFORM}?from=0001-01-01T00:00:00%2B00:00", "from"),
+        (f"/api/v1/portrait/enterprises/{PLATFORM}?to=9999-12-31T23:00:00-12:00", "to"),
+    ],
+)
+def test_a_time_at_the_edge_of_the_calendar_is_a_400_naming_it(
+    callers: Any, url: str, name: str
+) -> None:
+    """Shifted to UTC, or counted back by a window, such a time leaves the calendar."""
+    client, _enterprise, officer = callers
+    response = client.get(url, headers=officer)
+    assert response.status_code == 400, response.text
+    (field,) = response.json()["fields"]
+    assert (field["path"], field["rule"]) == (name, "range=1900-01..2999-12")

@@ -15,6 +15,8 @@ from cbec.audit import service
 from cbec.audit.chain import canonical_json
 from cbec.audit.schemas import AuditEntryOut
 from cbec.commandline import unit_of_work
+from cbec.errors import BadRequest
+from cbec.months import check_moment
 
 app = typer.Typer(help="The audit log: verify its hash chain, read it.", no_args_is_help=True)
 console = Console()
@@ -50,7 +52,10 @@ def _since(value: str) -> datetime:
         raise typer.BadParameter(f"not an ISO 8601 time: {value!r}") from None
     if moment.tzinfo is None:
         raise typer.BadParameter("give a UTC offset: 2026-11-27T08:00:00+08:00")
-    return moment
+    try:
+        return check_moment(moment, "--since")
+    except BadRequest as exc:
+        raise typer.BadParameter(exc.detail, param_hint="--since") from None
 
 
 @app.command("log")

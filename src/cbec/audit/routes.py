@@ -16,6 +16,7 @@ from cbec.audit.schemas import AuditEntryOut, VerifyOut
 from cbec.bounds import BigId
 from cbec.deps import SessionDep, require_role
 from cbec.errors import BadRequest, FieldError
+from cbec.months import check_moment
 from cbec.officers.roles import Role
 from cbec.store.models import Officer
 
@@ -65,6 +66,8 @@ def search_audit(
             "since needs a UTC offset",
             fields=[FieldError("since", "timezone", "give an offset: 2026-11-27T08:00:00+08:00")],
         )
+    if since is not None:
+        check_moment(since, "since")
     subject_kind, subject_key = split_subject(subject) if subject else (None, None)
     found = service.search(
         session,

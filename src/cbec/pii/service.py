@@ -51,6 +51,7 @@ from cbec.audit.service import Actor
 from cbec.errors import BadRequest, FieldError
 from cbec.messages.fields import CST, now_cst
 from cbec.messages.receipts import CLOSED, REJECTED, RELEASED, RETURNED
+from cbec.months import check_day
 from cbec.privacy import current_key_id, key_id_of, scrub, seal, seal_bytes, unseal, unseal_bytes
 from cbec.store.models import (
     Base,
@@ -218,7 +219,9 @@ class PurgeReport:
 def check_before(
     before: date, retention_days: int, *, force: bool, today: date | None = None
 ) -> None:
-    """Refuse a date within the retention period (unless forced) or in the future."""
+    """Refuse a date within the retention period (unless forced), in the future, or out of
+    the calendar's span (:func:`cbec.months.check_day`)."""
+    check_day(before, "--before")
     today = today or now_cst().date()
     if before > today:
         raise BadRequest(

@@ -27,7 +27,8 @@ from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.clearance.decision import Rates
 from cbec.commandline import fail, sign_in, unit_of_work
 from cbec.config import get_settings
-from cbec.errors import CbecError
+from cbec.errors import BadRequest, CbecError
+from cbec.months import check_moment
 from cbec.officers.roles import Role
 from cbec.portrait import catalogue, evaluation, service, views
 from cbec.portrait.schemas import (
@@ -73,7 +74,10 @@ def _moment(value: str | None, name: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not an ISO date or time", param_hint=name) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    try:
+        return check_moment(moment if moment.tzinfo else moment.replace(tzinfo=UTC), name)
+    except BadRequest as exc:
+        raise typer.BadParameter(exc.detail, param_hint=name) from None
 
 
 @app.command("classes")

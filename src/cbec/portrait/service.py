@@ -23,6 +23,7 @@ from cbec.audit.service import Actor
 from cbec.batch.engine import Embedded, Engine, Source
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound
 from cbec.messages.fields import CST
+from cbec.months import check_moment
 from cbec.portrait import batch, repository
 from cbec.portrait import verification as checks
 from cbec.portrait.classes import CLASSES
@@ -64,8 +65,11 @@ def _record(
 def window(
     start: datetime | None = None, end: datetime | None = None, days: int = DEFAULT_DAYS
 ) -> tuple[datetime, datetime]:
-    """[start, end): by default the last ``days`` days up to now."""
-    end = end or utcnow()
+    """[start, end): by default the last ``days`` days up to now. Ends out of the calendar's
+    span (:func:`cbec.months.check_moment`) are refused, naming ``from`` or ``to``."""
+    if start is not None:
+        check_moment(start, "from")
+    end = check_moment(end, "to") if end is not None else utcnow()
     return start or end - timedelta(days=days), end
 
 
