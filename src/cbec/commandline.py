@@ -4,10 +4,14 @@ sign-in for the commands that act in an officer's name."""
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +20,7 @@ from sqlalchemy.orm import Session
 from cbec.audit.service import Actor
 from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.config import get_settings
-from cbec.errors import CbecError, Forbidden
+from cbec.errors import BadRequest, CbecError, FieldError, Forbidden
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.store import open_store, session_scope
@@ -34,6 +38,62 @@ def fail(exc: CbecError, note: str | None = None) -> typer.Exit:
     if note:
         typer.echo(note, err=True)
     return typer.Exit(1)
+
+
+def unwritable(path: Path, option: str, exc: OSError, what: str = "file") -> typer.Exit:
+    """The exit for an output ``path`` (given as ``option``) that cannot be written: one
+    line naming the option, the rule ``writable`` and why."""
+    reason = exc.strerror or str(exc)
+    return fail(
+        BadRequest(
+            f"cannot write {path}: {reason}",
+            fields=[
+                FieldError(option, "writable", f"a {what} that can be written ({path}: {reason})")
+            ],
+        )
+    )
+
+
+def writable_file(path: Path, option: str) -> None:
+    """Refuse, before any work is done, an output file that cannot be written (its folder
+    missing or read-only, the path a folder): one line naming ``option``, exit 1. An
+    existing file is left as it is; a new one is created and removed again to be sure."""
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if path.exists():
+            with path.open("ab"):
+                pass
+        else:
+            with path.open("xb"):
+                pass
+            path.unlink()
+    except OSError as exc:
+        raise unwritable(path, option, exc) from None
+
+
+def writable_folder(path: Path, option: str) -> None:
+    """Make the output folder ``path`` (with its parents) and make sure a file can be
+    written into it, before any work is done; otherwise (a file in the way, a read-only
+    or virtual file system) one line naming ``option``, exit 1."""
+    try:
+        if path.exists() and not path.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise unwritable(path, option, exc, "folder") from None
+
+
+@contextmanager
+def writing(path: Path, option: str, what: str = "file") -> Iterator[None]:
+    """Around the writing of an output checked beforehand: a failure all the same (the
+    disk full, the file removed meanwhile) is the same one line, never a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise unwritable(path, option, exc, what) from None
 
 
 @contextmanager

@@ -70,7 +70,8 @@ def test_xsd_into_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
     result = run("xsd", blocker / "sub")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1
-    assert result.stderr.startswith("cannot write to ")
+    assert result.stderr.startswith("error: OUT: a folder that can be written (")
+    assert result.stderr.endswith(": Not a directory) [writable]\n")
 
 
 def test_validate_ok() -> None:

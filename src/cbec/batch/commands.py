@@ -12,7 +12,7 @@ from rich.console import Console
 
 from cbec.batch import export as exporting
 from cbec.batch.engine import EMBEDDED, ENGINES, Engine, open_engine
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, unit_of_work, writable_folder, writing
 from cbec.config import get_settings
 from cbec.errors import CbecError
 
@@ -56,8 +56,9 @@ def export_data(
 ) -> None:
     """Write the store's tables that the batch jobs read to Parquet (one file per table and
     a manifest), for `--data DIR` of the batch commands, or for Spark on a cluster."""
+    writable_folder(out, "--out")
     started = time.perf_counter()
-    with unit_of_work() as session:
+    with unit_of_work() as session, writing(out, "--out", "folder"):
         counts = exporting.export(session, out, table)
     if as_json:
         print(json.dumps({"out": str(out), "tables": counts}))

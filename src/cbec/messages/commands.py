@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 
+from cbec.commandline import writable_folder, writing
 from cbec.errors import CbecError, FieldError, PayloadTooLarge
 from cbec.messages.codec import (
     DEFAULT_MAX_BYTES,
@@ -89,10 +90,9 @@ def xsd_command(
     out: Path = typer.Argument(..., help="Directory to write CEB311.xsd ... CEB900.xsd into."),
 ) -> None:
     """Generate the XSD of every message type from the models and list the files."""
-    try:
+    writable_folder(out, "OUT")
+    with writing(out, "OUT", "folder"):
         paths = write_all(out)
-    except OSError as exc:
-        raise _fail(f"cannot write to {out}: {exc.strerror or exc}") from None
     for path in paths:
         typer.echo(str(path))
 

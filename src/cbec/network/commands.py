@@ -17,7 +17,7 @@ from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED, Source
 from cbec.batch.export import store_readers
 from cbec.bounds import BIGINT_MAX
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, unit_of_work, writable_file, writing
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.network import communities, components, detectors, frames, graph, service
 from cbec.network.detectors import Thresholds
@@ -151,6 +151,8 @@ def components_command(
                 fields=[FieldError("--out", "format", "a .parquet file name")],
             )
         )
+    if out is not None:
+        writable_file(out, "--out")
     started = time.perf_counter()
     with engine_for(engine) as batch:
         if data is not None:
@@ -161,7 +163,8 @@ def components_command(
                 found = components.network_components(batch, source, min_people=min_people)
     seconds = round(time.perf_counter() - started, 3)
     if out is not None:
-        found.write_parquet(out)
+        with writing(out, "--out"):
+            found.write_parquet(out)
     sizes = found.group_by("component").agg(pl.len().alias("nodes"), pl.first("people"))
     summary = {
         "engine": engine,
@@ -232,6 +235,8 @@ def show(
 ) -> None:
     """One network: its measures, each one's contribution to its score, its members
     (masked), and optionally its picture."""
+    if svg is not None:
+        writable_file(svg, "--svg")
     with unit_of_work() as session:
         row = service.network(session, network_id)
         measures = json.loads(row.measures)
@@ -246,7 +251,8 @@ def show(
     console.print(f"new members per week: {measures['newMembersPerWeek']}")
     console.print(", ".join(f"{m['kind']} {m['label']}" for m in members[:60]))
     if svg is not None and picture is not None:
-        svg.write_text(picture, encoding="utf-8")
+        with writing(svg, "--svg"):
+            svg.write_text(picture, encoding="utf-8")
         console.print(f"picture → {svg}")
 
 

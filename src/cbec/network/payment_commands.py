@@ -19,7 +19,7 @@ from rich.table import Table
 from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
-from cbec.commandline import fail, unit_of_work
+from cbec.commandline import fail, unit_of_work, writable_file, writing
 from cbec.errors import BadRequest, FieldError, Forbidden
 from cbec.network import payments
 from cbec.network.payment_schemas import PaymentReportOut
@@ -168,6 +168,7 @@ def export_command(
                 fields=[FieldError("--format", "one_of", "csv or json")],
             )
         )
+    writable_file(out, "--out")
     thresholds = payments.Thresholds(early_minutes, late_hours, recent_days)
     day = _as_of(as_of)
     with unit_of_work() as session:
@@ -175,13 +176,8 @@ def export_command(
             session, code, Actor.system("cli"), thresholds, as_of=day
         )
         text = payments.render(export, fmt)
-        try:
+        with writing(out, "--out"):
             out.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BadRequest(
-                f"cannot write {out}: {exc.strerror}",
-                fields=[FieldError("--out", "writable", "a file that can be written")],
-            ) from None
     console.print(
         f"{len(export.requests):,} verification requests for {export.pay_code} "
         f"(score {export.score:.1f}) -> {out}"

@@ -22,7 +22,7 @@ from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED, Source
 from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.clearance.service import Policy
-from cbec.commandline import IdArg, fail, sign_in, unit_of_work
+from cbec.commandline import IdArg, fail, sign_in, unit_of_work, writable_file, writing
 from cbec.config import get_settings
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
@@ -304,16 +304,19 @@ def features_command(
                 fields=[FieldError("--out", "format", "a .csv or .parquet file name")],
             )
         )
+    writable_file(out, "--out")
     with engine_for(engine) as job:
         try:
             if data is not None:
                 rows = risk_batch.training_set(job, Source.parquet(data), since=first, until=last)
-                written = history.write_records(rows, out)
+                with writing(out, "--out"):
+                    written = history.write_records(rows, out)
             else:
                 with unit_of_work() as session:
                     source = risk_batch.store_source(session, until=last)
                     rows = risk_batch.training_set(job, source, since=first, until=last)
-                    written = history.write_records(rows, out)
+                    with writing(out, "--out"):
+                        written = history.write_records(rows, out)
         except CbecError as exc:
             raise fail(exc) from None
     typer.echo(f"{written:,} list(s) written to {out}")

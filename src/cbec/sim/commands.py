@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cbec.commandline import writable_folder, writing
 from cbec.errors import BadRequest
 from cbec.months import parse_month
 from cbec.sim import bonded, exports
@@ -59,16 +60,19 @@ def sim(
     options = Options(
         orders=orders, seed=seed, day=_day(day), bonded_share=bonded_share, fraud_rate=fraud_rate
     )
+    writable_folder(out, "--out")
     started = time.perf_counter()
     generated = generate(options)
-    try:
-        summary = write(generated, out, as_zip=as_zip, sign=sign)
-    except FileExistsError as error:
-        raise typer.BadParameter(str(error), param_hint="--out") from None
+    with writing(out, "--out", "folder"):
+        try:
+            summary = write(generated, out, as_zip=as_zip, sign=sign)
+        except FileExistsError as error:
+            raise typer.BadParameter(str(error), param_hint="--out") from None
     _report(summary, options, time.perf_counter() - started)
     if bonded_stock:
         stock = bonded.bonded_stock(generated)
-        folder = bonded.write(stock, out)
+        with writing(out, "--out", "folder"):
+            folder = bonded.write(stock, out)
         console.print(
             f"bonded     → {folder} ({len(stock.entries)} CEB711 entries, "
             f"{sum(stock.entered.values()):,} units of {len(stock.entered)} items; ingest first)"
@@ -115,12 +119,14 @@ def sim_exports(
         parse_month(month, "--month")
     except BadRequest as exc:
         raise typer.BadParameter(exc.detail, param_hint="--month") from None
+    writable_folder(out, "--out")
     started = time.perf_counter()
     generated = exports.generate_month(exports.Options(month=month, lists=lists, seed=seed))
-    try:
-        folder = exports.write_month(generated, out)
-    except FileExistsError:
-        raise typer.BadParameter(f"{out / 'messages'} exists", param_hint="--out") from None
+    with writing(out, "--out", "folder"):
+        try:
+            folder = exports.write_month(generated, out)
+        except FileExistsError:
+            raise typer.BadParameter(f"{out / 'messages'} exists", param_hint="--out") from None
     console.print(
         f"[bold]{lists:,}[/] export lists in {month} (seed {seed}), "
         f"{len(generated.messages):,} messages in {time.perf_counter() - started:.1f} s"

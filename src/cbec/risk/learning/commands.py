@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cbec.commandline import fail
+from cbec.commandline import fail, writable_folder, writing
 from cbec.config import get_settings
 from cbec.errors import CbecError
 from cbec.risk.learning import artefact, cbec, kcs
@@ -157,14 +157,15 @@ def train_command(
     it as the next version of NAME."""
     with _errors():
         artefact.check_name(name)
+        folder = _models_dir(models_dir)
+        writable_folder(folder, "--models-dir")
         mapping = _mapping(mapping_file)
         frame = read_csv(data, mapping)
         run = train_table(
             frame, mapping, options=TrainingOptions(threads=threads, refit=refit), where=str(data)
         )
-        stored = artefact.save(
-            run.model, {**run.metrics, "data": str(data)}, _models_dir(models_dir), name
-        )
+        with writing(folder, "--models-dir", "folder"):
+            stored = artefact.save(run.model, {**run.metrics, "data": str(data)}, folder, name)
     _print_run(run)
     console.print(f"saved {stored.name} version {stored.version} in {stored.path}")
 
@@ -223,13 +224,15 @@ def kcs_command(
     """The KCS synthetic import declarations by the paper's protocol (train 2020, early stop
     on 2021Q1, report on 2021Q2): our precision at 5% and 10% inspected beside the paper's."""
     started = time.perf_counter()
+    folder = _models_dir(models_dir)
+    if save is not None:
+        writable_folder(folder, "--models-dir")
     with _errors():
         run = kcs.run(data, dataclasses.replace(kcs.TUNED, threads=threads, refit=refit))
         stored = None
         if save is not None:
-            stored = artefact.save(
-                run.model, {**run.metrics, "data": str(data)}, _models_dir(models_dir), save
-            )
+            with writing(folder, "--models-dir", "folder"):
+                stored = artefact.save(run.model, {**run.metrics, "data": str(data)}, folder, save)
     seconds = time.perf_counter() - started
     assert run.test is not None
     ours = {a.share: a.precision for a in run.test.model}
