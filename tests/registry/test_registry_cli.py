@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner, Result
 from cbec.config import get_settings
 from cbec.registry.commands import app
 from cbec.registry.credentials import authenticate
+from cbec.registry.service import get_by_code
 from cbec.store import open_store
 from tests.registry.factories import (
     EBC_CODE,
@@ -121,6 +123,24 @@ def test_duplicate_code_and_uscc_are_refused() -> None:
     assert file(PLATFORM_CODE, 1).exit_code == 0
     fails(file(PLATFORM_CODE, 2), PLATFORM_CODE, "customsCode", "unique")
     fails(file(EBC_CODE, 1), "uscc", "unique", PLATFORM_CODE)
+
+
+@pytest.mark.parametrize("value", ["nan", "-nan", "snan", "inf", "1.5"])
+def test_rates_that_are_not_shares_are_refused_and_keep_the_rates(store: str, value: str) -> None:
+    assert file(PLATFORM_CODE, 1).exit_code == 0
+    assert run("rates", PLATFORM_CODE, "--review", "0.2").exit_code == 0
+
+    result = run("rates", PLATFORM_CODE, "--review", value, "--inspection", "0.1")
+
+    fails(result, "review", "range=0..1", "is not a share between 0 and 1")
+    assert len(result.stderr.strip().splitlines()) == 1
+    factory = open_store(store)
+    try:
+        with factory() as session:
+            kept = get_by_code(session, PLATFORM_CODE)
+            assert (kept.review_rate, kept.inspection_rate) == (Decimal("0.2"), None)
+    finally:
+        factory.kw["bind"].dispose()
 
 
 def test_status_changes_and_revocation_is_final() -> None:

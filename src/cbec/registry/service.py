@@ -174,7 +174,8 @@ def set_rates(
     errors = [
         FieldError(name, "range=0..1", f"{value} is not a share between 0 and 1")
         for name, value in (("review", review), ("inspection", inspection))
-        if value is not None and not Decimal(0) <= value <= Decimal(1)
+        # NaN first: it compares with nothing (a signalling one raises InvalidOperation)
+        if value is not None and (value.is_nan() or not Decimal(0) <= value <= Decimal(1))
     ]
     if errors:
         raise ValidationFailed("rates out of range", fields=errors)
