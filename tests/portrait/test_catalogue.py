@@ -217,7 +217,7 @@ def test_customs_imports_catalogues_from_csv_and_json(
     assert said(refused.stderr, "line 3/hsCode", "string_pattern_mismatch")
     assert "nothing was imported" in refused.stderr
     no_code = cbec("portrait", "catalogue", "import", str(bad))
-    assert (no_code.exit_code, said(no_code.stderr, "enterprise", "required")) == (1, True)
+    assert (no_code.exit_code, said(no_code.stderr, "--enterprise", "required")) == (1, True)
     header = tmp_path / "header.csv"
     header.write_text("itemNo,name\nA,B\n", "utf-8")
     wrong = cbec("portrait", "catalogue", "import", str(header), "--enterprise", PLATFORM)
@@ -278,6 +278,52 @@ def test_customs_imports_catalogues_from_csv_and_json(
     broken = tmp_path / "broken.json"
     broken.write_text("{", "utf-8")
     assert said(cbec("portrait", "catalogue", "import", str(broken)).stderr, str(broken), "json")
+
+
+@pytest.mark.parametrize("kind", ["csv", "list", "document"])
+def test_an_enterprise_option_that_is_not_a_customs_code_is_one_line(
+    filed: dict[str, str], store_env: None, tmp_path: Path, kind: str
+) -> None:
+    source = tmp_path / f"items.{'csv' if kind == 'csv' else 'json'}"
+    if kind == "csv":
+        source.write_text("itemNo,goodsName,hsCode,brand,spec\nFC-1,面霜,3304990099,S,50g\n")
+    elif kind == "list":
+        source.write_text(json.dumps([CREAM]), "utf-8")
+    else:
+        document = {"format": "cbec-catalogues/1", "catalogues": []}
+        source.write_text(json.dumps(document), "utf-8")
+
+    refused = cbec("portrait", "catalogue", "import", str(source), "--enterprise", "nope")
+
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[0] == (
+        "error: --enterprise: 'nope' is not a customs code (10 letters or digits) "
+        "[pattern=[0-9A-Za-z]{10}]"
+    )
+    assert refused.stderr.splitlines()[1:] == [f"nothing was imported from {source}"]
+    assert json.loads(cbec("portrait", "catalogue", "list", PLATFORM, "--json").stdout) == []
+
+
+def test_an_enterprise_not_in_a_catalogue_document_is_refused(
+    filed: dict[str, str], store_env: None, tmp_path: Path
+) -> None:
+    document = tmp_path / "catalogues.json"
+    document.write_text(
+        json.dumps(
+            {
+                "format": "cbec-catalogues/1",
+                "catalogues": [{"enterpriseCode": PLATFORM, "items": [CREAM]}],
+            },
+            ensure_ascii=False,
+        ),
+        "utf-8",
+    )
+    refused = cbec("portrait", "catalogue", "import", str(document), "--enterprise", SELLER)
+    assert refused.exit_code == 1
+    assert said(refused.stderr, "--enterprise", "present")
+    assert SELLER in refused.stderr
+    done = cbec("portrait", "catalogue", "import", str(document), "--enterprise", PLATFORM)
+    assert "1 catalogue(s), 1 item(s) filed" in done.stdout
 
 
 def test_an_officer_check_of_goods_no_longer_carries_hs_codes(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -249,24 +250,57 @@ class Imported:
         return sum(counts.values())
 
 
+#: A customs code as ``--enterprise`` takes it (the ``Code`` of the import schemas).
+ENTERPRISE_CODE = "[0-9A-Za-z]{10}"
+
+
+def check_enterprise(enterprise: str | None) -> None:
+    """Refuse an ``--enterprise`` that is not a customs code, naming the option and rule."""
+    if enterprise is not None and not re.fullmatch(ENTERPRISE_CODE, enterprise):
+        raise BadRequest(
+            f"{enterprise!r} is not a customs code",
+            fields=[
+                FieldError(
+                    "--enterprise",
+                    f"pattern={ENTERPRISE_CODE}",
+                    f"{enterprise!r} is not a customs code (10 letters or digits)",
+                )
+            ],
+        )
+
+
 def parse_document(data: Any, enterprise: str | None = None) -> list[CatalogueImport]:
     """A ``cbec-catalogues/1`` document, or a list of items of ``enterprise``."""
+    check_enterprise(enterprise)
     if isinstance(data, list):
         if enterprise is None:
             raise BadRequest(
                 "a list of items needs the enterprise it belongs to",
-                fields=[FieldError("enterprise", "required", "give --enterprise CODE")],
+                fields=[FieldError("--enterprise", "required", "give --enterprise CODE")],
             )
         return [parse(CatalogueImport, {"enterpriseCode": enterprise, "items": data})]
     document = parse(CatalogueDocument, data)
-    if enterprise is not None:
-        return [c for c in document.catalogues if c.enterprise_code == enterprise]
-    return document.catalogues
+    if enterprise is None:
+        return document.catalogues
+    chosen = [c for c in document.catalogues if c.enterprise_code == enterprise]
+    if not chosen:
+        raise BadRequest(
+            f"no catalogue of {enterprise} in the document",
+            fields=[
+                FieldError(
+                    "--enterprise",
+                    "present",
+                    f"the document holds no catalogue of {enterprise} (nothing to import)",
+                )
+            ],
+        )
+    return chosen
 
 
 def read_csv(text: str, enterprise: str) -> list[CatalogueImport]:
     """A CSV file (header ``itemNo,goodsName,hsCode,brand,spec[,filedOn]``) of one
     enterprise's items; problems are named by line and column."""
+    check_enterprise(enterprise)
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
     missing = [c for c in CSV_COLUMNS if c not in header]
@@ -293,7 +327,7 @@ def read_csv(text: str, enterprise: str) -> list[CatalogueImport]:
             ]
     if problems:
         raise BadRequest("invalid catalogue file", fields=problems)
-    return [CatalogueImport(enterprise_code=enterprise, items=items)]
+    return [parse(CatalogueImport, {"enterpriseCode": enterprise, "items": items})]
 
 
 def read_file(path: Path, enterprise: str | None = None) -> list[CatalogueImport]:
@@ -314,7 +348,7 @@ def read_file(path: Path, enterprise: str | None = None) -> list[CatalogueImport
         if enterprise is None:
             raise BadRequest(
                 "a CSV file holds one enterprise's items",
-                fields=[FieldError("enterprise", "required", "give --enterprise CODE")],
+                fields=[FieldError("--enterprise", "required", "give --enterprise CODE")],
             )
         return read_csv(text, enterprise)
     try:
