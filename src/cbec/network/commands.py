@@ -22,6 +22,7 @@ from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.network import communities, components, detectors, frames, graph, service
 from cbec.network.detectors import Thresholds
 from cbec.network.payment_commands import app as payments_app
+from cbec.sim.labels import read_labels
 
 app = typer.Typer(
     help="Identity and transaction graph: detectors, networks, payment companies.",
@@ -267,14 +268,9 @@ def evaluate(
     """Precision and recall of the flagged identities and of the networks found, against a
     simulated day's ground truth (nothing is written)."""
     try:
-        truth = json.loads(labels.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise fail(
-            BadRequest(
-                "cannot read the labels",
-                fields=[FieldError("--labels", "json_file", f"{labels}: {exc}")],
-            )
-        ) from exc
+        truth = read_labels(labels, f"--labels {labels}")
+    except CbecError as exc:
+        raise fail(exc) from None
     with unit_of_work() as session:
         graph_frames = frames.from_store(session)
     flags = detectors.detect(graph_frames)

@@ -43,6 +43,7 @@ from cbec.messages.fields import CST
 from cbec.portrait import catalogue, repository, service
 from cbec.portrait.score import Portrait
 from cbec.registry.service import import_registry
+from cbec.sim.labels import check_labels
 from cbec.store.models import Declaration, utcnow
 
 OFFICER = "evaluation"
@@ -119,7 +120,8 @@ def load_day(folder: Path) -> SimDay:
             "tax.json names no day",
             fields=[FieldError(str(folder / "tax.json") + "/day", "format=date", "YYYY-MM-DD")],
         ) from None
-    return SimDay(read("registry.json"), items, read("labels.json"), read("catalogues.json"), tax)
+    labels = check_labels(read("labels.json"), str(folder / "labels.json"))
+    return SimDay(read("registry.json"), items, labels, read("catalogues.json"), tax)
 
 
 def _batches(items: Sequence[Item], size: int = 500) -> Iterator[Sequence[Item]]:

@@ -31,6 +31,7 @@ from cbec.risk import batch as risk_batch
 from cbec.risk import cases, history, quality, repository, service
 from cbec.risk.learning.commands import register as register_learning
 from cbec.risk.schemas import CaseOut, InstructionIn, InstructionOut, RuleSetOut
+from cbec.sim.labels import read_labels
 
 app = typer.Typer(
     help="Risk control: analyst rules, features, control instructions, cases.",
@@ -479,7 +480,10 @@ def quality_command(
 ) -> None:
     """Precision and recall of a simulated day's injected fraud at the inspection rate in
     force (the labels are read by this evaluation only)."""
-    truth = _read_json(labels)
+    try:
+        truth = read_labels(labels)
+    except CbecError as exc:
+        raise fail(exc) from None
     with unit_of_work() as session:
         found = quality.evaluate(session, truth)
     if as_json:
