@@ -8,7 +8,7 @@ import errno
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -38,6 +38,24 @@ def fail(exc: CbecError, note: str | None = None) -> typer.Exit:
     if note:
         typer.echo(note, err=True)
     return typer.Exit(1)
+
+
+def one_of(option: str, value: str | None, allowed: Sequence[str]) -> None:
+    """Refuse a filter ``value`` given as ``option`` that is none of ``allowed`` (it would
+    match nothing: an empty table that looks like an answer): one line, exit 1."""
+    if value is not None and value not in allowed:
+        raise fail(
+            BadRequest(
+                f"{option}: {value!r} is not one of {', '.join(allowed)}",
+                fields=[
+                    FieldError(
+                        option,
+                        "enumeration=" + "|".join(allowed),
+                        f"{value!r} is not one of {', '.join(allowed)}",
+                    )
+                ],
+            )
+        )
 
 
 def unwritable(path: Path, option: str, exc: OSError, what: str = "file") -> typer.Exit:

@@ -14,8 +14,8 @@ from cbec.cli import app
 from cbec.config import get_settings
 from cbec.store.models import Declaration
 from tests.clearance.test_clearance_flow import AGENT, all_four, list_receipts, send
-from tests.intake.conftest import inventory
-from tests.officers.factories import PASSWORD, staff
+from tests.intake.conftest import auth, inventory
+from tests.officers.factories import PASSWORD, login, staff
 
 runner = CliRunner()
 
@@ -133,3 +133,41 @@ def test_an_enterprises_own_rates_decide_its_sampling(
     send(client, filed, *all_four())
     with db() as s:
         assert s.scalars(select(Declaration.status)).one() == 500
+
+
+@pytest.mark.parametrize("period", ["abc", "202613", "202600", "2026-11", ""])
+def test_a_ledger_period_that_is_not_a_month_is_refused(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+    period: str,
+) -> None:
+    client = make_client()
+    send(client, filed, *all_four())
+    refused = runner.invoke(app, ["clearance", "ledger", "--period", period])
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        f"error: period: {period!r} is not a month yyyymm (month 01..12) [format=yyyymm]\n"
+    )
+    staff(db, tax=["reviewer"])
+    officer = login(client, "tax")
+    for url, headers in (
+        ("/api/v1/tax/ledger", officer),
+        ("/api/v1/tax/my-ledger", auth(filed["4401960002"])),
+    ):
+        answer = client.get(url, params={"period": period}, headers=headers)
+        assert answer.status_code in (400, 422), answer.text
+        assert [f["path"].removeprefix("query/") for f in answer.json()["fields"]] == ["period"]
+
+
+def test_the_ledger_of_a_month(
+    make_client: Callable[..., TestClient], filed: dict[str, str], store_env: None
+) -> None:
+    client = make_client()
+    send(client, filed, *all_four())
+    [row] = client.get("/api/v1/tax/my-ledger", headers=auth(filed["4401960002"])).json()
+    shown = runner.invoke(app, ["clearance", "ledger", "--period", row["period"]])
+    assert shown.exit_code == 0, shown.output
+    assert "36.22" in shown.stdout

@@ -270,3 +270,20 @@ def test_a_learned_model_plugs_in_as_a_scorer(traffic: Traffic, db: sessionmaker
         scores = s.scalars(select(RiskAssessment.model_score).order_by(RiskAssessment.id)).all()
     assert [(h.declaration_id, h.action, h.score) for h in hits] == [(scored.id, "xray", 0.95)]
     assert scores == [0.95, 0.1]
+
+
+def test_filters_of_unknown_values_are_refused_naming_the_parameter(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    for url, parameter, allowed in (
+        ("/api/v1/risk/hits?mode=bogus", "mode", "live|shadow"),
+        ("/api/v1/risk/hits?source=bogus", "source", "rule|instruction|model"),
+        ("/api/v1/risk/cases?status=bogus", "status", "open|investigating|closed"),
+        ("/api/v1/risk/rule-sets?status=bogus", "status", "draft|published|retired"),
+        ("/api/v1/risk/instructions?status=bogus", "status", "active|lifted"),
+    ):
+        answer = traffic.client.get(url, headers=analyst)
+        assert answer.status_code == 422, (url, answer.text)
+        [problem] = answer.json()["fields"]
+        assert problem["path"] == f"query/{parameter}"
+        assert allowed in problem["message"]

@@ -165,3 +165,26 @@ def test_instructions_and_cases_from_a_terminal(
         "confirmed",
         "zhao.lei",
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "allowed"),
+    [
+        (["rules", "hits", "--mode", "bogus"], "--mode", ["live", "shadow"]),
+        (["rules", "list", "--status", "bogus"], "--status", ["draft", "published", "retired"]),
+        (["instructions", "list", "--status", "bogus"], "--status", ["active", "lifted"]),
+        (["cases", "list", "--status", "bogus"], "--status", ["open", "investigating", "closed"]),
+    ],
+)
+def test_a_filter_of_an_unknown_value_is_one_line_not_an_empty_table(
+    store_env: None, args: list[str], option: str, allowed: list[str]
+) -> None:
+    refused = cbec("risk", *args)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        f"error: {option}: 'bogus' is not one of {', '.join(allowed)} "
+        f"[enumeration={'|'.join(allowed)}]\n"
+    )
+    known = cbec("risk", *args[:-1], allowed[0])
+    assert known.exit_code == 0, known.output

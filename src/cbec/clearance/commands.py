@@ -174,8 +174,7 @@ def ledger_command(
     period: str | None = typer.Option(None, help="yyyymm"),
 ) -> None:
     """Tax due per e-commerce enterprise, guarantee and month."""
-    factory = open_store(get_settings().database_url)
-    with session_scope(factory) as session:
+    with unit_of_work() as session:
         rows = queries.ledger(session, ebc, period)
     table = Table(title="tax ledger")
     for column in (

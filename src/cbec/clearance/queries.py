@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cbec.clearance.schemas import DeclarationOut, EventOut, LedgerRow
-from cbec.errors import NotFound
+from cbec.errors import BadRequest, FieldError, NotFound
 from cbec.messages.fields import format_return_time
 from cbec.messages.models import CEB816Message
 from cbec.messages.receipts import STATUS_TEXT
@@ -89,7 +90,17 @@ def ledger(
     session: Session, ebc_code: str | None = None, period: str | None = None
 ) -> list[LedgerRow]:
     """Tax due per e-commerce enterprise, guarantee (assureCode) and month, from the tax
-    bills issued (void bills excluded)."""
+    bills issued (void bills excluded). A ``period`` that is not a month yyyymm is refused
+    (it would match no bill: an empty ledger that looks like no tax due)."""
+    if period is not None and not re.fullmatch(r"\d{4}(0[1-9]|1[0-2])", period):
+        raise BadRequest(
+            f"{period!r} is not a month yyyymm",
+            fields=[
+                FieldError(
+                    "period", "format=yyyymm", f"{period!r} is not a month yyyymm (month 01..12)"
+                )
+            ],
+        )
     query = select(
         TaxBill.ebc_code,
         TaxBill.assure_code,

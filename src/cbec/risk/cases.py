@@ -29,6 +29,7 @@ from cbec.risk.rules import Match
 from cbec.store.models import Case, CaseEvidence, CaseLabel, Declaration, utcnow
 
 OPEN, INVESTIGATING, CLOSED = "open", "investigating", "closed"
+STATUSES = (OPEN, INVESTIGATING, CLOSED)
 TRANSITIONS: dict[str, frozenset[str]] = {
     OPEN: frozenset({INVESTIGATING, CLOSED}),
     INVESTIGATING: frozenset({CLOSED}),

@@ -22,7 +22,7 @@ from cbec.batch.commands import DataOption, EngineOption, engine_for
 from cbec.batch.engine import EMBEDDED, Source
 from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.clearance.service import Policy
-from cbec.commandline import IdArg, fail, sign_in, unit_of_work, writable_file, writing
+from cbec.commandline import IdArg, fail, one_of, sign_in, unit_of_work, writable_file, writing
 from cbec.config import get_settings
 from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.officers.roles import Role
@@ -166,6 +166,7 @@ def list_command(
     as_json: AsJson = False,
 ) -> None:
     """Rule sets, newest first."""
+    one_of("--status", status, service.RULE_SET_STATUSES)
     with unit_of_work() as session:
         found = repository.rule_sets(session, status, 500)
         counts = service.hit_counts(session, [s.id for s in found])
@@ -262,6 +263,7 @@ def hits_command(
     as_json: AsJson = False,
 ) -> None:
     """Recorded hits with the values that made each hit."""
+    one_of("--mode", mode, service.HIT_MODES)
     with unit_of_work() as session:
         found = service.hits(session, rule_set_id=rule_set, mode=mode, after=after, limit=limit)
     if as_json:
@@ -362,6 +364,7 @@ def instructions_list_command(
     as_json: AsJson = False,
 ) -> None:
     """Control instructions, newest first (buyer identities masked)."""
+    one_of("--status", status, service.INSTRUCTION_STATUSES)
     with unit_of_work() as session:
         outs = [InstructionOut.of(r) for r in repository.instructions(session, status, 1000)]
     if as_json:
@@ -406,6 +409,7 @@ def cases_list_command(
     as_json: AsJson = False,
 ) -> None:
     """Cases, newest first."""
+    one_of("--status", status, cases.STATUSES)
     with unit_of_work() as session:
         outs = [CaseOut.of(c) for c in repository.cases(session, status, assignee, 1000)]
     if as_json:

@@ -54,6 +54,10 @@ from cbec.store.models import (
 )
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+RULE_SET_STATUSES = (DRAFT, PUBLISHED, RETIRED)
+#: A hit is live (it acted) or shadow (a rule set tried alongside, without acting).
+HIT_MODES = ("live", "shadow")
+INSTRUCTION_STATUSES = ("active", "lifted")
 
 
 class InvalidRules(BadRequest):
