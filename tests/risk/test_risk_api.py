@@ -287,3 +287,25 @@ def test_filters_of_unknown_values_are_refused_naming_the_parameter(
         [problem] = answer.json()["fields"]
         assert problem["path"] == f"query/{parameter}"
         assert allowed in problem["message"]
+
+
+def test_an_instruction_on_an_enterprise_not_filed_is_refused(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    body = {"targetKind": "enterprise", "action": "xray", "reason": "tip-off"}
+    refused = traffic.client.post(
+        "/api/v1/risk/instructions", json={**body, "targetValue": "nope"}, headers=analyst
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["fields"] == [
+        {
+            "path": "targetValue",
+            "rule": "filed",
+            "message": "no enterprise with the customs code 'nope' is filed",
+        }
+    ]
+    assert traffic.client.get("/api/v1/risk/instructions", headers=analyst).json() == []
+    issued = traffic.client.post(
+        "/api/v1/risk/instructions", json={**body, "targetValue": AGENT}, headers=analyst
+    )
+    assert issued.status_code == 201, issued.text

@@ -18,7 +18,7 @@ from cbec.clearance.service import Clearance
 from cbec.cli import app
 from cbec.config import get_settings
 from tests.officers.factories import PASSWORD, staff
-from tests.risk.conftest import BUYER, Traffic, declaration
+from tests.risk.conftest import AGENT, BUYER, Traffic, declaration
 
 runner = CliRunner()
 
@@ -188,3 +188,29 @@ def test_a_filter_of_an_unknown_value_is_one_line_not_an_empty_table(
     )
     known = cbec("risk", *args[:-1], allowed[0])
     assert known.exit_code == 0, known.output
+
+
+def test_an_instruction_is_refused_in_one_line_naming_the_option(
+    traffic: Traffic, db: sessionmaker[Session], store_env: None
+) -> None:
+    staff(db, chen_jing=["risk_analyst"])
+
+    def issue(kind: str, value: str) -> Any:
+        return cbec(
+            "risk", "instructions", "issue", "--target-kind", kind, "--value", value,
+            "--action", "xray", "--reason", "tip-off", "--officer", "chen.jing",
+            "--password-stdin", password=PASSWORD,
+        )  # fmt: skip
+
+    unfiled = issue("enterprise", "4401969999")
+    assert unfiled.exit_code == 1
+    assert unfiled.stderr == (
+        "error: --value: no enterprise with the customs code '4401969999' is filed [filed]\n"
+    )
+    unknown = issue("shop", "x")
+    assert unknown.exit_code == 1
+    [line] = unknown.stderr.splitlines()
+    assert line.startswith("error: --target-kind: Input should be 'enterprise', ")
+    assert line.endswith("[literal_error]")
+    assert json.loads(cbec("risk", "instructions", "list", "--json").stdout) == []
+    assert issue("enterprise", AGENT).exit_code == 0

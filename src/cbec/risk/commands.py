@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
@@ -327,6 +328,18 @@ def features_command(
 
 # -- control instructions -----------------------------------------------------------------
 
+#: The options of ``instructions issue`` by the field of an instruction each one gives.
+INSTRUCTION_OPTIONS = {
+    "targetKind": "--target-kind",
+    "targetValue": "--value",
+    "action": "--action",
+    "reason": "--reason",
+}
+
+
+def _option_of(path: str) -> str:
+    return INSTRUCTION_OPTIONS.get(path, path)
+
 
 @instructions_app.command("issue")
 def issue_command(
@@ -345,13 +358,25 @@ def issue_command(
         data = InstructionIn.model_validate(
             {"targetKind": target_kind, "targetValue": value, "action": action, "reason": reason}
         )
-    except ValueError as exc:
-        raise fail(BadRequest(f"invalid instruction: {exc}")) from None
+    except ValidationError as exc:
+        problems = [
+            FieldError(
+                _option_of("/".join(str(p) for p in e["loc"])) or "instruction",
+                e["type"],
+                str(e["msg"]).removeprefix("Value error, "),
+            )
+            for e in exc.errors()
+        ]
+        raise fail(BadRequest("invalid instruction", fields=problems)) from None
     with unit_of_work() as session:
         by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST)
-        row, changed = service.issue_instruction(
-            session, data, by=by, policy=Policy.from_settings(get_settings())
-        )
+        try:
+            row, changed = service.issue_instruction(
+                session, data, by=by, policy=Policy.from_settings(get_settings())
+            )
+        except CbecError as exc:  # name the options, not the fields of the API's body
+            exc.fields = [FieldError(_option_of(f.path), f.rule, f.message) for f in exc.fields]
+            raise
         typer.echo(
             f"instruction {row.id} issued; {len(changed)} list(s) re-decided"
             + (f": {', '.join(changed)}" if changed else "")

@@ -16,13 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
 from cbec.audit.service import Actor
 from cbec.clearance.decision import Inspection
 from cbec.clearance.service import Clearance, Policy
-from cbec.errors import BadRequest, Conflict, FieldError, NotFound
+from cbec.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from cbec.messages.receipts import INSPECTION, MANUAL_REVIEW
 from cbec.privacy import blind_id, mask_id, scrub
 from cbec.risk import repository
@@ -45,6 +46,7 @@ from cbec.risk.schemas import (
 from cbec.store.models import (
     ControlInstruction,
     Declaration,
+    Enterprise,
     EnterpriseClass,
     RiskFlag,
     Rule,
@@ -400,7 +402,24 @@ def issue_instruction(
 ) -> tuple[ControlInstruction, list[str]]:
     """Issue a control instruction: lists decided from now on meet it in their risk
     verdict; lists in manual review or under inspection that it targets are re-decided at
-    once (to inspection or held). Returns the instruction and the lists it changed."""
+    once (to inspection or held). Returns the instruction and the lists it changed.
+
+    An enterprise target must be a filed enterprise's customs code: any other would
+    silently target nothing (a mistyped code, an instruction no list ever meets)."""
+    if data.target_kind == "enterprise" and (
+        session.scalar(select(Enterprise.id).where(Enterprise.customs_code == data.target_value))
+        is None
+    ):
+        raise ValidationFailed(
+            f"no enterprise with the customs code {data.target_value!r} is filed",
+            fields=[
+                FieldError(
+                    "targetValue",
+                    "filed",
+                    f"no enterprise with the customs code {data.target_value!r} is filed",
+                )
+            ],
+        )
     buyer = data.target_kind == "buyer"
     row = ControlInstruction(
         target_kind=data.target_kind,
