@@ -256,7 +256,15 @@ def test_bad_import_names_each_entry_and_imports_nothing(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (json.dumps({"format": "cbec-registry/9", "enterprises": []}), ["cbec-registry/1"]),
+        (
+            json.dumps({"format": "cbec-registry/9", "enterprises": []}),
+            ["error: format: unknown format 'cbec-registry/9'; expected 'cbec-registry/1'"],
+        ),
+        (
+            json.dumps({"enterprises": []}),
+            ["error: format: missing; expected 'cbec-registry/1' [required]"],
+        ),
+        ("[]", ["error: (top level): a JSON object with format 'cbec-registry/1' expected"]),
         ("{not json", ["is not JSON"]),
     ],
 )

@@ -698,10 +698,34 @@ def import_registry(session: Session, document: object) -> ImportSummary:
     :class:`BadRequest`.
     """
     if not isinstance(document, dict):
-        raise BadRequest(f"a registry file is a JSON object with format {REGISTRY_FORMAT!r}")
-    found = document.get("format")
+        raise BadRequest(
+            f"a registry file is a JSON object with format {REGISTRY_FORMAT!r}",
+            fields=[
+                FieldError(
+                    "(top level)",
+                    "type=object",
+                    f"a JSON object with format {REGISTRY_FORMAT!r} expected; "
+                    f"got {type(document).__name__}",
+                )
+            ],
+        )
+    if "format" not in document:
+        raise BadRequest(
+            f"a registry file names its format {REGISTRY_FORMAT!r}",
+            fields=[FieldError("format", RULE_REQUIRED, f"missing; expected {REGISTRY_FORMAT!r}")],
+        )
+    found = document["format"]
     if found != REGISTRY_FORMAT:
-        raise BadRequest(f"unknown registry format {found!r}: expected {REGISTRY_FORMAT!r}")
+        raise BadRequest(
+            f"unknown registry format {found!r}: expected {REGISTRY_FORMAT!r}",
+            fields=[
+                FieldError(
+                    "format",
+                    f"enumeration={REGISTRY_FORMAT}",
+                    f"unknown format {found!r}; expected {REGISTRY_FORMAT!r}",
+                )
+            ],
+        )
     enterprises = document.get("enterprises")
     if not isinstance(enterprises, list):
         raise ValidationFailed(
