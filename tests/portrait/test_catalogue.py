@@ -223,6 +223,16 @@ def test_customs_imports_catalogues_from_csv_and_json(
     wrong = cbec("portrait", "catalogue", "import", str(header), "--enterprise", PLATFORM)
     assert said(wrong.stderr, "line 1/goodsName", "required")
     assert said(wrong.stderr, "line 1/name", "unknown")
+    # a comma left unquoted makes a cell the header has no column for: refused, not cut off
+    comma = tmp_path / "comma.csv"
+    comma.write_text(
+        "itemNo,goodsName,hsCode,brand,spec\nA6,保湿面霜,3304990099,SAKURA,50g/瓶, 2瓶装\n",
+        "utf-8",
+    )
+    cut = cbec("portrait", "catalogue", "import", str(comma), "--enterprise", PLATFORM)
+    assert cut.exit_code == 1
+    assert said(cut.stderr, "line 2", "columns")
+    assert "6 cells, the header has 5" in cut.stderr
 
     good = tmp_path / "platform.csv"
     good.write_text(

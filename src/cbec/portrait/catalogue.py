@@ -316,6 +316,17 @@ def read_csv(text: str, enterprise: str) -> list[CatalogueImport]:
     items: list[CatalogueImportItem] = []
     problems: list[FieldError] = []
     for number, row in enumerate(reader, start=2):
+        extra = row.get(None)
+        if extra:  # cells past the header's: an unquoted comma, most likely
+            problems.append(
+                FieldError(
+                    f"line {number}",
+                    "columns",
+                    f"{len(header) + len(extra)} cells, the header has {len(header)} "
+                    '(quote a value holding a comma: "50g/瓶, 2瓶装")',
+                )
+            )
+            continue
         values = {k: (v or "").strip() for k, v in row.items() if k is not None}
         if not values.get("filedOn"):
             values.pop("filedOn", None)
