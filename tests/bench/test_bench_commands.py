@@ -7,13 +7,21 @@ import re
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from cbec.bench import commands
 from cbec.bench.commands import app
 from cbec.sim.output import write
 from cbec.sim.simulation import Options, generate
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables one row a line (the module's console is sized when it is made)."""
+    monkeypatch.setattr(commands, "console", Console(width=200))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +40,6 @@ def test_bench_ingest_prints_each_configuration_against_the_raw_parse(day: Path)
     result = runner.invoke(
         app,
         ["ingest", "--dir", str(day), "--sqlite-only", "--batch-size", "100"],
-        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     messages = len(list((day / "messages").glob("*.xml")))
@@ -48,7 +55,6 @@ def test_bench_clearance_prints_lists_decided_by_status_and_latency(day: Path) -
     result = runner.invoke(
         app,
         ["clearance", "--dir", str(day), "--sqlite-only", "--workers", "0"],
-        env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
     cells = _row(result.output, "SQLite, batches of 500")
