@@ -289,6 +289,27 @@ def test_filters_of_unknown_values_are_refused_naming_the_parameter(
         assert allowed in problem["message"]
 
 
+def test_a_class_for_an_enterprise_not_filed_is_refused(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    url = "/api/v1/risk/enterprise-classes"
+    refused = traffic.client.post(
+        url, json={"enterpriseCode": "9999999999", "classCode": "C"}, headers=analyst
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["fields"] == [
+        {
+            "path": "enterpriseCode",
+            "rule": "filed",
+            "message": "no enterprise with the customs code '9999999999' is filed",
+        }
+    ]
+    done = traffic.client.post(
+        url, json={"enterpriseCode": AGENT, "classCode": "C"}, headers=analyst
+    )
+    assert done.status_code == 201, done.text
+
+
 def test_an_instruction_on_an_enterprise_not_filed_is_refused(
     traffic: Traffic, analyst: dict[str, str]
 ) -> None:

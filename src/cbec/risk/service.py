@@ -397,6 +397,14 @@ def _candidates(session: Session, data: InstructionIn) -> list[Declaration]:
     ]
 
 
+def _require_filed(session: Session, code: str, path: str) -> None:
+    """Refuse a customs code no filed enterprise has (``path`` names the field): what is
+    set for it would silently apply to nothing."""
+    if session.scalar(select(Enterprise.id).where(Enterprise.customs_code == code)) is None:
+        message = f"no enterprise with the customs code {code!r} is filed"
+        raise ValidationFailed(message, fields=[FieldError(path, "filed", message)])
+
+
 def issue_instruction(
     session: Session, data: InstructionIn, *, by: Actor, policy: Policy
 ) -> tuple[ControlInstruction, list[str]]:
@@ -406,20 +414,8 @@ def issue_instruction(
 
     An enterprise target must be a filed enterprise's customs code: any other would
     silently target nothing (a mistyped code, an instruction no list ever meets)."""
-    if data.target_kind == "enterprise" and (
-        session.scalar(select(Enterprise.id).where(Enterprise.customs_code == data.target_value))
-        is None
-    ):
-        raise ValidationFailed(
-            f"no enterprise with the customs code {data.target_value!r} is filed",
-            fields=[
-                FieldError(
-                    "targetValue",
-                    "filed",
-                    f"no enterprise with the customs code {data.target_value!r} is filed",
-                )
-            ],
-        )
+    if data.target_kind == "enterprise":
+        _require_filed(session, data.target_value, "targetValue")
     buyer = data.target_kind == "buyer"
     row = ControlInstruction(
         target_kind=data.target_kind,
@@ -540,7 +536,9 @@ def add_flag(session: Session, data: FlagIn, *, by: Actor) -> RiskFlag:
 
 
 def set_class(session: Session, data: ClassIn, *, by: Actor) -> EnterpriseClass:
-    """Record an enterprise's class (the latest valid one applies)."""
+    """Record an enterprise's class (the latest valid one applies); the enterprise must be
+    filed."""
+    _require_filed(session, data.enterprise_code, "enterpriseCode")
     row = repository.add_class(
         session,
         EnterpriseClass(
