@@ -117,3 +117,9 @@ def test_kcs_benchmark_on_a_slice(tmp_path: Path) -> None:
     missing = run("benchmark", "kcs", "--data", str(tmp_path))
     assert missing.exit_code == 1
     assert "lacks the KCS file(s)" in missing.output
+    # a name that cannot be saved is refused before the data is read (and trained on)
+    named = run("benchmark", "kcs", "--data", str(tmp_path), "--save", "no good")
+    assert named.exit_code == 1
+    assert "--save" in named.output
+    assert "model name 'no good' must be" in named.output
+    assert "lacks the KCS file(s)" not in named.output

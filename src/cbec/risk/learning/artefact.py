@@ -23,7 +23,7 @@ from typing import Any
 
 import lightgbm as lgb
 
-from cbec.errors import BadRequest, NotFound
+from cbec.errors import BadRequest, FieldError, NotFound
 from cbec.risk.learning.features import FeatureState
 from cbec.risk.learning.model import RiskModel
 
@@ -46,13 +46,15 @@ class Stored:
     metrics: dict[str, Any]
 
 
-def check_name(name: str) -> str:
-    """A model name: letters, digits, ``.``, ``_`` and ``-`` (it becomes a folder)."""
+def check_name(name: str, path: str = "name") -> str:
+    """A model name: letters, digits, ``.``, ``_`` and ``-`` (it becomes a folder);
+    ``path`` names where it was given."""
     if not _NAME.fullmatch(name):
-        raise BadRequest(
+        message = (
             f"model name {name!r} must be 1-64 letters, digits, '.', '_' or '-',"
             " starting with a letter or digit"
         )
+        raise BadRequest(message, fields=[FieldError(path, f"pattern={_NAME.pattern}", message)])
     return name
 
 

@@ -156,7 +156,7 @@ def train_command(
     recall and revenue at 1/2/5/10% inspected beside random selection (and rules), and save
     it as the next version of NAME."""
     with _errors():
-        artefact.check_name(name)
+        artefact.check_name(name, "--name")
         folder = _models_dir(models_dir)
         writable_folder(folder, "--models-dir")
         mapping = _mapping(mapping_file)
@@ -228,6 +228,8 @@ def kcs_command(
     if save is not None:
         writable_folder(folder, "--models-dir")
     with _errors():
+        if save is not None:  # before training, not after it
+            artefact.check_name(save, "--save")
         run = kcs.run(data, dataclasses.replace(kcs.TUNED, threads=threads, refit=refit))
         stored = None
         if save is not None:
