@@ -315,3 +315,39 @@ def test_only_a_zone_operator_may_send_entries(
     assert response.status_code == 403
     assert "may not send CEB711" in response.json()["returnInfo"]
     assert EMS  # the account was never opened
+
+
+def test_adjustment_names_a_count_of_its_own_goods(
+    client: TestClient, send: Send, officer: dict[str, str]
+) -> None:
+    send((AREA, entry("E001", [(MILK, "10", MILK_BAR), (SERUM, "5", SERUM_BAR)])))
+    serum_count = client.post(f"/api/v1/scan/{SERUM}/count", json={"counted": "4"}, headers=officer)
+    assert serum_count.status_code == 201, serum_count.text
+    for count_id in (999, serum_count.json()["id"]):  # no such count; a count of other goods
+        wrong = client.post(
+            "/api/v1/warehouse/adjustments",
+            json={"code": MILK, "delta": "-1", "reason": "broken", "countId": count_id},
+            headers=officer,
+        )
+        assert wrong.status_code == 400, wrong.text
+        assert wrong.json()["fields"][0]["path"] == "countId"
+        assert wrong.json()["fields"][0]["rule"] == "warehouse.count"
+    huge = client.post(
+        "/api/v1/warehouse/adjustments",
+        json={"code": MILK, "delta": "-1", "reason": "broken", "countId": 2**63},
+        headers=officer,
+    )
+    assert huge.status_code == 422
+    assert huge.json()["fields"][0]["path"] == "body/countId"
+    assert book(client, officer, MILK) == ("10", "0")  # nothing booked
+    blank = client.post(
+        f"/api/v1/scan/{MILK_BAR}/instruction",
+        json={"action": "hold", "reason": "   "},
+        headers=officer,
+    )
+    assert blank.status_code == 400
+    assert blank.json()["fields"][0] == {
+        "path": "reason",
+        "rule": "required",
+        "message": "say why the goods are stopped",
+    }

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, PlainSerializer
 
+from cbec.bounds import BigId
 from cbec.schemas import CamelModel, InputModel
 from cbec.store.models import BondedAccount, BondedGoods, StockCount, StockMovement
 from cbec.warehouse.service import ScanResult
@@ -133,7 +134,7 @@ class AdjustmentIn(InputModel):
     ems_no: str | None = Field(default=None, max_length=12)
     delta: Decimal = Field(max_digits=19, decimal_places=5)
     reason: str = Field(min_length=1, max_length=2000)
-    count_id: int | None = None
+    count_id: BigId | None = None
 
 
 class MovementOut(CamelModel):

@@ -576,6 +576,21 @@ class Warehouse:
                 fields=[FieldError("delta", "warehouse.adjustment", "must not be 0")],
             )
         goods, account = self.one(code, ems_no)
+        if count_id is not None:
+            counted = self.session.get(StockCount, count_id)
+            if counted is None or counted.goods_id != goods.id:
+                raise BadRequest(
+                    f"count {count_id} is not a count of {goods.item_record_no} "
+                    f"on account {account.ems_no}",
+                    fields=[
+                        FieldError(
+                            "countId",
+                            "warehouse.count",
+                            f"the id of a count of {goods.item_record_no} on account "
+                            f"{account.ems_no}",
+                        )
+                    ],
+                )
         try:
             movement = self.book(
                 goods, Kind.ADJUSTMENT, delta, count_id=count_id, reason=reason, actor=officer
@@ -611,6 +626,11 @@ class Warehouse:
         """A control instruction on the spot: ``hold`` or ``inspect`` the lists of these
         goods. It targets the goods' 10-digit HS code (the finest target clearance matches
         on), so lists of the same code from other books meet it too."""
+        if not reason.strip():
+            raise BadRequest(
+                "an instruction needs a reason",
+                fields=[FieldError("reason", "required", "say why the goods are stopped")],
+            )
         actions = {"hold": Action.HOLD, "inspect": Action.OPEN_INSPECTION}
         if action not in actions:
             raise BadRequest(
