@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from cbec.export.service import Exports
 from cbec.messages import codec
 from cbec.messages.models import CEB792Message
-from cbec.store.models import ExportDeclarationLink, ExportList, Receipt
+from cbec.store.models import ExportDeclarationLink, ExportList, ExportSummary, Receipt
 from tests.export.conftest import (
     AGENT,
     CARRIER,
@@ -240,6 +240,51 @@ def test_named_lists_only_with_summary_flag_2(send: Send, db: sessionmaker[Sessi
     send((AGENT, summary_apply("SA002", summary_flag="2", lists=[first])))
     run = summarise(db)
     assert [d.list_count for d in run.declarations] == [1]
+
+
+def test_later_runs_of_the_month_honour_the_latest_application(
+    send: Send, db: sessionmaker[Session]
+) -> None:
+    send(
+        *shipped(1, 2, 3),
+        *((PLATFORM, export_order(n)) for n in (1, 2, 3)),
+        *((AGENT, export_list(n)) for n in (1, 2, 3)),
+        left(1),
+    )
+    with db() as s:
+        invts = list(s.scalars(select(ExportList.invt_no).order_by(ExportList.id)))
+    # an application naming list 1 only, replaced by one summarising every list
+    send((AGENT, summary_apply("SA010", summary_flag="2", lists=[invts[0]])))
+    send((AGENT, summary_apply("SA011", summary_flag="1")))
+    assert [d.list_count for d in summarise(db).declarations] == [1]
+    # list 2 leaves late: the replaced application (list 1 only) no longer counts
+    send(left(2))
+    assert [d.list_count for d in summarise(db).declarations] == [1]
+    # a new application naming list 1 only holds on the next run: list 3, unnamed, waits
+    send((AGENT, summary_apply("SA012", summary_flag="2", lists=[invts[0]])), left(3))
+    assert summarise(db).declarations == []
+    with db() as s:
+        summaries = s.scalars(select(ExportSummary).order_by(ExportSummary.id)).all()
+        assert [x.status for x in summaries] == ["superseded", "summarised", "filed"]
+
+
+def test_a_withdrawn_application_is_not_honoured(send: Send, db: sessionmaker[Session]) -> None:
+    send(
+        *shipped(1, 2),
+        *((PLATFORM, export_order(n)) for n in (1, 2)),
+        *((AGENT, export_list(n)) for n in (1, 2)),
+        left(1, 2),
+    )
+    with db() as s:
+        first = s.scalars(select(ExportList.invt_no).order_by(ExportList.id)).first()
+    assert first is not None
+    filed = summary_apply("SA020", summary_flag="2", lists=[first])
+    withdrawn = filed.replace(b">1</ceb:appType>", b">3</ceb:appType>").replace(
+        b"CEB701-SA020", b"CEB701-SA020-3"
+    )
+    answers = send((AGENT, filed), (AGENT, withdrawn))
+    assert [a["http"] for a in answers] == [200, 200], answers
+    assert [d.list_count for d in summarise(db).declarations] == [2]
 
 
 def test_application_spanning_two_months_is_refused(send: Send, db: sessionmaker[Session]) -> None:

@@ -212,11 +212,14 @@ def not_exited(session: Session, first: date, last: date) -> int:
     )
 
 
-def filed_summaries(session: Session, period: str) -> Sequence[ExportSummary]:
+def applications(session: Session, period: str) -> Sequence[ExportSummary]:
+    """The enterprises' summary applications (CEB701) for ``period`` not withdrawn, filed or
+    already summarised by an earlier run, oldest first."""
     return (
         session.execute(
             select(ExportSummary)
-            .where(ExportSummary.period == period, ExportSummary.status == "filed")
+            .join(Document, Document.id == ExportSummary.document_id)
+            .where(ExportSummary.period == period, Document.deleted.is_(False))
             .order_by(ExportSummary.id)
         )
         .scalars()

@@ -584,9 +584,15 @@ class Exports:
             connection=self.session.connection(),
             schema_overrides=LINE_COLUMNS,
         )
+        # The latest application of each enterprise counts, on every run of the month (a
+        # later run, for lists that left late, honours its flags too); one it replaced is
+        # never taken again.
         filed: dict[str, ExportSummary] = {}
-        for s in repository.filed_summaries(self.session, period):
-            filed[s.ebc_code] = s  # the latest filed application counts
+        for s in repository.applications(self.session, period):
+            earlier = filed.get(s.ebc_code)
+            if earlier is not None and earlier.status == "filed":
+                earlier.status = "superseded"
+            filed[s.ebc_code] = s
         result = summarise(
             frame,
             fields,
@@ -641,7 +647,8 @@ class Exports:
                 named_lists="[]",
                 created_at=now,
             )
-            s.status, s.summarised_at, s.late = "summarised", now, run.late
+            # an application summarised before stays late if an earlier run was
+            s.status, s.summarised_at, s.late = "summarised", now, bool(s.late) or run.late
             self.session.add(s)
             summaries[ebc] = s
         self.session.flush()

@@ -114,7 +114,8 @@ class ExportSummary(Base):
     named_lists: Mapped[str] = mapped_column(Text, default="[]")
     #: the CEB701 it came in with (None: made by customs)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), default=None)
-    #: filed (waiting for the run) or summarised
+    #: filed (waiting for the run), summarised, or superseded (a later application of the
+    #: same enterprise and month replaced it before the run)
     status: Mapped[str] = mapped_column(String(10), default="filed")
     late: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
