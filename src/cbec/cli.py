@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 
 from cbec import assembly
 from cbec.audit.commands import app as audit_app
@@ -12,8 +13,8 @@ from cbec.catalog.commands import app as catalog_app
 from cbec.clearance.commands import app as clearance_app
 from cbec.clearance.statement_commands import app as tax_app
 from cbec.commandline import fail
-from cbec.config import get_settings
-from cbec.errors import CbecError
+from cbec.config import Settings, get_settings
+from cbec.errors import BadRequest, CbecError, FieldError
 from cbec.export.commands import app as export_app
 from cbec.intake.commands import ingest, receipts_app
 from cbec.messages.commands import app as messages_app
@@ -117,6 +118,22 @@ def main() -> None:
         app()
     except CbecError as exc:
         fail(exc)  # prints each problem on stderr
+        raise SystemExit(1) from None
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        # a setting out of its bounds, read as a command starts: name its variable
+        fail(
+            BadRequest(
+                "invalid settings",
+                fields=[
+                    FieldError(
+                        "CBEC_" + "_".join(str(x) for x in e["loc"]).upper(), e["type"], e["msg"]
+                    )
+                    for e in exc.errors()
+                ],
+            )
+        )
         raise SystemExit(1) from None
 
 

@@ -44,13 +44,15 @@ class Settings(BaseSettings):
     #: How long a list waits for its order, payment and waybill before it is rejected.
     await_documents_seconds: int = 24 * 3600
     #: Bonded goods on the shelf longer than this many days are listed (warehouse).
-    warehouse_shelf_days: int = 180
+    #: (0 to 36500, as ``--days`` and ``?days=``: a date that far back must exist)
+    warehouse_shelf_days: int = Field(default=180, ge=0, le=36500)
     #: Export summaries: the fields a declaration groups released B-flag lists by
     #: (comma-separated, of ebc_code, owner_code, trade_mode, traf_mode, country, port_code,
     #: gcode, currency); unverified in DOMAIN.md, hence a setting.
     export_summary_key: str = "ebc_code,traf_mode,owner_code,country,port_code,gcode,currency"
-    #: Day of the next month by which a month's lists must be summarised.
-    export_summary_deadline_day: int = 15
+    #: Day of the next month by which a month's lists must be summarised (1 to 28: a day
+    #: every month has).
+    export_summary_deadline_day: int = Field(default=15, ge=1, le=28)
     #: Days after the end of a month by which the month's tax statement (the tax of the lists
     #: released under a guarantee) is due; DOMAIN.md is silent, hence a setting.
     tax_due_days: int = 15

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from cbec.cli import app
+from cbec.cli import app, main
 from cbec.config import get_settings
 from tests.export.conftest import (
     AGENT,
@@ -63,3 +64,37 @@ def test_warehouse_commands_name_a_missing_account(store_env: None, db: object) 
     shelf = runner.invoke(app, ["warehouse", "shelf", "--days", "0"])
     assert shelf.exit_code == 0
     assert "0 item(s)" in shelf.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "command", "bound"),
+    [
+        (
+            "CBEC_EXPORT_SUMMARY_DEADLINE_DAY",
+            "31",
+            ["export", "summarise", "--month", "2026-10"],
+            28,
+        ),
+        ("CBEC_WAREHOUSE_SHELF_DAYS", "99999999", ["warehouse", "shelf"], 36500),
+    ],
+)
+def test_a_setting_out_of_bounds_is_named_not_a_traceback(
+    store_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    command: list[str],
+    bound: int,
+) -> None:
+    # a deadline day of 31 crashed the run (no 31 November); a shelf time of 99999999 days
+    # overflowed the date
+    monkeypatch.setenv(variable, value)
+    monkeypatch.setattr(sys, "argv", ["cbec", *command])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 1
+    assert (
+        f"error: {variable}: Input should be less than or equal to {bound} [less_than_equal]"
+        in capsys.readouterr().err
+    )
