@@ -351,3 +351,25 @@ def test_adjustment_names_a_count_of_its_own_goods(
         "rule": "required",
         "message": "say why the goods are stopped",
     }
+
+
+def test_a_list_never_takes_another_enterprises_bonded_stock(
+    client: TestClient, send: Send, officer: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    # the account is kept for 4401960099; a released list of EBC names it
+    theirs = entry("E001", [(MILK, "10", MILK_BAR)]).replace(
+        f">{EBC}</ceb:ebcCode>".encode(), b">4401960099</ceb:ebcCode>"
+    )
+    send((AREA, theirs))
+    send(*bonded_set(2))
+    with db() as s:
+        assert s.scalars(select(Declaration.status)).one() == 800
+        flag = s.scalars(select(RiskFlag)).one()
+        assert (flag.source, flag.kind, flag.subject_key) == (
+            "warehouse",
+            "bonded_account_mismatch",
+            EBC,
+        )
+        assert "kept for 4401960099" in flag.reason
+        assert s.scalars(select(StockReservation)).all() == []
+    assert book(client, officer, MILK) == ("10", "0")  # was 8: EBC's list took 2 of theirs

@@ -365,6 +365,32 @@ class Warehouse:
         account = repository.account(self.session, ems_no) if ems_no else None
         if account is None:
             return  # a book cbec does not keep
+        if account.ebc_code != d.ebc_code:
+            # Another enterprise's book: its goods are not this list's to take. Nothing is
+            # reserved (so nothing moves out on release); risk analysts see why.
+            log.warning(
+                "list %s of %s names account %s of %s: its stock is not touched",
+                d.invt_no,
+                d.ebc_code,
+                account.ems_no,
+                account.ebc_code,
+            )
+            risk_service.add_flag(
+                self.session,
+                FlagIn(
+                    subject_kind="enterprise",
+                    subject_key=d.ebc_code,
+                    source="warehouse",
+                    kind="bonded_account_mismatch",
+                    score=1.0,
+                    reason=(
+                        f"list {d.invt_no} of {d.ebc_code} names bonded account {account.ems_no}"
+                        f", kept for {account.ebc_code}: its stock was not reserved or moved"
+                    ),
+                ),
+                by=Actor.system("warehouse"),
+            )
+            return
         wanted: dict[str, Decimal] = {}
         for line in inventory.inventoryList:
             if line.itemRecordNo:
