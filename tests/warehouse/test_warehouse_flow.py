@@ -373,3 +373,23 @@ def test_a_list_never_takes_another_enterprises_bonded_stock(
         assert "kept for 4401960099" in flag.reason
         assert s.scalars(select(StockReservation)).all() == []
     assert book(client, officer, MILK) == ("10", "0")  # was 8: EBC's list took 2 of theirs
+
+
+def test_an_entry_giving_one_item_two_hs_codes_is_refused(
+    client: TestClient, send: Send, officer: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    two = entry("E001", [(MILK, "1", MILK_BAR), (MILK, "2", MILK_BAR)]).replace(
+        b"<ceb:gcode>1901101010</ceb:gcode>", b"<ceb:gcode>3304990099</ceb:gcode>", 1
+    )
+    send((AREA, two))
+    with db() as s:
+        last = s.scalars(
+            select(Receipt).where(Receipt.message_type == "CEB712").order_by(Receipt.id.desc())
+        ).first()
+        assert last is not None
+        assert last.return_status == 100
+        assert last.return_info == (
+            "CEB711Message/BondedEntry/BondedEntryList[2]/gcode: "
+            f"item {MILK} is line 1 as HS 3304990099 [W02.goods]"
+        )
+        assert s.scalars(select(BondedGoods)).all() == []  # nothing booked under either code

@@ -196,8 +196,18 @@ class Warehouse:
                 )
             )
         lines: list[_Line] = []
+        first_line: dict[str, tuple[int, str]] = {}  # itemRecordNo -> its first line, HS
         if item.app_type != "3":
             for n, line in enumerate(message.bondedEntry.bondedEntryList, start=1):
+                k, gcode = first_line.setdefault(line.itemRecordNo, (n, line.gcode))
+                if gcode != line.gcode:
+                    return REJECTED, str(
+                        FieldError(
+                            f"CEB711Message/BondedEntry/BondedEntryList[{n}]/gcode",
+                            "W02.goods",
+                            f"item {line.itemRecordNo} is line {k} as HS {gcode}",
+                        )
+                    )
                 found = (
                     repository.goods(self.session, account.id, line.itemRecordNo)
                     if account is not None
