@@ -174,7 +174,7 @@ def test_manual_review_then_approval_by_a_reviewer(
         url, json={"approve": True, "reason": "twice"}, headers=login(client, "li.wei")
     )
     assert again.status_code == 409
-    assert "cannot move to 399" in again.json()["detail"]
+    assert "is at 800 released, not 300 manual review" in again.json()["detail"]
 
 
 def test_inspection_and_seizure(

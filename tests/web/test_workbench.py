@@ -167,3 +167,38 @@ def test_item_marks_disagreements_and_masks_ids_and_phones(
         assert secret not in html
     assert "李娜" in html  # names are shown to the reviewer (near matches are judged)
     assert "无需关员处理" in html  # not waiting for an officer
+
+
+def test_an_action_twice_or_on_a_list_out_of_its_queue_is_refused(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """A second click (or a stale page) must not release a seized list, return a detained
+    one, or approve a list whose documents never came: 409, naming where the list is."""
+    client = web(inspection_rate=1.0)
+    send(client, filed, a_set(1))
+    send(client, filed, a_set(2)[3:])  # the list alone: it waits for its documents
+    seized, waiting = invt(db, 0), invt(db, 1)
+    sign_in(client, "insp")
+    url = f"/workbench/items/{seized}/inspection"
+    assert client.post(url, json={"result": "seize", "details": "drugs"}).status_code == 200
+    for again in ({"result": "conform"}, {"result": "discrepancy", "detention": 700}):
+        refused = client.post(url, json={"details": "looked again", **again})
+        assert refused.status_code == 409, refused.text
+        assert "502" in refused.json()["detail"]
+        assert "500" in refused.json()["detail"]
+    sign_in(client, "rev")
+    for approve in (True, False):
+        refused = client.post(
+            f"/workbench/items/{waiting}/review", json={"approve": approve, "reason": "fine"}
+        )
+        assert refused.status_code == 409, refused.text
+        assert "waiting for its documents" in refused.json()["detail"]
+    assert [d.status for d in lists(db)] == [502, 120]
+    with db() as s:
+        actions = s.scalars(
+            select(AuditEntry.action).where(AuditEntry.action.like("declaration.%"))
+        ).all()
+        assert actions == ["declaration.inspection.seize"]

@@ -935,6 +935,7 @@ class Clearance:
         """A reviewer's verdict on a list in manual review (300): approve (it is released,
         with its tax bill) or reject. Recorded in the audit log."""
         d = self._get(invt_no)
+        self._need_queue(d, MANUAL_REVIEW, "reviewed")
         now = self.clock()
         if not reason.strip():
             raise BadRequest(
@@ -983,6 +984,7 @@ class Clearance:
         ``discrepancy`` detains it (501/503/599) or returns it (700), ``seize`` passes it to
         the anti-smuggling department (502). Recorded in the audit log."""
         d = self._get(invt_no)
+        self._need_queue(d, INSPECTION, "inspected")
         now = self.clock()
         if not details.strip():
             raise BadRequest(
@@ -1059,6 +1061,18 @@ class Clearance:
         d.reasons = f"{d.reasons}; {reason}" if d.reasons else reason
         self.flush()
         return True
+
+    @staticmethod
+    def _need_queue(d: Declaration, status: int, done: str) -> None:
+        """409 unless ``d`` waits in the officers' queue ``status`` (300 or 500): a list
+        already decided, or still waiting for its documents, is not an officer's to move
+        (a second click must not release a seized list or approve an unchecked one)."""
+        if d.status != status:
+            waiting = " (waiting for its documents)" if d.awaiting else ""
+            raise Conflict(
+                f"list {d.invt_no or d.business_key} is at {name(d.status)}{waiting}, "
+                f"not {name(status)}: only a list at {status} is {done}"
+            )
 
     def _get(self, invt_no: str) -> Declaration:
         d = repository.declaration_by_invt_no(self.session, invt_no)
