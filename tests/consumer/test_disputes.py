@@ -193,6 +193,43 @@ def test_a_disputed_list_approved_later_never_counts(
     assert quota(traffic.client)["used"] == "0.00"
 
 
+def test_the_restored_quota_counts_only_what_the_quota_carried(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """A rejected list never counted against the quota: disputing it gives nothing back, so
+    the page's "restored" is what the dispute gave back, not the value of every list in it
+    (it showed 796.00 restored while the quota had moved by 398.00)."""
+    traffic = Traffic(make_client(review_rate=1.0), filed)
+    staff(db, zhao_lei=["investigator"], li_wei=["reviewer"])
+    traffic.send(1)
+    traffic.send(2)
+    released, rejected = invt_nos(db)
+    reviewer = login(traffic.client, "li.wei")
+    for number, approve in ((released, True), (rejected, False)):
+        done = traffic.client.post(
+            f"/api/v1/declarations/{number}/review",
+            json={"approve": approve, "reason": "checked"},
+            headers=reviewer,
+        )
+        assert done.status_code == 200, done.text
+    assert quota(traffic.client)["used"] == "398.00"
+    dispute = traffic.client.post(
+        "/api/v1/consumer/disputes", json={**WHO, "lists": [released, rejected]}
+    ).json()
+    confirmed = traffic.client.post(
+        f"/api/v1/consumer/disputes/{dispute['id']}/decision",
+        json={"confirm": True, "reason": "identity theft reported to police"},
+        headers=login(traffic.client, "zhao.lei"),
+    )
+    assert confirmed.json()["restored"] == "398.00"
+    answer = quota(traffic.client)
+    assert (answer["used"], answer["restored"], answer["remaining"]) == (
+        "0.00",
+        "398.00",
+        "26000.00",
+    )
+
+
 def test_bad_disputes_are_refused_naming_the_field(
     traffic: Traffic, db: sessionmaker[Session]
 ) -> None:

@@ -104,8 +104,15 @@ def quota(session: Session, query: QuotaQuery) -> QuotaAnswer:
         ),
         Decimal(0),
     )
+    # What confirmed disputes keep off the quota: excluded lists that would count otherwise
+    # (a rejected or cancelled list never counted, so disputing it gives nothing back).
     restored = sum(
-        (d.taxable_value or Decimal(0) for d in declarations if d.quota_excluded), Decimal(0)
+        (
+            d.taxable_value or Decimal(0)
+            for d in declarations
+            if d.quota_excluded and d.status in COUNTS_AGAINST_QUOTA
+        ),
+        Decimal(0),
     )
     disputes = consumer_repository.dispute_states(session, [d.id for d in declarations])
     by_invt = {d.invt_no: d for d in declarations}
