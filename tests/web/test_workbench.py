@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.store.models import AuditEntry, Declaration
-from tests.web.conftest import BUYER_ID, BUYER_PHONE, a_set, send, sign_in
+from tests.intake.conftest import auth
+from tests.web.conftest import AGENT, BUYER_ID, BUYER_PHONE, a_set, send, sign_in
 
 
 def lists(db: sessionmaker[Session]) -> list[Declaration]:
@@ -202,3 +203,32 @@ def test_an_action_twice_or_on_a_list_out_of_its_queue_is_refused(
             select(AuditEntry.action).where(AuditEntry.action.like("declaration.%"))
         ).all()
         assert actions == ["declaration.inspection.seize"]
+
+
+def test_the_sender_is_told_the_decision_not_the_officers_notes(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """The receipt (CEB622) to the list's sender says what became of it and that an
+    officer decided; the officer's notes (which may name a tip, a rule or a person) and
+    name stay with customs, and ID numbers in them are masked in the list's history."""
+    client = web(inspection_rate=1.0)
+    send(client, filed, a_set(1))
+    seized = invt(db)
+    sign_in(client, "insp")
+    notes = f"tip from informant: buyer {BUYER_ID} runs the ring, rule R7"
+    done = client.post(
+        f"/workbench/items/{seized}/inspection", json={"result": "seize", "details": notes}
+    )
+    assert done.status_code == 200, done.text
+    receipts = client.get("/api/v1/receipts?limit=100", headers=auth(filed[AGENT])).json()
+    last = receipts["receipts"][-1]
+    assert last["returnStatus"] == 502
+    assert last["returnInfo"] == ("detained, passed to anti-smuggling: on inspection by customs"), (
+        last["returnInfo"]
+    )
+    history = client.get(f"/workbench/items/{seized}").text
+    assert "tip from informant" in history
+    assert BUYER_ID not in history

@@ -64,7 +64,7 @@ from cbec.messages.receipts import (
     RETURNED,
     STATUS_TEXT,
 )
-from cbec.privacy import blind_id, province_of
+from cbec.privacy import blind_id, province_of, scrub
 from cbec.store import bulk
 from cbec.store.models import (
     Declaration,
@@ -204,6 +204,13 @@ class _Redo(Exception):
     """The store refused a statement while one list was decided (PostgreSQL then refuses
     every later statement of the transaction): what the batch did since its savepoint is
     rolled back and done again, each list in a savepoint of its own."""
+
+
+#: What a list's sender is told (CEB622) of an officer's decision: the status and that an
+#: officer decided it, never the officer's notes or name (they may name risk rules, tips or
+#: people; officers read them in the list's history and the audit log).
+TOLD_REVIEWED = "on manual review by customs"
+TOLD_INSPECTED = "on inspection by customs"
 
 
 class Clearance:
@@ -968,12 +975,21 @@ class Clearance:
                     f"approving {d.invt_no} would take the buyer's annual quota to "
                     f"{used + d.taxable_value} of {annual} [C05.quota]; reject it instead",
                 )
-            self._approve(d, now, quota, f"approved by {officer}: {reason}")
+            self._approve(
+                d, now, quota, f"approved by {officer}: {scrub(reason)}", told=TOLD_REVIEWED
+            )
             self._events[-1]["actor"] = officer
             self._release(d, now)
             self._events[-1]["actor"] = officer
         else:
-            self._move(d, REJECTED, f"rejected by {officer}: {reason}", now, actor=officer)
+            self._move(
+                d,
+                REJECTED,
+                f"rejected by {officer}: {scrub(reason)}",
+                now,
+                actor=officer,
+                told=TOLD_REVIEWED,
+            )
         self.flush()
         return d
 
@@ -1010,11 +1026,13 @@ class Clearance:
                 raise BadRequest(
                     f"a discrepancy leads to 501, 503, 599 or 700, not {target}",
                 )
-            self._move(d, target, f"discrepancy: {details}", now, actor=officer)
+            self._move(
+                d, target, f"discrepancy: {scrub(details)}", now, actor=officer, told=TOLD_INSPECTED
+            )
             if target == RETURNED:
                 self._restore_quota(d, now)
         elif result == "seize":
-            self._move(d, 502, f"seized: {details}", now, actor=officer)
+            self._move(d, 502, f"seized: {scrub(details)}", now, actor=officer, told=TOLD_INSPECTED)
             for hook in _seizure_hooks.values():
                 hook(self.session, d, officer, details)
         else:
