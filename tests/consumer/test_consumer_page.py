@@ -52,7 +52,37 @@ def test_a_list_is_disputed_and_notices_opted_into_from_the_page(
     assert "You will be notified by SMS at 139****5678" in opted.text
     refused = client.post("/consumer/notices", data={**FORM, "channel": "sms", "contact": "12345"})
     assert refused.status_code == 400
-    assert "contact: an 11-digit mainland mobile number [sms.mobile]" in refused.text
+    assert "The contact is not a mobile number: give an 11-digit mainland number" in refused.text
     with db() as s:
         assert len(s.scalars(select(ConsumerDispute)).all()) == 1
         assert s.scalars(select(NoticeSubscription.contact)).all() == ["13912345678"]
+
+
+def test_refusals_are_said_in_the_pages_language(
+    traffic: Traffic, db: sessionmaker[Session]
+) -> None:
+    """The page is Chinese by default: the self-service's refusals (identity not proved,
+    a list not yours or already disputed, a bad contact) were shown in English there."""
+    client = traffic.client
+    traffic.send(1)
+    with db() as s:
+        invt_no = s.scalars(select(Declaration.invt_no)).one()
+    stranger = client.post("/consumer", data={**FORM, "phone": "13900000000"})
+    assert stranger.status_code == 404
+    assert "没有与此姓名和手机号一致的清单" in stranger.text
+    assert "no list declared" not in stranger.text
+    assert BUYER not in stranger.text
+    assert client.post("/consumer/dispute", data={**FORM, "lists": [invt_no]}).status_code == 200
+    again = client.post("/consumer/dispute", data={**FORM, "lists": [invt_no, "X1"]})
+    assert again.status_code == 400
+    assert "X1 不是以您的身份申报的清单。" in again.text
+    taken = client.post("/consumer/dispute", data={**FORM, "lists": [invt_no]})
+    assert taken.status_code == 409
+    assert f"{invt_no} 已在申诉中。" in taken.text
+    contact = client.post(
+        "/consumer/notices", data={**FORM, "channel": "email", "contact": "no-at-sign"}
+    )
+    assert "联系方式不是电子邮箱地址" in contact.text
+    client.cookies.set("lang", "en")
+    stranger = client.post("/consumer", data={**FORM, "phone": "13900000000"})
+    assert "No list declared under this ID number carries this name and phone" in stranger.text

@@ -151,7 +151,13 @@ def test_consumer_with_a_wrong_phone_learns_nothing(
         "/consumer", data={"name": "张伟", "idNumber": BUYER_ID, "phone": "13900000000"}
     )
     assert answer.status_code == 404
-    assert "no list declared under this ID number" in answer.text
+    assert "没有与此姓名和手机号一致的清单" in answer.text  # the page's language (Chinese)
     assert "¥398.00" not in answer.text
+    unknown = client.post(
+        "/consumer", data={"name": "张伟", "idNumber": "110105194912310029", "phone": "13900000000"}
+    )
+    assert unknown.status_code == 404
+    error = re.compile(r'<p class="error" role="alert">(.*?)</p>', re.S)
+    assert error.findall(unknown.text) == error.findall(answer.text)  # the same answer
     bad = client.post("/consumer", data={"name": "张伟", "idNumber": "123", "phone": "1"})
     assert bad.status_code == 400

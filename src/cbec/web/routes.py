@@ -8,7 +8,8 @@ clearance service as the API, after the same role checks, and are audit-logged b
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -33,7 +34,7 @@ from cbec.consumer import service as consumer
 from cbec.consumer.routes import limiter as consumer_limiter
 from cbec.consumer.schemas import DisputeIn, NoticeOptIn, QuotaQuery
 from cbec.deps import SessionDep, SettingsDep
-from cbec.errors import CbecError, NotFound
+from cbec.errors import CbecError, NotFound, TooManyRequests
 from cbec.messages.receipts import STATUS_TEXT
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
@@ -344,7 +345,7 @@ def consumer_query(
             request, form, N_("Give your name, your 15- or 18-character ID number and your phone.")
         )
     except CbecError as exc:
-        return _consumer_error(request, form, exc.detail, exc.status_code)
+        return _consumer_error(request, form, _refusal(request, exc), exc.status_code)
     return page(request, "consumer.html", None, answer=answer, error=None, form=form)
 
 
@@ -381,8 +382,7 @@ def consumer_dispute(
             N_("Give your name, ID number and phone, and tick the lists that are not yours."),
         )
     except CbecError as exc:
-        detail = "; ".join(str(f) for f in exc.fields) or exc.detail
-        return _consumer_error(request, form, detail, exc.status_code)
+        return _consumer_error(request, form, _refusal(request, exc, lists or []), exc.status_code)
     message = _t(
         request,
         N_(
@@ -427,8 +427,7 @@ def consumer_notices(
             request, form, N_("Give your name, ID number and phone, a channel and a contact.")
         )
     except CbecError as exc:
-        detail = "; ".join(str(f) for f in exc.fields) or exc.detail
-        return _consumer_error(request, form, detail, exc.status_code)
+        return _consumer_error(request, form, _refusal(request, exc), exc.status_code)
     message = _t(
         request,
         N_("You will be notified by %(channel)s at %(contact)s."),
@@ -436,6 +435,40 @@ def consumer_notices(
         contact=subscription.contact,
     )
     return page(request, "consumer.html", None, answer=None, error=None, form=form, done=message)
+
+
+#: The self-service's refusals as the consumer page says them, by the rule of a field
+#: error (``%(value)s`` is the list ticked); the page is read in Chinese by default.
+_FIELD_REFUSALS = {
+    "lists.yours": N_("%(value)s is not a list declared under your identity."),
+    "lists.unique": N_("%(value)s is ticked twice."),
+    "lists.disputed": N_("%(value)s is already in a dispute."),
+    "sms.mobile": N_("The contact is not a mobile number: give an 11-digit mainland number."),
+    "email.address": N_("The contact is not an e-mail address (like name@example.cn)."),
+}
+#: The one answer when the identity is not proved (the same whether or not it has lists).
+_NO_MATCH = N_(
+    "No list declared under this ID number carries this name and phone. If none was ever "
+    "declared, your whole annual quota remains. (The same answer is given whether or not "
+    "the ID number has lists, so that this page cannot be used to find out.)"
+)
+
+
+def _refusal(request: Request, exc: CbecError, lists: Sequence[str] = ()) -> str:
+    """What the consumer page says of a refusal of the self-service, in the browser's
+    language: the identity not proved, a rate limit, or each field refused (``lists[i]``
+    names the i-th list ticked; anything else as the service said it)."""
+    if isinstance(exc, NotFound):
+        return _t(request, _NO_MATCH)
+    if isinstance(exc, TooManyRequests):
+        return _t(request, N_("Too many queries: try again in %(s)s s."), s=exc.retry_after)
+    said = []
+    for f in exc.fields:
+        known = _FIELD_REFUSALS.get(f.rule)
+        index = re.fullmatch(r"lists\[(\d+)\]", f.path)
+        value = lists[int(index[1])] if index and int(index[1]) < len(lists) else ""
+        said.append(_t(request, known, value=value) if known else str(f))
+    return " ".join(said) or exc.detail
 
 
 #: The notice channels as the consumer page names them.
