@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.store.models import AuditEntry, Declaration
 from tests.intake.conftest import auth
+from tests.officers.factories import staff
 from tests.web.conftest import AGENT, BUYER_ID, BUYER_PHONE, a_set, send, sign_in
 
 
@@ -232,3 +233,26 @@ def test_the_sender_is_told_the_decision_not_the_officers_notes(
     history = client.get(f"/workbench/items/{seized}").text
     assert "tip from informant" in history
     assert BUYER_ID not in history
+
+
+def test_an_administrator_sees_the_queues_but_not_a_lists_personal_data(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """The item view shows the buyer's, payer's and consignee's names and the address in
+    full; an officer who only manages accounts gets 403 naming the roles, not the names."""
+    staff(db, adm=["administrator"])
+    client = web(review_rate=1.0)
+    send(client, filed, a_set(1))
+    number = invt(db)
+    sign_in(client, "adm")
+    assert number in client.get("/workbench").text
+    refused = client.get(f"/workbench/items/{number}")
+    assert refused.status_code == 403
+    assert "reviewer or inspector or investigator or risk_analyst" in refused.json()["detail"]
+    assert "张伟" not in refused.text
+    for username in ("rev", "insp", "ana"):
+        sign_in(client, username)
+        assert client.get(f"/workbench/items/{number}").status_code == 200

@@ -232,6 +232,9 @@ async def _snapshots(
 
 # --- the workbench -----------------------------------------------------------------------
 
+#: Who may open one list on the workbench (its names and address are shown in full).
+ITEM_READERS = (Role.REVIEWER, Role.INSPECTOR, Role.INVESTIGATOR, Role.RISK_ANALYST)
+
 
 @router.get("/workbench")
 def workbench_page(
@@ -264,8 +267,11 @@ def workbench_page(
 
 @router.get("/workbench/items/{invt_no}")
 def workbench_item(invt_no: str, request: Request, session: SessionDep) -> HTMLResponse:
-    """One list, its documents side by side and why it waits (an HTML fragment)."""
+    """One list, its documents side by side and why it waits (an HTML fragment). It shows
+    names and the consignee's address in full, so only the officers who decide on lists or
+    work their cases see it (an administrator manages accounts and needs none)."""
     officer = signin.signed_in(request, session)
+    signin.need_any(officer, *ITEM_READERS)
     return page(request, "item.html", officer, item=workbench.item(session, invt_no))
 
 

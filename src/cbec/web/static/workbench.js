@@ -52,6 +52,7 @@
       .then(function (r) {
         if (r.status === 401) { location.href = "/login?next=/workbench"; throw new Error("signed out"); }
         if (r.status === 404) { toast(T.noList + " " + invt, true); throw new Error("signed out"); }
+        if (r.status === 403) { return r.json().then(function (b) { toast(b.detail || T.refused, true); throw new Error("refused"); }); }
         return r.text();
       })
       .then(function (html) {
