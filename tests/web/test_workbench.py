@@ -3,12 +3,17 @@ change the list's state only for the right role and with a reason, in the audit 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.clearance.service import Clearance, Policy
+from cbec.config import Settings
+from cbec.errors import Conflict
 from cbec.store.models import AuditEntry, Declaration
 from tests.intake.conftest import auth
 from tests.officers.factories import staff
@@ -256,3 +261,45 @@ def test_an_administrator_sees_the_queues_but_not_a_lists_personal_data(
     for username in ("rev", "insp", "ana"):
         sign_in(client, username)
         assert client.get(f"/workbench/items/{number}").status_code == 200
+
+
+def test_two_officers_deciding_one_list_at_once_decide_it_once(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """Two reviewers open the same list; the one whose verdict lands second gets 409 (it
+    used to be applied over the first: a released list then rejected, or a second tax
+    bill refused by the store as a 500). Concurrent only on PostgreSQL (SQLite has one
+    writer at a time)."""
+    client = web(review_rate=1.0)
+    send(client, filed, a_set(1))
+    number = invt(db)
+    first = db()
+    if first.get_bind().dialect.name != "postgresql":
+        first.close()
+        pytest.skip("needs PostgreSQL's row locks")
+    policy = Policy.from_settings(Settings(review_rate=1.0, inspection_rate=0.0))
+    Clearance(first, policy).review(number, approve=True, officer="rev", reason="fine")
+    outcome: list[object] = []
+
+    def second() -> None:
+        with db() as s:
+            try:
+                Clearance(s, policy).review(number, approve=False, officer="rev2", reason="no")
+                s.commit()
+                outcome.append("applied")
+            except Conflict as exc:
+                outcome.append(exc.detail)
+
+    other = threading.Thread(target=second)
+    other.start()
+    other.join(1.0)
+    assert other.is_alive()  # waits for the first verdict's lock
+    first.commit()
+    first.close()
+    other.join(10.0)
+    assert outcome
+    assert "is at 800 released, not 300 manual review" in str(outcome[0])
+    assert [d.status for d in lists(db)] == [800]

@@ -87,10 +87,15 @@ def declarations_for_orders(session: Session, order_nos: Iterable[str]) -> Seque
     )
 
 
-def declaration_by_invt_no(session: Session, invt_no: str) -> Declaration | None:
-    return session.execute(
-        select(Declaration).where(Declaration.invt_no == invt_no)
-    ).scalar_one_or_none()
+def declaration_by_invt_no(
+    session: Session, invt_no: str, *, for_update: bool = False
+) -> Declaration | None:
+    """List ``invt_no``; with ``for_update``, its row locked and read afresh (as the last
+    transaction to change it left it), so that two officers cannot both decide it."""
+    query = select(Declaration).where(Declaration.invt_no == invt_no)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.execute(query).scalar_one_or_none()
 
 
 def awaiting_before(session: Session, cutoff: Any, limit: int) -> Sequence[Declaration]:

@@ -1093,7 +1093,7 @@ class Clearance:
             )
 
     def _get(self, invt_no: str) -> Declaration:
-        d = repository.declaration_by_invt_no(self.session, invt_no)
+        d = repository.declaration_by_invt_no(self.session, invt_no, for_update=True)
         if d is None:
             raise NotFound(f"no list {invt_no}")
         return d
