@@ -54,3 +54,20 @@ def test_one_identity_is_limited_across_callers(
     assert statuses == [404, 404, 429]
     other = client.post("/api/v1/consumer/quota", json={**QUERY, "idNumber": UNKNOWN_ID})
     assert other.status_code == 404  # another ID number is not held up
+
+
+def test_blanks_and_a_lower_case_x_are_the_same_identity(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    """An app that sends the phone with a trailing blank, or the ID number's check
+    character as 'x', got 'no list carries this name and phone' (the page trims them)."""
+    client = make_client()
+    send(client, filed, *all_four())
+    exact = client.post("/api/v1/consumer/quota", json=QUERY)
+    assert exact.status_code == 200
+    loose = {"name": " 张伟 ", "idNumber": " 11010519491231002x", "phone": "13812345678 "}
+    for path in ("/api/v1/consumer/quota", "/api/v1/consumer/notices"):
+        answer = client.post(path, json=loose)
+        assert answer.status_code == 200, (path, answer.text)
+        assert answer.json()["buyer"] == "110*************2X"
+    assert client.post("/api/v1/consumer/quota", json=loose).json() == exact.json()

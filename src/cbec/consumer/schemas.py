@@ -6,18 +6,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from cbec.schemas import CamelModel
 
 
+def _id_number(value: str) -> str:
+    """An ID number as lists carry it: a final check character ``x`` is ``X``."""
+    return value.upper()
+
+
 class QuotaQuery(CamelModel):
-    """Who asks: the name, ID number and phone on the lists declared for them."""
+    """Who asks: the name, ID number and phone on the lists declared for them (blanks
+    around them, as a form or an app may add, are not part of them)."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=60)
     id_number: str = Field(min_length=15, max_length=18)
     phone: str = Field(min_length=5, max_length=30)
     year: int | None = Field(default=None, ge=2016, le=2100)
+
+    _upper = field_validator("id_number")(_id_number)
 
 
 class ListSummary(CamelModel):
@@ -53,11 +63,13 @@ class QuotaAnswer(CamelModel):
 class IdentityProof(CamelModel):
     """Who asks: the name, ID number and phone on lists declared under the identity."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: str = Field(min_length=1, max_length=60)
     id_number: str = Field(min_length=15, max_length=18)
     phone: str = Field(min_length=5, max_length=30)
+
+    _upper = field_validator("id_number")(_id_number)
 
 
 class DisputeIn(IdentityProof):
