@@ -179,6 +179,21 @@ def test_rules_show_hits_and_seizure_rate_of_live_traffic(
     assert "value-watch" not in refused.text
 
 
+def test_rule_editor_refuses_json_nested_too_deeply_instead_of_crashing(
+    web: Callable[..., TestClient], team: None, db: sessionmaker[Session]
+) -> None:
+    """Text nested past what the JSON reader can follow gave a 500; it is refused in the
+    editor like any text that is not JSON, and the text comes back to be corrected."""
+    analyst = as_officer(web, "ana")
+    deep = '{"name": "x", "rules": ' + "[" * 5000 + "]" * 5000 + "}"
+    for step in ("validate", "save"):
+        answer = analyst.post("/risk/rules/new", data={"text": deep, "step": step})
+        assert answer.status_code == 400, answer.text[:200]
+        assert "nested too deeply to read" in answer.text
+    with db() as s:
+        assert s.scalars(select(RuleSet)).all() == []
+
+
 def test_rule_editor_validates_saves_backtests_and_publishes_a_draft(
     web: Callable[..., TestClient], filed: dict[str, str], team: None, db: sessionmaker[Session]
 ) -> None:

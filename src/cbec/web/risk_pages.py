@@ -233,6 +233,11 @@ def read(text: str) -> Any:
                 FieldError("(root)", "json", f"{exc.msg} at line {exc.lineno}, column {exc.colno}")
             ],
         ) from None
+    except RecursionError:
+        raise BadRequest(
+            "the rule set is not JSON",
+            fields=[FieldError("(root)", "json", "nested too deeply to read")],
+        ) from None
 
 
 def problems(payload: Any, errors: list[FieldError]) -> list[Problem]:
