@@ -9,6 +9,7 @@ from collections.abc import Callable
 from fastapi.testclient import TestClient
 
 from tests.clearance.test_clearance_flow import all_four, send
+from tests.risk.conftest import Traffic
 
 QUERY = {"name": "张伟", "idNumber": "11010519491231002X", "phone": "13812345678"}
 UNKNOWN_ID = "110105194912310029"  # valid, never declared
@@ -71,3 +72,28 @@ def test_blanks_and_a_lower_case_x_are_the_same_identity(
         assert answer.status_code == 200, (path, answer.text)
         assert answer.json()["buyer"] == "110*************2X"
     assert client.post("/api/v1/consumer/quota", json=loose).json() == exact.json()
+
+
+def test_a_holder_known_from_last_year_gets_this_years_quota(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    """Only this year's lists were searched for the name and phone: a consumer whose
+    lists were all declared last year was told 'no list carries this name and phone'
+    (404) instead of their untouched quota, and could not see lists others declared
+    under their ID this year. The identity is proved as for disputes (any year)."""
+    client = make_client()
+    Traffic(client, filed).send(1, day="20251111")
+    last_year = client.post("/api/v1/consumer/quota", json={**QUERY, "year": 2025})
+    assert last_year.status_code == 200, last_year.text
+    this_year = client.post("/api/v1/consumer/quota", json={**QUERY, "year": 2026})
+    assert this_year.status_code == 200, this_year.text
+    answer = this_year.json()
+    assert (answer["used"], answer["remaining"], answer["lists"]) == ("0.00", "26000.00", [])
+    stranger = client.post(
+        "/api/v1/consumer/quota", json={**QUERY, "year": 2026, "phone": "13900000000"}
+    )
+    unknown = client.post(
+        "/api/v1/consumer/quota", json={**QUERY, "year": 2026, "idNumber": UNKNOWN_ID}
+    )
+    assert stranger.status_code == unknown.status_code == 404
+    assert stranger.json() == unknown.json()
