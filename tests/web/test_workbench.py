@@ -72,6 +72,11 @@ def test_reviewer_approves_and_rejects_from_the_queue(
     )
     assert done.json()["status"] == 100
     assert [d.status for d in lists(db)] == [800, 100]
+    # the sender is told why (it can correct that), not who decided
+    told = client.get("/api/v1/receipts?limit=100", headers=auth(filed[AGENT])).json()
+    infos = [r["returnInfo"] for r in told["receipts"] if r["returnStatus"] in (100, 800)]
+    assert "rejected: on manual review by customs: invoice does not match" in infos
+    assert not [i for i in infos if "rev" in i.split()]
     queue = client.get("/workbench?queue=review").text
     assert first not in queue
     assert second not in queue

@@ -207,8 +207,9 @@ class _Redo(Exception):
 
 
 #: What a list's sender is told (CEB622) of an officer's decision: the status and that an
-#: officer decided it, never the officer's notes or name (they may name risk rules, tips or
-#: people; officers read them in the list's history and the audit log).
+#: officer decided it, never the officer's name, nor the notes of an approval or an
+#: inspection (they may name risk rules, tips or people; officers read them in the list's
+#: history and the audit log). A rejection on review also gives the reviewer's reason.
 TOLD_REVIEWED = "on manual review by customs"
 TOLD_INSPECTED = "on inspection by customs"
 
@@ -982,13 +983,15 @@ class Clearance:
             self._release(d, now)
             self._events[-1]["actor"] = officer
         else:
+            # A rejection is the sender's to correct: it is told the reviewer's reason (ID
+            # and mobile numbers masked), not who gave it.
             self._move(
                 d,
                 REJECTED,
                 f"rejected by {officer}: {scrub(reason)}",
                 now,
                 actor=officer,
-                told=TOLD_REVIEWED,
+                told=f"{TOLD_REVIEWED}: {scrub(reason)}",
             )
         self.flush()
         return d
