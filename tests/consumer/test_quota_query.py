@@ -41,6 +41,18 @@ def test_a_caller_is_limited_and_told_when_to_come_back(
     assert answers[-1].json()["error"] == "too_many_requests"
 
 
+def test_the_quota_page_also_says_when_to_come_back(
+    make_client: Callable[..., TestClient], filed: dict[str, str]
+) -> None:
+    client = make_client(consumer_rate_per_client="3/minute")
+    answers = [
+        client.post("/consumer", data={**QUERY, "phone": f"1390000000{i}"}) for i in range(4)
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 60
+    assert "Retry-After" not in answers[0].headers
+
+
 def test_one_identity_is_limited_across_callers(
     make_client: Callable[..., TestClient], filed: dict[str, str]
 ) -> None:

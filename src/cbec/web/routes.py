@@ -351,7 +351,7 @@ def consumer_query(
             request, form, N_("Give your name, your 15- or 18-character ID number and your phone.")
         )
     except CbecError as exc:
-        return _consumer_error(request, form, _refusal(request, exc), exc.status_code)
+        return _consumer_refused(request, form, exc)
     return page(request, "consumer.html", None, answer=answer, error=None, form=form)
 
 
@@ -388,7 +388,7 @@ def consumer_dispute(
             N_("Give your name, ID number and phone, and tick the lists that are not yours."),
         )
     except CbecError as exc:
-        return _consumer_error(request, form, _refusal(request, exc, lists or []), exc.status_code)
+        return _consumer_refused(request, form, exc, lists or [])
     message = _t(
         request,
         N_(
@@ -433,7 +433,7 @@ def consumer_notices(
             request, form, N_("Give your name, ID number and phone, a channel and a contact.")
         )
     except CbecError as exc:
-        return _consumer_error(request, form, _refusal(request, exc), exc.status_code)
+        return _consumer_refused(request, form, exc)
     message = _t(
         request,
         N_("You will be notified by %(channel)s at %(contact)s."),
@@ -485,6 +485,17 @@ def _t(request: Request, message: str, **values: object) -> str:
     """``message`` (marked with ``N_``) in the browser's language, ``%(name)s`` filled in."""
     text = i18n.gettext(i18n.lang_of(request), message)
     return text % values if values else text
+
+
+def _consumer_refused(
+    request: Request, form: dict[str, str], exc: CbecError, lists: Sequence[str] = ()
+) -> HTMLResponse:
+    """The consumer page with the service's refusal ``exc`` (:func:`_refusal`), its status,
+    and past a rate limit the ``Retry-After`` the API also gives."""
+    response = _consumer_error(request, form, _refusal(request, exc, lists), exc.status_code)
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _consumer_error(
