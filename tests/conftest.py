@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.config import get_settings
 from cbec.store import make_engine, make_session_factory, upgrade
 from cbec.store.models import Base
 
@@ -155,3 +156,14 @@ def filed(db: sessionmaker[Session]) -> dict[str, str]:
 
 def sample_xml(name: str) -> bytes:
     return (FIXTURES / "xml" / name).read_bytes()
+
+
+@pytest.fixture
+def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """``cbec`` commands run in this test use the test's store (and print tables 200
+    columns wide, one row a line). A module needing more settings defines its own."""
+    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()

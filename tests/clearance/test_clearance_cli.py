@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.store.models import Declaration
 from tests.clearance.test_clearance_flow import AGENT, all_four, list_receipts, send
 from tests.intake.conftest import auth, inventory
 from tests.officers.factories import PASSWORD, login, staff
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_review_from_the_terminal_checks_password_and_role(

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cbec.cli import app, main
-from cbec.config import get_settings
 from tests.export.conftest import (
     AGENT,
     CARRIER,
@@ -23,15 +20,6 @@ from tests.export.conftest import (
 )
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_summarise_and_stats_from_the_terminal(send: Send, store_env: None) -> None:

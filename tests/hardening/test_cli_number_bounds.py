@@ -4,28 +4,19 @@ other out-of-range option), before anything runs: never an OverflowError traceba
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cbec.bounds import BIGINT_MAX, INTEGER_MAX
 from cbec.cli import app
-from cbec.config import get_settings
 
 OVER_BIG = str(BIGINT_MAX + 1)
 OVER_INT = str(INTEGER_MAX + 1)
 
 
-@pytest.fixture(autouse=True)
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+pytestmark = pytest.mark.usefixtures("store_env")
 
 
 @pytest.mark.parametrize(

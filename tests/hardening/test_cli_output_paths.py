@@ -4,26 +4,15 @@ written is refused before any work is done, in one line naming the option and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def cbec(*args: str | Path) -> Any:

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.store.models import DeadLetter, Document
 from tests.intake.conftest import inventory, order, payment, waybill
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def _drop(folder: Path) -> list[tuple[str, bytes]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,7 +21,6 @@ from typer.testing import CliRunner
 
 from cbec.audit.service import Actor
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.errors import BadRequest, NotFound
 from cbec.intake.commands import load_and_prepare, locate
 from cbec.intake.service import Intake
@@ -347,15 +345,6 @@ def test_api_report_flags_and_csv_export_with_role_checks(
         )
         assert wrong.status_code == 422
         assert wrong.json()["fields"][0]["path"] == "query/format"
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_from_a_terminal(

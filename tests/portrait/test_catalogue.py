@@ -4,18 +4,16 @@ key, imported by customs from CSV or JSON, and read by platform verification."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.portrait import service, verification
 from cbec.portrait.verification import Cleared, Filed
 from cbec.store.models import AuditEntry, CatalogueItem
@@ -179,15 +177,6 @@ def test_each_absent_line_says_why() -> None:
 
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def cbec(*args: str) -> Any:

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from tests.officers.factories import PASSWORD, staff
 from tests.portrait.conftest import PLATFORM, SELLER, Client, send
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def cbec(*args: str, password: str | None = None) -> Any:

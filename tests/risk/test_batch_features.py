@@ -6,20 +6,17 @@ learns from them. Spark gives the same rows: ``tests/batch/test_spark.py``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.batch import export as exporting
 from cbec.batch.engine import Embedded, Source
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.risk import batch, history
 from cbec.sim.simulation import Options
 from cbec.store.models import CaseLabel, Declaration, DeclarationEvent, RiskAssessment, utcnow
@@ -141,14 +138,6 @@ def test_on_a_simulated_day_the_batch_job_gives_what_real_time_stored(
 
 
 # -- the command ---------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_the_command_writes_the_training_set_cbec_risk_train_learns_from(

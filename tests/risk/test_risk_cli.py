@@ -4,32 +4,20 @@ backtest, features for training, control instructions, cases."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import polars
 import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from cbec.clearance.service import Clearance
 from cbec.cli import app
-from cbec.config import get_settings
 from tests.officers.factories import PASSWORD, staff
 from tests.risk.conftest import AGENT, BUYER, Traffic, declaration
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def cbec(*args: str, password: str | None = None) -> Any:

@@ -4,29 +4,18 @@ the file, the field path and what was expected, exit 1: never a traceback."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from cbec.errors import BadRequest
 from cbec.sim.labels import check_labels, read_labels
 from tests.sim.reading import Written
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_the_labels_cbec_sim_writes_are_read_as_they_are(written: Written) -> None:

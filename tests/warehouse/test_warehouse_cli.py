@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from cbec.cli import app
-from cbec.config import get_settings
 from tests.warehouse.conftest import AREA, EMS, MILK, MILK_BAR, Send, entry
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CBEC_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
 
 
 def test_stock_ledger_and_shelf(send: Send, store_env: None) -> None:
