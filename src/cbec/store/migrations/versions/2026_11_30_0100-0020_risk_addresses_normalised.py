@@ -63,28 +63,33 @@ def _head(body: dict[str, Any], root: str, head: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _lists() -> Iterator[list[Any]]:
-    """(id, waybill body, order body) of every list with its waybill, by id, in pages."""
+def _keyset(head: str, key: str) -> Iterator[list[Any]]:
+    """The rows of ``head`` (a SELECT whose first column is ``key``, ending with WHERE or
+    with its conditions and AND) in pages of ``BATCH``, by ``key``."""
     bind = op.get_bind()
     after = 0
     while True:
         rows = bind.execute(
-            sa.text(
-                "SELECT d.id, wm.body, om.body FROM declarations d "
-                "JOIN documents w ON w.kind = 'waybill' "
-                "AND w.business_key = d.logistics_code || '|' || d.logistics_no "
-                "JOIN inbound_messages wm ON wm.id = w.message_id "
-                "LEFT JOIN documents o ON o.kind = 'order' "
-                "AND o.business_key = d.ebp_code || '|' || d.ebc_code || '|' || d.order_no "
-                "LEFT JOIN inbound_messages om ON om.id = o.message_id "
-                f"WHERE d.id > :after ORDER BY d.id LIMIT {BATCH}"
-            ),
-            {"after": after},
+            sa.text(f"{head} {key} > :after ORDER BY {key} LIMIT {BATCH}"), {"after": after}
         ).all()
         if not rows:
             return
         yield list(rows)
         after = rows[-1][0]
+
+
+def _lists() -> Iterator[list[Any]]:
+    """(id, waybill body, order body) of every list with its waybill, by id, in pages."""
+    return _keyset(
+        "SELECT d.id, wm.body, om.body FROM declarations d "
+        "JOIN documents w ON w.kind = 'waybill' "
+        "AND w.business_key = d.logistics_code || '|' || d.logistics_no "
+        "JOIN inbound_messages wm ON wm.id = w.message_id "
+        "LEFT JOIN documents o ON o.kind = 'order' "
+        "AND o.business_key = d.ebp_code || '|' || d.ebc_code || '|' || d.order_no "
+        "LEFT JOIN inbound_messages om ON om.id = o.message_id WHERE",
+        "d.id",
+    )
 
 
 def _mapping() -> dict[str, str]:
@@ -136,20 +141,7 @@ def _rekey_links(mapping: dict[str, str]) -> None:
 
 
 def _pages(table: str, columns: str, only: str) -> Iterator[list[Any]]:
-    bind = op.get_bind()
-    after = 0
-    while True:
-        rows = bind.execute(
-            sa.text(
-                f"SELECT id, {columns} FROM {table} WHERE {only} AND id > :after "
-                f"ORDER BY id LIMIT {BATCH}"
-            ),
-            {"after": after},
-        ).all()
-        if not rows:
-            return
-        yield list(rows)
-        after = rows[-1][0]
+    return _keyset(f"SELECT id, {columns} FROM {table} WHERE {only} AND", "id")
 
 
 def _rekey_assessments(mapping: dict[str, str]) -> None:
