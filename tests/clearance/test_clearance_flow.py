@@ -472,6 +472,34 @@ def _set_for(order_no: str, guid_seed: int) -> list[tuple[str, bytes]]:
     ]
 
 
+def _one_list_faults(
+    client: TestClient,
+    filed: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    bad: str,
+    good: str,
+    seed: int,
+) -> dict[str, list[tuple[str, bytes]]]:
+    """The order, payment and waybill of orders ``bad`` and ``good`` sent; the store refuses
+    a statement once list ``bad`` is decided (in memory). Returns both sets of documents."""
+    from sqlalchemy import text
+
+    from cbec.clearance import service
+
+    sets = {bad: _set_for(bad, seed), good: _set_for(good, seed + 1)}
+    for documents in sets.values():
+        send(client, filed, *documents[:3])
+    real = service.Clearance._decide_one
+
+    def faulty(self: service.Clearance, s: service._Set, *args: object) -> None:
+        real(self, s, *args)  # type: ignore[arg-type]
+        if s.declaration.order_no == bad:  # after the list was decided, in memory
+            self.session.execute(text("SELECT * FROM no_such_table"))
+
+    monkeypatch.setattr(service.Clearance, "_decide_one", faulty)
+    return sets
+
+
 def test_a_store_error_deciding_one_list_leaves_the_others_decided(
     make_client: Callable[..., TestClient],
     filed: dict[str, str],
@@ -483,23 +511,11 @@ def test_a_store_error_deciding_one_list_leaves_the_others_decided(
     list is released, every message is kept, and the faulty list waits for a recheck."""
     import logging
 
-    from sqlalchemy import text
-
     from cbec.clearance import service
 
     bad, good = "T20261111000031", "T20261111000032"
-    sets = {bad: _set_for(bad, 31), good: _set_for(good, 32)}
     client = make_client()
-    for documents in sets.values():
-        send(client, filed, *documents[:3])
-    real = service.Clearance._decide_one
-
-    def faulty(self: service.Clearance, s: service._Set, *args: object) -> None:
-        real(self, s, *args)  # type: ignore[arg-type]
-        if s.declaration.order_no == bad:  # after the list was decided, in memory
-            self.session.execute(text("SELECT * FROM no_such_table"))
-
-    monkeypatch.setattr(service.Clearance, "_decide_one", faulty)
+    sets = _one_list_faults(client, filed, monkeypatch, bad, good, 31)
     logging.getLogger("cbec.clearance").disabled = True
     try:
         response = client.post(
@@ -544,26 +560,13 @@ def test_the_exploration_window_counts_only_decisions_that_were_written(
     nor the faulty list's."""
     import logging
 
-    from sqlalchemy import text
-
     from cbec.clearance import service
     from cbec.clearance.decision import Exploration
     from cbec.intake.prepare import prepare_many
     from cbec.intake.service import Intake
 
     bad, good = "T20261111000041", "T20261111000042"
-    sets = {bad: _set_for(bad, 41), good: _set_for(good, 42)}
-    client = make_client()
-    for documents in sets.values():
-        send(client, filed, *documents[:3])
-    real = service.Clearance._decide_one
-
-    def faulty(self: service.Clearance, s: service._Set, *args: object) -> None:
-        real(self, s, *args)  # type: ignore[arg-type]
-        if s.declaration.order_no == bad:
-            self.session.execute(text("SELECT * FROM no_such_table"))
-
-    monkeypatch.setattr(service.Clearance, "_decide_one", faulty)
+    sets = _one_list_faults(make_client(), filed, monkeypatch, bad, good, 41)
     exploration = Exploration(0.1, warmup=1)
     policy = service.Policy(exploration=exploration)
     logging.getLogger("cbec.clearance").disabled = True
