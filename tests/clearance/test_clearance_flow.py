@@ -584,3 +584,47 @@ def test_the_exploration_window_counts_only_decisions_that_were_written(
         assert service.Clearance(s, policy).recheck() == 1
         s.commit()
     assert exploration.counts() == (2, 0, 0)
+
+
+def test_documents_parsed_elsewhere_or_in_an_earlier_run_clear_alike(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``cbec ingest --workers`` validates messages in other processes and hands intake
+    their canonical text, not the message; a list's other documents may have come in an
+    earlier run, so only the store has them. Either way the set is compared and decided as
+    if everything had come in one request, and a stored body is read only when needed."""
+    from cbec.clearance import repository, service
+    from cbec.intake.prepare import prepare_for_transfer
+    from cbec.intake.service import Intake
+
+    make_client()  # filed enterprises, seeded catalogue
+    read: list[int] = []
+    bodies = repository.message_bodies
+
+    def counted(session: Session, ids: object) -> dict[int, str]:
+        found = bodies(session, ids)  # type: ignore[arg-type]
+        read.extend(found)
+        return found
+
+    monkeypatch.setattr(repository, "message_bodies", counted)
+    first, second = "T20261111000051", "T20261111000052"
+    with db() as s:  # one run: the three documents of both orders, and the first list
+        documents = _set_for(first, 51)[:3] + _set_for(second, 52)[:3]
+        lists = _set_for(first, 51)[3:]
+        run = Intake(s, [service.Clearance(s)])
+        run.submit(
+            prepare_for_transfer([(f"{n}.xml", data) for n, (_, data) in enumerate(documents)])
+        )
+        run.submit(prepare_for_transfer([("list.xml", lists[0][1])]))
+        s.commit()
+    assert read == []  # every document came with its canonical text
+    with db() as s:  # a new run: the second list; its documents are only in the store
+        later = _set_for(second, 52)[3][1]
+        Intake(s, [service.Clearance(s)]).submit(prepare_for_transfer([("late.xml", later)]))
+        s.commit()
+        decided = {d.order_no: d.status for d in s.scalars(select(Declaration))}
+    assert decided == {first: 800, second: 800}
+    assert len(read) == 3  # the second order's three documents, each read once

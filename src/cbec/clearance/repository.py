@@ -21,8 +21,11 @@ from cbec.store.models import (
 THREE_AND_LIST = ("order", "payment", "waybill", "inventory")
 
 
-def documents_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence[Any]:
-    """Live documents (kind, business key, order no, ebp code, message type, body) of orders."""
+def documents_for_orders(
+    session: Session, order_nos: Iterable[str], *, with_body: bool = True
+) -> Sequence[Any]:
+    """Live documents (kind, business key, order no, ebp code, message type and, unless
+    ``with_body`` is false, body) of orders."""
     order_nos = list(set(order_nos))
     if not order_nos:
         return []
@@ -35,7 +38,7 @@ def documents_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence
             Document.order_no,
             Document.ebp_code,
             InboundMessage.message_type,
-            InboundMessage.body,
+            *_body(with_body),
         )
         .join(InboundMessage, InboundMessage.id == Document.message_id)
         .where(
@@ -47,7 +50,11 @@ def documents_for_orders(session: Session, order_nos: Iterable[str]) -> Sequence
     ).all()
 
 
-def documents_by_id(session: Session, ids: Iterable[int]) -> Sequence[Any]:
+def documents_by_id(
+    session: Session, ids: Iterable[int], *, with_body: bool = True
+) -> Sequence[Any]:
+    """Documents (kind, business key, deleted, message type and, unless ``with_body`` is
+    false, body) by id."""
     ids = list(set(ids))
     if not ids:
         return []
@@ -59,11 +66,28 @@ def documents_by_id(session: Session, ids: Iterable[int]) -> Sequence[Any]:
             Document.business_key,
             Document.deleted,
             InboundMessage.message_type,
-            InboundMessage.body,
+            *_body(with_body),
         )
         .join(InboundMessage, InboundMessage.id == Document.message_id)
         .where(Document.id.in_(ids))
     ).all()
+
+
+def _body(wanted: bool) -> tuple[Any, ...]:
+    # The body is the one large column, and it is unsealed as it is read: left out where
+    # the caller may already hold the message (see message_bodies).
+    return (InboundMessage.body,) if wanted else ()
+
+
+def message_bodies(session: Session, message_ids: Iterable[int]) -> dict[int, str]:
+    """Stored message id -> body (unsealed), in one query."""
+    ids = list(set(message_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(InboundMessage.id, InboundMessage.body).where(InboundMessage.id.in_(ids))
+    )
+    return {r.id: r.body for r in rows}
 
 
 def declarations_by_key(session: Session, keys: Iterable[str]) -> dict[str, Declaration]:

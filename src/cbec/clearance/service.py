@@ -178,11 +178,15 @@ def _load(message_type: str, body: str) -> Any:
 class _Parsed:
     """Validated messages by inbound message id, kept for the run so that the documents a
     list needs are not parsed again from the store (a document row names the message its
-    body came from, so an entry can never be stale). Bounded: the oldest half goes when
-    it is full."""
+    body came from, so an entry can never be stale). Intake hands over each message it
+    accepted, or its canonical text when the message was validated in another process
+    (validated here on first use); the rest are read from the store, only the bodies not
+    held. Bounded: the oldest half goes when it is full."""
 
-    def __init__(self, limit: int = 200_000) -> None:
+    def __init__(self, session: Session, limit: int = 200_000) -> None:
+        self.session = session
         self.limit = limit
+        #: message id -> the message, or (message type, canonical text) not yet validated
         self._by_message: dict[int, Any] = {}
 
     def put(self, message_id: int, message: Any) -> None:
@@ -191,12 +195,30 @@ class _Parsed:
                 del self._by_message[key]
         self._by_message[message_id] = message
 
+    def put_text(self, message_id: int, message_type: str, canonical: str) -> None:
+        self.put(message_id, (message_type, canonical))
+
+    def fetch(self, rows: Iterable[Any]) -> None:
+        """Read, in one query, the stored bodies of the document rows (with message_id and
+        message_type) whose messages are not held."""
+        wanted = {
+            r.message_id: r.message_type
+            for r in rows
+            if r is not None and r.message_id not in self._by_message
+        }
+        for message_id, body in repository.message_bodies(self.session, wanted).items():
+            self.put_text(message_id, wanted[message_id], body)
+
     def load(self, row: Any) -> Any:
-        """The message of a document row (with message_id, message_type and body)."""
+        """The message of a document row (with message_id and message_type), held or
+        fetched (see :meth:`fetch`)."""
         message = self._by_message.get(row.message_id)
         if message is None:
-            message = _load(row.message_type, row.body)
-            self.put(row.message_id, message)
+            self.fetch([row])
+            message = self._by_message[row.message_id]
+        if isinstance(message, tuple):
+            message = _load(*message)
+            self._by_message[row.message_id] = message
         return message
 
 
@@ -237,7 +259,7 @@ class Clearance:
         self._hooked: list[Move] = []
         self._doc_status: dict[int, int] = {}
         #: messages validated in this run (handed over by intake, or parsed once here)
-        self._parsed = _Parsed()
+        self._parsed = _Parsed(session)
         self._tax_bills: list[dict[str, Any]] = []
         #: how many lists this instance has decided (for benchmarks and summaries)
         self.decided = 0
@@ -255,6 +277,8 @@ class Clearance:
         for item in items:
             if item.message is not None:
                 self._parsed.put(item.message_id, item.message)
+            elif item.canonical is not None:
+                self._parsed.put_text(item.message_id, item.message_type, item.canonical)
         self._guarded(lambda: self._accepted(items))
 
     def _guarded(self, work: Callable[[], None]) -> None:
@@ -310,8 +334,11 @@ class Clearance:
             return
         docs = {
             d.id: d
-            for d in repository.documents_by_id(self.session, [i.document_id for i in items])
+            for d in repository.documents_by_id(
+                self.session, [i.document_id for i in items], with_body=False
+            )
         }
+        self._parsed.fetch(d for d in docs.values() if not d.deleted)
         existing = repository.declarations_by_key(self.session, [i.business_key for i in items])
         now = self.clock()
         fresh: dict[str, dict[str, Any]] = {}
@@ -406,7 +433,9 @@ class Clearance:
             self._decide_all(complete)
 
     def _gather(self, declarations: Sequence[Declaration]) -> list[_Set]:
-        rows = repository.documents_for_orders(self.session, {d.order_no for d in declarations})
+        rows = repository.documents_for_orders(
+            self.session, {d.order_no for d in declarations}, with_body=False
+        )
         orders: dict[str, Any] = {}
         payments: dict[tuple[str, str | None], Any] = {}
         waybills: dict[str, Any] = {}
@@ -420,16 +449,22 @@ class Clearance:
                 waybills[row.business_key] = row
             else:
                 lists[row.business_key] = row
+        wanted = [
+            (
+                d,
+                lists[d.business_key],
+                orders.get(f"{d.ebp_code}|{d.ebc_code}|{d.order_no}"),
+                payments.get((d.order_no, d.ebp_code)),
+                waybills.get(f"{d.logistics_code}|{d.logistics_no}"),
+            )
+            for d in declarations
+            if d.business_key in lists
+        ]
+        self._parsed.fetch(row for _d, *of_list in wanted for row in of_list)
         sets = []
-        for d in declarations:
-            list_row = lists.get(d.business_key)
-            if list_row is None:
-                continue
+        for d, list_row, o, p, w in wanted:
             inventory = self._parsed.load(list_row)
             found = _Set(d, inventory, inventory.inventory.inventoryHead.guid)
-            o = orders.get(f"{d.ebp_code}|{d.ebc_code}|{d.order_no}")
-            p = payments.get((d.order_no, d.ebp_code))
-            w = waybills.get(f"{d.logistics_code}|{d.logistics_no}")
             found.order = self._parsed.load(o) if o is not None else None
             found.payment = self._parsed.load(p) if p is not None else None
             found.waybill = self._parsed.load(w) if w is not None else None
@@ -880,8 +915,11 @@ class Clearance:
         now = self.clock()
         docs = {
             d.id: d
-            for d in repository.documents_by_id(self.session, [i.document_id for i in items])
+            for d in repository.documents_by_id(
+                self.session, [i.document_id for i in items], with_body=False
+            )
         }
+        self._parsed.fetch(d for d in docs.values() if not d.deleted)
         for item in items:
             doc = docs[item.document_id]
             message = self._parsed.load(doc)

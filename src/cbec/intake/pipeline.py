@@ -31,6 +31,10 @@ class Accepted:
     #: the validated message when intake still holds it (a listener may use it instead of
     #: parsing the stored document again); None when it crossed from a worker process
     message: Any = field(default=None, repr=False, compare=False)
+    #: the message's canonical JSON as intake validated and stored it (a listener that
+    #: needs the message when ``message`` is None validates this text rather than reading
+    #: the stored body back and unsealing it)
+    canonical: str | None = field(default=None, repr=False, compare=False)
 
 
 class Listener(Protocol):

@@ -364,6 +364,7 @@ class Intake:
                     sender_code=p.sender_code or "",
                     received_at=now,
                     message=p.item.message,
+                    canonical=p.item.canonical,
                 )
                 for p in pendings
                 if p.item is not None and p.message_index is not None
