@@ -261,3 +261,42 @@ def test_bad_disputes_are_refused_naming_the_field(
     with db() as s:
         assert s.scalars(select(ConsumerDispute)).all() == []
         assert s.scalars(select(RiskFlag)).all() == []
+
+
+def test_two_disputes_of_one_list_at_once_file_one(
+    traffic: Traffic, db: sessionmaker[Session]
+) -> None:
+    """A double click sends the same dispute twice at once: the second waits for the
+    first and is told the list is already disputed (before, both were filed)."""
+    import threading
+
+    from cbec.consumer import disputes
+    from cbec.consumer.schemas import DisputeIn
+    from cbec.errors import Conflict
+
+    traffic.send(1)
+    [mine] = invt_nos(db)
+    data = DisputeIn.model_validate({**WHO, "lists": [mine]})
+    second: list[object] = []
+
+    def again() -> None:
+        with db() as s:
+            try:
+                second.append(disputes.open_dispute(s, data))
+                s.commit()
+            except Conflict as exc:
+                second.append(exc)
+
+    with db() as first:
+        disputes.open_dispute(first, data)
+        other = threading.Thread(target=again)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waiting for the first to end
+        first.commit()
+    other.join(10)
+    [refused] = second
+    assert isinstance(refused, Conflict)
+    assert [(f.path, f.rule) for f in refused.fields] == [("lists[0]", "lists.disputed")]
+    with db() as s:
+        assert len(s.scalars(select(ConsumerDispute)).all()) == 1

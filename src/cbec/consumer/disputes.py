@@ -34,6 +34,9 @@ def open_dispute(session: Session, data: DisputeIn) -> DisputeOut:
     """File a dispute of lists under the identity proved by name, ID number and phone
     (the quota query's uniform 404 otherwise). Every list named must be one of the
     identity's and not already in an open or confirmed dispute."""
+    # First, before anything is read: a second request for the same identity waits here
+    # until this one is committed, then finds its lists disputed.
+    repository.lock_disputes(session, data.id_number.upper())
     id_number = verify_identity(session, data)
     found = repository.declarations_by_invt_no(session, id_number, data.lists)
     problems = [

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from cbec.privacy import blind_id
@@ -172,3 +173,29 @@ def flags(session: Session, ids: Iterable[int]) -> list[RiskFlag]:
     if not wanted:
         return []
     return list(session.execute(select(RiskFlag).where(RiskFlag.id.in_(wanted))).scalars())
+
+
+#: First key of the advisory locks on an identity's disputes (pg_advisory_xact_lock(int,
+#: int)), apart from the audit chain's and the orders' locks.
+DISPUTE_LOCK_CLASS = 0x0D15
+
+
+def lock_disputes(session: Session, id_number: str) -> None:
+    """Until this transaction ends, hold the right to file disputes of this identity, so
+    that two requests at once (a double click) cannot both find a list undisputed and
+    both dispute it. PostgreSQL: an advisory lock on the identity. SQLite: the database
+    write lock, taken by a statement that writes no row; it must come before this
+    transaction reads anything (one writer at a time there, so it is held only briefly)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        key = int.from_bytes(
+            hashlib.blake2b(blind_id(id_number).encode(), digest_size=4).digest(),
+            "big",
+            signed=True,
+        )
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+            {"cls": DISPUTE_LOCK_CLASS, "key": key},
+        )
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE consumer_disputes SET id = id WHERE 0"))
