@@ -113,3 +113,45 @@ def test_a_generated_export_month_summarises_into_declarations(
         simplified = set(s.scalars(select(ExportList.id).where(ExportList.statistics_flag == "A")))
         assert simplified
         assert not simplified & linked  # simplified lists are never summarised
+
+
+def test_two_runs_of_one_month_at_once_declare_each_list_once(
+    db: sessionmaker[Session], tmp_path: object
+) -> None:
+    """An administrator starts the month's run while another (the scheduled one, or a
+    second click) is still running: the second waits for the first to commit and finds
+    the lists taken; before, both declared every list."""
+    import threading
+    from pathlib import Path
+
+    out = Path(str(tmp_path))
+    write_month(generate_month(Options(month="2026-10", lists=60, seed=6)), out)
+    with db() as s:
+        import_registry(s, json.loads((out / "registry.json").read_text("utf-8")))
+        s.commit()
+    with db() as s:
+        intake = Intake(s, [export_wiring.listener_factory()(s)])
+        intake.submit(load_and_prepare(locate(out / "messages"), 4 << 20))
+        s.commit()
+    key = "ebc_code,traf_mode,owner_code,country,port_code,gcode,currency"
+    second: list[object] = []
+
+    def again() -> None:
+        with db() as s:
+            second.append(Exports(s).summarise("2026-10", run_on=date(2026, 11, 10), key=key))
+            s.commit()
+
+    with db() as first:
+        run = Exports(first).summarise("2026-10", run_on=date(2026, 11, 10), key=key)
+        assert run.declaration_count > 0
+        other = threading.Thread(target=again)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive()  # waiting for the first run to end
+        first.commit()
+    other.join(30)
+    [later] = second
+    assert later.declaration_count == 0  # type: ignore[attr-defined]
+    with db() as s:
+        links = s.scalars(select(ExportDeclarationLink)).all()
+        assert len({(x.export_list_id, x.gnum) for x in links}) == len(links) > 0

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, Selectable, cast, func, select
+from sqlalchemy import BigInteger, Selectable, cast, func, select, text
 from sqlalchemy.orm import Session
 
 from cbec.store.models import (
@@ -331,3 +331,26 @@ def entry_ids_by_enterprise(
         ).all()
         out[summary_id] = (int(count), [e or "" for e in first])
     return out
+
+
+#: First key of the advisory lock on a month's summary run (pg_advisory_xact_lock(int,
+#: int)), apart from the other advisory locks of cbec.
+SUMMARY_LOCK_CLASS = 0x0E5E
+
+
+def lock_summary_run(session: Session, period: str) -> None:
+    """Until this transaction ends, hold the right to summarise ``period`` (YYYY-MM), so
+    that a second run started at the same time waits, then finds the lists the first one
+    summarised taken, instead of declaring them a second time. PostgreSQL: an advisory
+    lock on the month. SQLite: the database write lock, taken by a statement that writes
+    no row (the driver reads outside a transaction until the first write, so nothing read
+    before it is stale)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        year, month = (int(part) for part in period.split("-"))
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:cls, :key)"),
+            {"cls": SUMMARY_LOCK_CLASS, "key": year * 100 + month},
+        )
+    elif dialect == "sqlite":
+        session.execute(text("UPDATE export_summaries SET id = id WHERE 0"))

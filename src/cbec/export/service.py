@@ -579,6 +579,8 @@ class Exports:
         except ValueError as exc:
             raise BadRequest(str(exc), fields=[FieldError("key", "export.key", str(exc))]) from None
         first, last = month_bounds(period)
+        # Before the month is read: a run started at the same time waits for this one.
+        repository.lock_summary_run(self.session, period)
         frame = pl.read_database(
             repository.summary_lines(first, last),
             connection=self.session.connection(),
