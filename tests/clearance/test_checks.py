@@ -1,5 +1,6 @@
 """The buyer-identity check agrees with python-stdnum's validator, including area codes
-that were valid only in some years (the cached lookup must keep that rule)."""
+that were valid only in some years (the cached lookup must keep that rule); a bonded list
+naming another enterprise's bonded account goes to review."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ import random
 import pytest
 from stdnum.cn import ric
 
-from cbec.clearance.checks import resident_id_problem
+from cbec.clearance.checks import check_bonded_account, resident_id_problem
+from cbec.clearance.decision import Outcome, Rates, RiskVerdict, decide
+from cbec.clearance.findings import Severity
+from cbec.messages import codec
+from cbec.messages.models import CEB621Message, Inventory
+from tests.intake.conftest import inventory
 
 
 def _number(prefix: str, year: int, serial: int) -> str:
@@ -60,3 +66,32 @@ def test_bad_check_digit_and_length_are_named() -> None:
     wrong = good[:-1] + ("0" if good[-1] != "0" else "1")
     assert "checksum" in (resident_id_problem(wrong) or "").lower()
     assert "length" in (resident_id_problem(good[:-2]) or "").lower()
+
+
+def _bonded(trade_mode: str, ems_no: str | None) -> Inventory:
+    listed = codec.from_xml(inventory(tradeMode=trade_mode))
+    assert isinstance(listed, CEB621Message)
+    listed.inventory.inventoryHead.emsNo = ems_no
+    return listed.inventory
+
+
+@pytest.mark.parametrize(
+    ("trade_mode", "ems_no", "owners", "flagged"),
+    [
+        ("1210", "T5141W000012", {"T5141W000012": "4401960099"}, True),  # another's book
+        ("1239", "T5141W000012", {"T5141W000012": "4401960099"}, True),
+        ("1210", "T5141W000012", {"T5141W000012": "4401960002"}, False),  # its own
+        ("1210", "T5141W000012", {}, False),  # a book cbec does not keep
+        ("1210", None, {"T5141W000012": "4401960099"}, False),  # no account named
+        ("9610", "T5141W000012", {"T5141W000012": "4401960099"}, False),  # not bonded
+    ],
+)
+def test_a_bonded_list_on_another_enterprises_account_goes_to_review(
+    trade_mode: str, ems_no: str | None, owners: dict[str, str], flagged: bool
+) -> None:
+    found = check_bonded_account(_bonded(trade_mode, ems_no), owners)
+    assert [(f.rule, f.path, f.severity) for f in found] == (
+        [("C11.account", "Inventory/InventoryHead/emsNo", Severity.REVIEW)] if flagged else []
+    )
+    decision = decide(found, RiskVerdict(), Rates(review=0.0, inspection=0.0), key="k")
+    assert decision.outcome is (Outcome.REVIEW if flagged else Outcome.RELEASE)

@@ -25,6 +25,7 @@ from cbec.store.models import (
     StockReservation,
 )
 from tests.conftest import sample_xml
+from tests.officers.factories import login, staff
 from tests.warehouse.conftest import (
     AGENT,
     AREA,
@@ -353,15 +354,39 @@ def test_adjustment_names_a_count_of_its_own_goods(
     }
 
 
-def test_a_list_never_takes_another_enterprises_bonded_stock(
+def test_a_list_naming_another_enterprises_bonded_account_goes_to_review(
     client: TestClient, send: Send, officer: dict[str, str], db: sessionmaker[Session]
 ) -> None:
-    # the account is kept for 4401960099; a released list of EBC names it
+    # the account is kept for 4401960099; a list of EBC names it
     theirs = entry("E001", [(MILK, "10", MILK_BAR)]).replace(
         f">{EBC}</ceb:ebcCode>".encode(), b">4401960099</ceb:ebcCode>"
     )
     send((AREA, theirs))
     send(*bonded_set(2))
+    with db() as s:
+        d = s.scalars(select(Declaration)).one()
+        assert d.status == 300  # not released on its own: an officer looks first
+        told = s.scalars(
+            select(Receipt.return_info).where(
+                Receipt.message_type == "CEB622", Receipt.return_status == 300
+            )
+        ).one()
+        assert told == (
+            "manual review: [C11.account] Inventory/InventoryHead/emsNo: bonded account "
+            f"{EMS} is kept for another e-commerce enterprise, not {EBC}"
+        )
+        assert s.scalars(select(StockReservation)).all() == []
+        invt_no = d.invt_no
+    assert book(client, officer, MILK) == ("10", "0")
+    # A reviewer who approves it anyway releases it; the warehouse still leaves that
+    # enterprise's stock alone and tells risk analysts why.
+    staff(db, li_wei=["reviewer"])
+    approved = client.post(
+        f"/api/v1/declarations/{invt_no}/review",
+        json={"approve": True, "reason": "the goods left another bonded site"},
+        headers=login(client, "li.wei"),
+    )
+    assert approved.status_code == 200, approved.text
     with db() as s:
         assert s.scalars(select(Declaration.status)).one() == 800
         flag = s.scalars(select(RiskFlag)).one()
@@ -373,6 +398,17 @@ def test_a_list_never_takes_another_enterprises_bonded_stock(
         assert "kept for 4401960099" in flag.reason
         assert s.scalars(select(StockReservation)).all() == []
     assert book(client, officer, MILK) == ("10", "0")  # was 8: EBC's list took 2 of theirs
+
+
+def test_a_list_naming_its_own_bonded_account_is_released(
+    client: TestClient, send: Send, officer: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    send((AREA, entry("E001", [(MILK, "10", MILK_BAR)])), *bonded_set(2))
+    with db() as s:
+        d = s.scalars(select(Declaration)).one()
+        assert (d.status, d.reasons) == (800, "")
+        assert "C11.account" not in d.findings
+    assert book(client, officer, MILK) == ("8", "0")
 
 
 def test_an_entry_giving_one_item_two_hs_codes_is_refused(

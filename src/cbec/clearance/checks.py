@@ -16,6 +16,8 @@ C07.filing   every enterprise named is filed and active
 C08.duplicate another live list for the same order
 C09.weight   weights and units plausible (net <= gross; waybill vs list; kg lines vs net)
 C10.tax      the declared tax agrees with the computed tax within the tolerance
+C11.account  a bonded list (1210/1239) names a bonded account (emsNo) of its own
+             e-commerce enterprise (review: the warehouse does not move another's stock)
 ===========  ==================================================================
 """
 
@@ -42,6 +44,8 @@ from cbec.messages.models import Inventory, Logistics, Order, Payment
 
 HEAD = "Inventory/InventoryHead"
 KG = "035"
+#: trade modes whose goods leave a bonded account (emsNo)
+BONDED_MODES = frozenset({"1210", "1239"})
 
 
 class PositiveLine(Protocol):
@@ -276,6 +280,36 @@ def check_tax(declared: Decimal, computed: Decimal, tolerance: Decimal) -> list[
             "C10.tax",
             "Order/OrderHead/taxTotal",
             f"declared tax {declared} differs from the computed {computed} (tolerance {tolerance})",
+        )
+    ]
+
+
+def bonded_account(inventory: Inventory) -> str | None:
+    """The bonded account (emsNo) a bonded list takes its goods from (None: not bonded, or
+    no account named)."""
+    head = inventory.inventoryHead
+    if head.tradeMode not in BONDED_MODES or not head.emsNo:
+        return None
+    return head.emsNo
+
+
+def check_bonded_account(inventory: Inventory, owners: Mapping[str, str]) -> list[Finding]:
+    """A bonded list takes its goods from its e-commerce enterprise's own bonded account:
+    ``owners`` maps the accounts known (emsNo) to the enterprise they are kept for. A list
+    naming another's account goes to an officer (review): the warehouse does not move that
+    stock for it, and its own goods are not on that book. An account nobody keeps here (a
+    book cbec does not hold) is not judged."""
+    ems_no = bonded_account(inventory)
+    owner = owners.get(ems_no) if ems_no is not None else None
+    ebc = inventory.inventoryHead.ebcCode
+    if owner is None or owner == ebc:
+        return []
+    return [
+        Finding(
+            "C11.account",
+            f"{HEAD}/emsNo",
+            f"bonded account {ems_no} is kept for another e-commerce enterprise, not {ebc}",
+            Severity.REVIEW,
         )
     ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -126,6 +126,20 @@ _undo_hooks: dict[str, UndoHook] = {}
 def on_undo(name: str, hook: UndoHook) -> None:
     """Call ``hook`` with the moves of a list whose decision faulted."""
     _undo_hooks[name] = hook
+
+
+#: Asked, before a batch of lists is decided, who keeps the bonded accounts (emsNo) its
+#: 1210/1239 lists name: account -> customs code of the e-commerce enterprise it is kept
+#: for, for the accounts known (the others are left out). The warehouse answers from its
+#: ledger; registered by the assembly. Rule C11.account compares it with the list's ebcCode.
+AccountOwners = Callable[[Session, Collection[str]], Mapping[str, str]]
+_account_owners: dict[str, AccountOwners] = {}
+
+
+def on_bonded_accounts(name: str, lookup: AccountOwners) -> None:
+    """Ask ``lookup`` who keeps the bonded accounts of the lists decided (registering a
+    name again replaces it)."""
+    _account_owners[name] = lookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,6 +509,7 @@ class Clearance:
         ):
             if other.status != REJECTED:
                 first_live.setdefault((other.order_no, other.ebp_code, other.ebc_code), other)
+        owners = self._account_owners(sets)
         self.assessor.prepare(sets)
         for s in sets:
             d = s.declaration
@@ -509,7 +524,7 @@ class Clearance:
             self._hooked = []
             savepoint = self.session.begin_nested() if self._careful else None
             try:
-                self._decide_one(s, now, quota, enterprises, first_live, classes)
+                self._decide_one(s, now, quota, enterprises, first_live, classes, owners)
             except Exception as exc:
                 if is_retryable(exc):
                     raise  # the transaction lost a race to another writer: it runs again
@@ -551,6 +566,19 @@ class Clearance:
                 if savepoint is not None:
                     savepoint.commit()
 
+    def _account_owners(self, sets: Sequence[_Set]) -> dict[str, str]:
+        """Who keeps the bonded accounts the lists of ``sets`` name (see AccountOwners)."""
+        wanted = {
+            ems_no
+            for s in sets
+            if (ems_no := checks.bonded_account(s.inventory.inventory)) is not None
+        }
+        owners: dict[str, str] = {}
+        if wanted:
+            for lookup in _account_owners.values():
+                owners.update(lookup(self.session, wanted))
+        return owners
+
     def _undo_hooked(self, key: str) -> None:
         moves, self._hooked = list(reversed(self._hooked)), []
         if not moves:
@@ -569,8 +597,10 @@ class Clearance:
         enterprises: dict[str, Any],
         first_live: dict[tuple[str, str, str], Declaration],
         classes: Sequence[ClassRates] = (),
+        owners: Mapping[str, str] | None = None,
     ) -> None:
-        """Check, tax and decide one complete list."""
+        """Check, tax and decide one complete list (``owners``: who keeps the bonded
+        accounts named, see AccountOwners)."""
         d = s.declaration
         assert s.order is not None
         assert s.payment is not None
@@ -603,6 +633,7 @@ class Clearance:
             first.business_key if first is not None and first.id < d.id else None
         )
         findings += checks.check_weights(s.inventory.inventory, s.waybill.logistics)
+        findings += checks.check_bonded_account(s.inventory.inventory, owners or {})
         caps = checks.capped_lines(s.inventory.inventory, snapshot)
         if caps:  # rare (rice, sugar): look at what the buyer cleared this year
             findings += checks.check_weight_caps(

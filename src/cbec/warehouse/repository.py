@@ -31,6 +31,17 @@ def account(session: Session, ems_no: str) -> BondedAccount | None:
     ).scalar_one_or_none()
 
 
+def account_owners(session: Session, ems_nos: Iterable[str]) -> dict[str, str]:
+    """emsNo -> the e-commerce enterprise each known account is kept for."""
+    wanted = list(set(ems_nos))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(BondedAccount.ems_no, BondedAccount.ebc_code).where(BondedAccount.ems_no.in_(wanted))
+    ).all()
+    return {row.ems_no: row.ebc_code for row in rows}
+
+
 def goods(session: Session, account_id: int, item_record_no: str) -> BondedGoods | None:
     return session.execute(
         select(BondedGoods).where(

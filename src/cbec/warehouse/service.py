@@ -10,7 +10,7 @@ commits.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -376,8 +376,9 @@ class Warehouse:
         if account is None:
             return  # a book cbec does not keep
         if account.ebc_code != d.ebc_code:
-            # Another enterprise's book: its goods are not this list's to take. Nothing is
-            # reserved (so nothing moves out on release); risk analysts see why.
+            # Another enterprise's book: its goods are not this list's to take. Clearance
+            # sent the list to review (C11.account); a reviewer approved it anyway. Nothing
+            # is reserved (so nothing moves out on release); risk analysts see why.
             log.warning(
                 "list %s of %s names account %s of %s: its stock is not touched",
                 d.invt_no,
@@ -723,6 +724,14 @@ def shelf_days(since: datetime | None, now: datetime) -> int | None:
 
 def _num(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+def account_owners(session: Session, ems_nos: Collection[str]) -> Mapping[str, str]:
+    """The clearance lookup of who keeps bonded accounts (rule C11.account: a list naming
+    another enterprise's account goes to review; see :mod:`cbec.warehouse.wiring`)."""
+    if not Warehouse(session)._has_accounts():
+        return {}
+    return repository.account_owners(session, ems_nos)
 
 
 def on_move(session: Session, move: Move) -> None:
