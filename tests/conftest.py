@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,25 @@ def store_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@contextmanager
+def before_revision(engine: Engine, revision: str) -> Iterator[None]:
+    """The store of ``engine`` migrated down to just before ``revision`` for the block (to
+    write what a store of that time held), then up to the latest again, whatever happens
+    in the block (later tests need it)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from cbec.store.migrate import alembic_config
+
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    down = ScriptDirectory.from_config(config).get_revision(revision).down_revision
+    assert isinstance(down, str), down
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, down)
+        yield
+    finally:
+        upgrade(engine)

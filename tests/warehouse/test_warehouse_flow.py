@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.api import create_app
+from cbec.clearance.service import Clearance
 from cbec.config import Settings
 from cbec.messages import codec
 from cbec.messages.models import CEB623Message
@@ -24,7 +25,7 @@ from cbec.store.models import (
     StockMovement,
     StockReservation,
 )
-from tests.conftest import sample_xml
+from tests.conftest import before_revision, sample_xml
 from tests.officers.factories import login, staff
 from tests.warehouse.conftest import (
     AGENT,
@@ -164,6 +165,112 @@ def test_cancelled_released_list_puts_goods_back(
         doc = s.get(Document, cancel_doc)
         assert doc is not None
         assert doc.kind == "cancel"
+
+
+def _cancel(invt_no: str, order_no: str, n: int) -> bytes:
+    """A CEB623 cancellation of the list ``invt_no``; the ``n``-th sends it again (its
+    own guid, appType 2)."""
+    cancel = codec.from_xml(sample_xml("ceb623_cancel.xml"))
+    assert isinstance(cancel, CEB623Message)
+    guid = f"6C0D3F2A-1B4E-4A5C-9D8E-7F6A5B4C{n:04d}"
+    cancel.guid = cancel.invtCancel.guid = guid
+    cancel.invtCancel.appType = "1" if n == 1 else "2"
+    cancel.invtCancel.orderNo = order_no
+    cancel.invtCancel.invtNo = invt_no
+    return codec.to_xml(cancel)
+
+
+def test_seized_goods_never_come_back_to_stock(
+    engine: Engine, tokens: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    from tests.intake.conftest import auth
+    from tests.officers.factories import login, staff
+
+    config = Settings(database_url=str(engine.url), review_rate=0.0, inspection_rate=1.0)
+    with TestClient(create_app(config, engine=engine, migrate=False)) as app:
+        staff(db, wang_fang=["inspector"])
+        officer = login(app, "wang.fang")
+
+        def send(sender: str, data: bytes) -> None:
+            r = app.post("/api/v1/messages", content=data, headers=auth(tokens[sender]))
+            assert r.status_code == 200, r.text
+
+        for sender, data in [(AREA, entry("E001", [(MILK, "10", MILK_BAR)])), *bonded_set(1)]:
+            send(sender, data)
+        with db() as s:
+            d = s.scalars(select(Declaration)).one()
+            invt_no, order_no = d.invt_no or "", d.order_no
+        seized = app.post(
+            f"/api/v1/declarations/{invt_no}/inspection",
+            json={"result": "seize", "details": "counterfeit formula"},
+            headers=officer,
+        )
+        assert seized.status_code == 200, seized.text
+        assert book(app, officer, MILK) == ("8", "0")  # the 2 seized left the warehouse
+        send(AGENT, _cancel(invt_no, order_no, 1))  # a seized list cannot be cancelled
+        assert book(app, officer, MILK) == ("8", "0")
+        # Anti-smuggling releases it later (502 -> 800, a move the workflow allows; no
+        # officer action makes it yet), then its sender cancels it: nothing comes back,
+        # the seized goods never returned to the warehouse.
+        with db() as s:
+            d = s.scalars(select(Declaration)).one()
+            clearance = Clearance(s)
+            clearance._release(d, datetime.now(UTC))
+            clearance.flush()
+            s.commit()
+        assert book(app, officer, MILK) == ("8", "0")
+        send(AGENT, _cancel(invt_no, order_no, 2))
+        assert book(app, officer, MILK) == ("8", "0")  # was 10: the seized 2 came back
+        with db() as s:
+            assert s.scalars(select(Declaration.status)).one() == 899  # the cancel was taken
+            told = s.scalars(
+                select(Receipt.return_info)
+                .where(Receipt.message_type == "CEB624", Receipt.return_status != 120)
+                .order_by(Receipt.id)
+            ).all()
+            assert told == [
+                f"rejected: list {invt_no} is at 502 detained, passed to anti-smuggling; "
+                "no cancellation",
+                f"cancellation approved; list {invt_no} closed, quota restored",
+            ]
+            assert s.scalars(select(StockReservation.status)).one() == "seized"
+        kinds = [m["kind"] for m in ledger(app, officer, MILK)["movements"]]
+        assert kinds == ["inbound", "reserve", "seizure"]
+
+
+def test_migration_0022_tells_seized_reservations_from_released_ones(
+    engine: Engine, tokens: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    from tests.intake.conftest import auth
+    from tests.officers.factories import login, staff
+
+    config = Settings(database_url=str(engine.url), review_rate=0.0, inspection_rate=1.0)
+    with TestClient(create_app(config, engine=engine, migrate=False)) as app:
+        staff(db, wang_fang=["inspector"])
+        officer = login(app, "wang.fang")
+        messages = [(AREA, entry("E001", [(MILK, "10", MILK_BAR)])), *bonded_set(1)]
+        for sender, data in [*messages, *bonded_set(2)]:
+            r = app.post("/api/v1/messages", content=data, headers=auth(tokens[sender]))
+            assert r.status_code == 200, r.text
+        with db() as s:
+            seized, released = s.scalars(select(Declaration.invt_no).order_by(Declaration.id))
+        for invt_no, result in ((seized, "seize"), (released, "conform")):
+            r = app.post(
+                f"/api/v1/declarations/{invt_no}/inspection",
+                json={"result": result, "details": "checked"},
+                headers=officer,
+            )
+            assert r.status_code == 200, r.text
+
+    def statuses() -> dict[str, str]:
+        with db() as s:
+            rows = s.execute(select(StockReservation.invt_no, StockReservation.status)).all()
+            return {row.invt_no: row.status for row in rows}
+
+    assert statuses() == {seized: "seized", released: "consumed"}
+    with before_revision(engine, "0022"):
+        assert statuses() == {seized: "consumed", released: "consumed"}  # as before the fix
+    assert statuses() == {seized: "seized", released: "consumed"}
 
 
 def test_a_list_beyond_the_book_reserves_what_there_is(

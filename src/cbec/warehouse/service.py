@@ -320,16 +320,19 @@ class Warehouse:
     def moved(self, move: Move) -> None:
         """Reserve on approval, move out on release (or seizure), release the reservation
         when the list is rejected or returned, put goods back when a released list is
-        cancelled or returned."""
+        cancelled or returned: only what left with its release, never what was seized
+        (a seized list that anti-smuggling later releases takes nothing more out of the
+        book, and its cancellation puts nothing back)."""
         d = move.declaration
         if d.trade_mode not in BONDED_MODES or not self._has_accounts():
             return
         target = move.to_status
         if target == APPROVED:
             self._reserve(move)
-        elif target in (RELEASED, DETAINED_ANTI_SMUGGLING):
-            kind = Kind.OUTBOUND if target == RELEASED else Kind.SEIZURE
-            self._close(d, kind, "open", "consumed", move.at, move.reason, move.actor)
+        elif target == RELEASED:
+            self._close(d, Kind.OUTBOUND, "open", "consumed", move.at, move.reason, move.actor)
+        elif target == DETAINED_ANTI_SMUGGLING:
+            self._close(d, Kind.SEIZURE, "open", "seized", move.at, move.reason, move.actor)
         elif target in (REJECTED, RETURNED):
             self._close(d, Kind.UNRESERVE, "open", "returned", move.at, move.reason, move.actor)
         elif target == CLOSED and move.from_status == RELEASED:
@@ -355,10 +358,10 @@ class Warehouse:
                 continue
             reason = f"decision of {d.invt_no or d.business_key} failed: {move.reason}"[:500]
             if move.to_status in (RELEASED, DETAINED_ANTI_SMUGGLING):
+                taken = "consumed" if move.to_status == RELEASED else "seized"
                 self._close(
-                    d, Kind.RETURN, "consumed", "returned", move.at, reason, "system",
-                    d.document_id,
-                )  # fmt: skip
+                    d, Kind.RETURN, taken, "returned", move.at, reason, "system", d.document_id
+                )
             elif move.to_status == APPROVED:
                 self._close(d, Kind.UNRESERVE, "open", "returned", move.at, reason, "system")
 

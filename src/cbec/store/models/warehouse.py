@@ -82,8 +82,8 @@ class StockMovement(Base):
 
 
 class StockReservation(Base):
-    """What an approved 1210 list holds of an item until it is released (consumed), or
-    rejected or returned (released back). ``requested - qty`` is a shortage."""
+    """What an approved 1210 list holds of an item until it is released (consumed),
+    seized, or rejected or returned (released back). ``requested - qty`` is a shortage."""
 
     __tablename__ = "stock_reservations"
     __table_args__ = (
@@ -97,7 +97,8 @@ class StockReservation(Base):
     invt_no: Mapped[str] = mapped_column(String(18))
     requested: Mapped[Decimal] = mapped_column(Qty)
     qty: Mapped[Decimal] = mapped_column(Qty)
-    #: open, consumed (released), returned (back to free stock)
+    #: open, consumed (released: a cancellation or return puts it back), seized (taken
+    #: by anti-smuggling: never put back), returned (back to free stock)
     status: Mapped[str] = mapped_column(String(10), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
