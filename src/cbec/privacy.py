@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import os
 import re
@@ -161,6 +162,26 @@ def blind_id(id_number: str) -> str:
     True
     """
     return pseudonym("identity", id_number.strip().upper())
+
+
+def proof_key(id_number: str, name: str, phone: str) -> str:
+    """The blind index of who a list names as its buyer: the ID number (as
+    :func:`blind_id` takes it) with the name and phone exactly as the list carries them.
+    A consumer proves an identity by a stored list with the same key, found in one lookup
+    without the name and phone kept in clear.
+
+    >>> proof_key("11010519491231002x", "张伟", "13812345678") == proof_key(
+    ...     "11010519491231002X", "张伟", "13812345678"
+    ... )
+    True
+    >>> proof_key("11010519491231002X", "张伟", "13812345678") == proof_key(
+    ...     "11010519491231002X", "张伟", "13812345679"
+    ... )
+    False
+    """
+    return pseudonym(
+        "identity-proof", json.dumps([id_number.strip().upper(), name, phone], ensure_ascii=False)
+    )
 
 
 def province_of(id_number: str) -> str:

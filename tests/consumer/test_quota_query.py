@@ -7,8 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, inspect, select, text, update
+from sqlalchemy.orm import Session, sessionmaker
 
-from tests.clearance.test_clearance_flow import all_four, send
+from cbec.privacy import proof_key
+from cbec.store.models import Declaration
+from tests.clearance.test_clearance_flow import AGENT, all_four, send
+from tests.conftest import before_revision
+from tests.intake.conftest import inventory
 from tests.risk.conftest import Traffic
 
 QUERY = {"name": "张伟", "idNumber": "11010519491231002X", "phone": "13812345678"}
@@ -109,3 +115,63 @@ def test_a_holder_known_from_last_year_gets_this_years_quota(
     )
     assert stranger.status_code == unknown.status_code == 404
     assert stranger.json() == unknown.json()
+
+
+def test_a_holder_proved_by_a_list_older_than_500_others_gets_the_answer(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """Only the ID number's 500 newest lists were read for the name and phone: a holder
+    whose own list was older than 500 lists others declared under their ID was told 'no
+    list carries this name and phone' (404). The store is asked for a proving list."""
+    client = make_client()
+    Traffic(client, filed).send(1, day="20251111")  # the holder's own list, last year
+    # this year, someone else declares 501 lists under the holder's ID number
+    send(client, filed, (AGENT, inventory(buyerName="李娜", buyerTelephone="13900000000")))
+    with db() as s:
+        other = s.scalars(select(Declaration).where(Declaration.quota_year == 2026)).one()
+        columns = [a.key for a in inspect(Declaration).column_attrs if a.key != "id"]
+        row = {key: getattr(other, key) for key in columns}
+        s.add_all(
+            Declaration(**{**row, "business_key": f"{other.business_key}-{n}", "invt_no": None})
+            for n in range(500)
+        )
+        s.commit()
+    answer = client.post("/api/v1/consumer/quota", json={**QUERY, "year": 2026})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["buyer"] == "110*************2X"
+    assert len(body["lists"]) == 501
+    assert {item["consigneePhone"] for item in body["lists"]} == {"139****0000"}
+    stranger = client.post("/api/v1/consumer/quota", json={**QUERY, "phone": "13900000001"})
+    unknown = client.post("/api/v1/consumer/quota", json={**QUERY, "idNumber": UNKNOWN_ID})
+    assert stranger.status_code == unknown.status_code == 404
+    assert stranger.json() == unknown.json()
+
+
+def test_migration_0023_lets_stored_lists_prove_their_buyer(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    engine: Engine,
+) -> None:
+    client = make_client()
+    traffic = Traffic(client, filed)
+    traffic.send(1, day="20251111")
+    traffic.send(2)
+    with db() as s:
+        keys = {d.id: d.buyer_proof_key for d in s.scalars(select(Declaration))}
+        holders, purged = sorted(keys)
+        assert keys[holders] == proof_key(QUERY["idNumber"], QUERY["name"], QUERY["phone"])
+        assert keys[purged] == keys[holders]  # the same buyer
+        s.execute(
+            update(Declaration).where(Declaration.id == purged).values(pii_purged_at=func.now())
+        )
+        s.commit()
+    with before_revision(engine, "0023"), engine.begin() as connection:
+        # lists filed before the key existed
+        assert connection.execute(text("SELECT count(*) FROM declarations")).scalar() == 2
+    with db() as s:
+        filled = {d.id: d.buyer_proof_key for d in s.scalars(select(Declaration))}
+    assert filled == {holders: keys[holders], purged: ""}  # a purged list proves no one
+    answer = client.post("/api/v1/consumer/quota", json={**QUERY, "year": 2025})
+    assert answer.status_code == 200, answer.text

@@ -153,8 +153,10 @@ def _purge_erases_what_retention_no_longer_allows(
             if d.status in pii.FINISHED:
                 assert (d.buyer_id_number, d.pii_purged_at is not None) == ("", True)
                 assert d.buyer_key  # the quota year is not over
+                assert d.buyer_proof_key == ""  # no longer proves who the buyer is
             else:
                 assert d.buyer_id_number  # open: kept
+                assert d.buyer_proof_key
         kept: set[str] = set()
         for m in s.scalars(select(InboundMessage)):
             if m.pii_purged_at is None:

@@ -64,7 +64,7 @@ from cbec.messages.receipts import (
     RETURNED,
     STATUS_TEXT,
 )
-from cbec.privacy import blind_id, province_of, scrub
+from cbec.privacy import blind_id, proof_key, province_of, scrub
 from cbec.store import bulk
 from cbec.store.models import (
     Declaration,
@@ -377,6 +377,9 @@ class Clearance:
                 "cop_no": head.copNo,
                 "buyer_id_number": head.buyerIdNumber,  # sealed at rest
                 "buyer_key": blind_id(head.buyerIdNumber),
+                "buyer_proof_key": proof_key(
+                    head.buyerIdNumber, head.buyerName, head.buyerTelephone
+                ),
                 "buyer_province": province_of(head.buyerIdNumber),
                 "trade_mode": head.tradeMode,
                 "customs_code": head.customsCode,

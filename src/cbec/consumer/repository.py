@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from cbec.privacy import blind_id
+from cbec.privacy import blind_id, proof_key
 from cbec.store.models import (
     ConsumerDispute,
     ConsumerDisputeList,
@@ -19,21 +19,19 @@ from cbec.store.models import (
 )
 
 
-def declarations_of_identity(
-    session: Session, id_number: str, *, limit: int = 500
-) -> Sequence[Declaration]:
-    """The lists declared under an ID number (found by its blind index), newest first
-    (any year)."""
-    return (
-        session.execute(
-            select(Declaration)
-            .where(Declaration.buyer_key == blind_id(id_number))
-            .order_by(Declaration.id.desc())
-            .limit(limit)
+def proves_identity(session: Session, id_number: str, name: str, phone: str) -> bool:
+    """Whether a list declared under this ID number (any year, any state) names its buyer
+    with exactly this name and phone: one lookup by blind index, however many lists the
+    ID number has."""
+    found = session.execute(
+        select(Declaration.id)
+        .where(
+            Declaration.buyer_proof_key == proof_key(id_number, name, phone),
+            Declaration.buyer_key == blind_id(id_number),
         )
-        .scalars()
-        .all()
-    )
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def declarations_by_invt_no(

@@ -140,11 +140,8 @@ def verify_identity(session: Session, proof: IdentityProof | QuotaQuery) -> str:
     phone; otherwise the quota query's one uniform 404 (so that disputes and notices
     cannot be used to find out whose ID numbers have lists either)."""
     id_number = proof.id_number.upper()
-    declarations = consumer_repository.declarations_of_identity(session, id_number)
-    for row in repository.documents_by_id(session, [d.document_id for d in declarations]):
-        head = CEB621Message.model_validate_json(row.body).inventory.inventoryHead
-        if head.buyerName == proof.name and head.buyerTelephone == proof.phone:
-            return id_number
+    if consumer_repository.proves_identity(session, id_number, proof.name, proof.phone):
+        return id_number
     year = now_cst().year
     limit = catalog_service.snapshot(session, date(year, 12, 31)).param("annual_limit")
     raise NotFound(NO_MATCH.format(limit=f"{limit:,.0f}"))

@@ -9,10 +9,12 @@ Afterwards the old key can be removed from ``CBEC_PII_OLD_KEYS``.
 **Retention.** :func:`purge` erases the personal data of what was finished before a date:
 
 - lists decided (released, rejected, returned or closed) before it: the buyer's ID number
-  is blanked; its blind index too when the list's quota year is over, and the quota rows of
+  is blanked, and the blind index of ID, name and phone a consumer proves who they are by;
+  the ID number's blind index too when the list's quota year is over, and the quota rows of
   years before the date's year are deleted (the current year's quota keeps working);
 - the messages received before it (orders, payments, waybills, lists, ...) unless they
-  belong to an order whose list is still open: names, ID numbers, phones and addresses in
+  belong to an order whose list is still open (a list whose message is erased proves no
+  one any more either): names, ID numbers, phones and addresses in
   their bodies are replaced by ``erased-<random>`` (each value its own, so nothing links
   them any more), ID and mobile numbers in other text scrubbed;
 - dead letters received before it: their raw bytes;
@@ -329,7 +331,7 @@ def purge(
             session.execute(
                 update(lists_table)
                 .where(lists_table.c.id.in_(ids))
-                .values(buyer_id_sealed="", pii_purged_at=now)
+                .values(buyer_id_sealed="", buyer_proof_key="", pii_purged_at=now)
             )
             report.lists += len(ids)
             session.commit()
@@ -366,6 +368,23 @@ def purge(
                     .where(table.c.id == bindparam("k"))
                     .values(body=bindparam("b"), pii_purged_at=now),
                     [{"k": r.id, "b": erase_body(r.body)} for r in erased],
+                )
+                # a list whose message lost the buyer's name and phone proves no one any more
+                keys = {r.business_key for r in erased}
+                session.execute(
+                    update(lists_table)
+                    .where(
+                        lists_table.c.business_key.in_(keys),
+                        lists_table.c.document_id.in_(
+                            select(Document.id).where(
+                                Document.kind == "inventory",
+                                Document.business_key.in_(keys),
+                                Document.message_id.in_([r.id for r in erased]),
+                            )
+                        ),
+                        lists_table.c.buyer_proof_key != "",
+                    )
+                    .values(buyer_proof_key="")
                 )
                 report.messages += len(erased)
                 session.commit()

@@ -40,6 +40,7 @@ class Declaration(Base):
         UniqueConstraint("business_key"),
         Index("ix_declarations_order", "order_no", "ebp_code", "ebc_code"),
         Index("ix_declarations_buyer", "buyer_key", "quota_year"),
+        Index("ix_declarations_buyer_proof", "buyer_proof_key"),
         Index("ix_declarations_status", "status", "awaiting"),
     )
 
@@ -59,6 +60,11 @@ class Declaration(Base):
     #: its blind index (:func:`cbec.privacy.blind_id`): quota and lookups by ID number
     #: ("" once purged after its quota year)
     buyer_key: Mapped[str] = mapped_column(BlindIndex)
+    #: the blind index of the buyer's ID number, name and phone as the list carries them
+    #: (:func:`cbec.privacy.proof_key`): a consumer proves who they are by a list with the
+    #: same ("" once the list's personal data is purged, or for a list filed before 0023
+    #: whose message was already erased)
+    buyer_proof_key: Mapped[str] = mapped_column(BlindIndex, default="")
     #: the province the buyer's ID card was issued in (its first two digits), or ""
     buyer_province: Mapped[str] = mapped_column(String(2), default="")
     trade_mode: Mapped[str] = mapped_column(String(4))
