@@ -13,9 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, MetaData, Table, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from cbec.messages import codec
+from cbec.messages.models import CEB623Message
 from cbec.store.models import Declaration
 from cbec.web.monitor import Monitor
-from tests.web.conftest import EBC, a_set, send, sign_in
+from tests.conftest import sample_xml
+from tests.web.conftest import AGENT, EBC, a_set, send, sign_in
 
 
 def first_event(client: TestClient) -> dict[str, Any]:
@@ -69,6 +72,34 @@ def test_event_stream_counts_cleared_lists(
     assert sum(s["throughput"]["decisions"]) == 4
 
 
+def test_released_lists_stay_counted_when_they_are_closed(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """The released tile counted the lists now at 800: a released list closed by its
+    cancellation (899) dropped out of it. It counts the releases in the lists' histories."""
+    client = web()
+    sign_in(client, "ana")
+    for n in range(1, 4):
+        send(client, filed, a_set(n))
+    assert first_event(client)["lists"]["released"] == 3
+    with db() as s:
+        first = s.scalars(select(Declaration).order_by(Declaration.id)).first()
+        assert first is not None
+        invt_no, order_no = first.invt_no or "", first.order_no
+    cancel = codec.from_xml(sample_xml("ceb623_cancel.xml"))
+    assert isinstance(cancel, CEB623Message)
+    cancel.invtCancel.orderNo, cancel.invtCancel.invtNo = order_no, invt_no
+    send(client, filed, [(AGENT, codec.to_xml(cancel))])
+    with db() as s:
+        assert s.scalar(select(Declaration.status).where(Declaration.id == first.id)) == 899
+    shown = first_event(client)
+    assert (shown["lists"]["released"], shown["lists"]["closed"]) == (3, 1)
+    assert shown["provinces"] == [{"code": "11", "name": "北京", "value": 3}]
+
+
 def test_the_stream_needs_a_signed_in_officer(web: Callable[..., TestClient]) -> None:
     client = web()
     assert client.get("/monitor/events?limit=1").status_code == 401
@@ -100,6 +131,7 @@ def test_settled_and_fresh_rows_add_up(
         assert snapshot["tax"] == {"bills": 3, "total": "108.66"}
         assert snapshot["topVolume"][0]["count"] == 3
         assert snapshot["provinces"][0]["value"] == 3
+        assert snapshot["lists"]["released"] == 3
     assert monitor.messages.settled_id > 0
 
 

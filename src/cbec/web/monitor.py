@@ -1,11 +1,13 @@
 """The figures of the monitoring screen, kept up to date cheaply.
 
-The lists by state are one grouped count over the status index at each refresh. Everything
-else comes from tables that only grow (messages, dead letters, declaration events, lists,
-tax bills) and is kept by a :class:`Tally`: the rows up to a *settled* id are aggregated
-once and kept; the rows above it (the last few seconds) are aggregated afresh at each
-refresh. The settled id trails the largest id by :attr:`Tally.settle_seconds`, so that a
-transaction that took an id early but committed late is still counted.
+The lists by state are one grouped count over the status index at each refresh (but the
+lists released: the release events of their histories, so that a list released and then
+closed still counts). Everything else comes from tables that only grow (messages, dead
+letters, declaration events, lists, tax bills) and is kept by a :class:`Tally`: the rows
+up to a *settled* id are aggregated once and kept; the rows above it (the last few
+seconds) are aggregated afresh at each refresh. The settled id trails the largest id by
+:attr:`Tally.settle_seconds`, so that a transaction that took an id early but committed
+late is still counted.
 
 One :class:`Monitor` per app computes at most one snapshot per :attr:`Monitor.interval`,
 however many screens listen.
@@ -34,7 +36,6 @@ from cbec.messages.receipts import (
     INSPECTION,
     MANUAL_REVIEW,
     REJECTED,
-    RELEASED,
     RETURNED,
 )
 from cbec.store.models import DeadLetter, Declaration, DeclarationEvent, InboundMessage, TaxBill
@@ -122,7 +123,10 @@ def _tax(session: Session, lo: int, hi: int | None) -> Aggregate:
     return {"bills": bills, "total": total}
 
 
-def _lists_by_state(counts: dict[tuple[int, bool], int]) -> dict[str, int]:
+def _lists_by_state(counts: dict[tuple[int, bool], int], released: int) -> dict[str, int]:
+    """The lists tiles: each state's current count, but ``released`` (the lists ever
+    released, from their histories): a released list later closed by a cancellation or a
+    return was released all the same, and the figure must not shrink when it moves on."""
     by_status: Counter[int] = Counter()
     awaiting = 0
     for (status, waiting), n in counts.items():
@@ -136,7 +140,7 @@ def _lists_by_state(counts: dict[tuple[int, bool], int]) -> dict[str, int]:
         "review": by_status[MANUAL_REVIEW],
         "approved": by_status[APPROVED],
         "inspection": by_status[INSPECTION],
-        "released": by_status[RELEASED],
+        "released": released,
         "detained": sum(by_status[s] for s in DETAINED),
         "returned": by_status[RETURNED],
         "closed": by_status[CLOSED],
@@ -274,7 +278,11 @@ class Monitor:
                 "refused": refused,
                 "byType": dict(sorted(by_type.items())),
             },
-            "lists": _lists_by_state(queries.status_counts(session)),
+            # every release event (a list is released once), whatever its province: the
+            # same count as the map of releases and the tax bills beside it
+            "lists": _lists_by_state(
+                queries.status_counts(session), sum(events["provinces"].values())
+            ),
             "throughput": throughput(per_minute, events["decisions"], clock),
             "clearanceTime": {
                 "buckets": list(queries.CLEARANCE_LABELS),
