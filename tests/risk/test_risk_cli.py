@@ -202,3 +202,60 @@ def test_an_instruction_is_refused_in_one_line_naming_the_option(
     assert line.endswith("[literal_error]")
     assert json.loads(cbec("risk", "instructions", "list", "--json").stdout) == []
     assert issue("enterprise", AGENT).exit_code == 0
+
+
+def test_a_list_decided_again_from_the_terminal_meets_the_published_rules(
+    traffic: Traffic,
+    db: sessionmaker[Session],
+    store_env: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`cbec clearance recheck` (after a catalogue load, or a list whose decision failed)
+    decides as clearance does on arrival, risk rules included: a list the published rule
+    sends to inspection is not released (before, recheck decided without risk control)."""
+    import logging
+
+    from cbec.clearance import service as clearance_service
+
+    staff(db, chen_jing=["risk_analyst"])
+    rules = tmp_path / "rules.json"
+    rules.write_text(
+        json.dumps(
+            {
+                "name": "value watch",
+                "rules": [
+                    {
+                        "name": "high",
+                        "when": {">": [{"field": "taxable_value"}, 1000]},
+                        "action": "xray",
+                    }
+                ],
+            }
+        ),
+        encoding="utf-8",
+    )
+    login = ("--officer", "chen.jing", "--password-stdin")
+    created = cbec("risk", "rules", "create", str(rules), *login, password=PASSWORD)
+    assert created.exit_code == 0, created.output
+    rule_set_id = created.stdout.split()[1]
+    published = cbec("risk", "rules", "publish", rule_set_id, *login, password=PASSWORD)
+    assert published.exit_code == 0, published.output
+
+    def broken(*args: object, **kwargs: object) -> object:
+        raise RuntimeError("a bug while deciding")
+
+    monkeypatch.setattr(clearance_service, "decide", broken)
+    logging.getLogger("cbec.clearance").disabled = True
+    try:
+        traffic.send(1, price="600.00")  # accepted; its decision failed: it waits
+    finally:
+        logging.getLogger("cbec.clearance").disabled = False
+    assert declaration(db, 1).awaiting is True
+    monkeypatch.undo()
+    rechecked = cbec("clearance", "recheck")
+    assert rechecked.exit_code == 0, rechecked.output
+    assert "1 undecided list(s) evaluated again" in rechecked.stdout
+    assert declaration(db, 1).status == 500
+    hits = cbec("risk", "rules", "hits", "--json")
+    assert [h["ruleName"] for h in json.loads(hits.stdout)] == ["high"]

@@ -15,8 +15,9 @@ from cbec.bounds import SMALLINT_MAX
 from cbec.clearance import queries
 from cbec.clearance.service import Clearance, Policy
 from cbec.commandline import unit_of_work
-from cbec.config import get_settings
+from cbec.config import Settings, get_settings
 from cbec.errors import Forbidden
+from cbec.intake import pipeline
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
@@ -148,7 +149,7 @@ def recheck_command() -> None:
     settings = get_settings()
     factory = open_store(settings.database_url)
     with session_scope(factory) as session:
-        looked = Clearance(session, Policy.from_settings(settings)).recheck()
+        looked = _deciding(session, settings).recheck()
     Console().print(f"{looked} undecided list(s) evaluated again")
 
 
@@ -200,3 +201,15 @@ def ledger_command(
             str(r.total),
         )
     Console().print(table)
+
+
+def _deciding(session: Session, settings: Settings) -> Clearance:
+    """Clearance as intake runs it in this process (the assembly registers it with risk
+    control's verdicts and the identity graph), so that a list decided from the command
+    line is judged as one decided on arrival; plain clearance where none is registered."""
+    factory = pipeline.registered("clearance")
+    if factory is not None:
+        listener = factory(session)
+        if isinstance(listener, Clearance):
+            return listener
+    return Clearance(session, Policy.from_settings(settings))

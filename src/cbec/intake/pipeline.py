@@ -53,6 +53,11 @@ def register(name: str, factory: ListenerFactory) -> None:
     _factories[name] = factory
 
 
+def registered(name: str) -> ListenerFactory | None:
+    """The listener factory registered as ``name``, if any."""
+    return _factories.get(name)
+
+
 def unregister(name: str) -> None:
     _factories.pop(name, None)
 
