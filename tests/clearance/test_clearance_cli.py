@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from cbec.cli import app
 from cbec.store.models import Declaration
@@ -87,6 +87,41 @@ def test_review_from_the_terminal_checks_password_and_role(
     assert "li.wei" in shown.stdout
     ledger = runner.invoke(app, ["clearance", "ledger", "--ebc", "4401960002"])
     assert "36.22" in ledger.stdout
+
+
+def test_a_detention_ended_from_the_terminal(
+    make_client: Callable[..., TestClient],
+    filed: dict[str, str],
+    db: sessionmaker[Session],
+    store_env: None,
+) -> None:
+    client = make_client(inspection_rate=1.0)
+    send(client, filed, *all_four())
+    with db() as s:
+        invt_no = str(s.scalars(select(Declaration.invt_no)).one())
+    staff(db, wang_fang=["inspector"], zhao_lei=["investigator"])
+    seized = client.post(
+        f"/api/v1/declarations/{invt_no}/inspection",
+        json={"result": "seize", "details": "counterfeit"},
+        headers=login(client, "wang.fang"),
+    )
+    assert seized.json()["status"] == 502
+
+    def end(officer: str) -> Result:
+        return runner.invoke(
+            app,
+            ["clearance", "detention", invt_no, "--officer", officer, "--return",
+             "--reason", "counterfeit confirmed", "--password-stdin"],
+            input=f"{PASSWORD}\n",
+        )  # fmt: skip
+
+    refused = end("wang.fang")
+    assert refused.exit_code == 1
+    assert "investigator" in refused.stderr
+    done = end("zhao.lei")
+    assert done.exit_code == 0, done.output
+    assert "now 700" in done.stdout
+    assert [status for status, _ in list_receipts(client, filed)][-1] == 700
 
 
 def test_sweep_rejects_lists_whose_documents_never_came(

@@ -195,6 +195,80 @@ def test_inspection_and_seizure(
     assert [s for s, _ in list_receipts(client, filed)] == [120, 399, 500, 502]
 
 
+def test_a_detention_ends_in_release_or_return_by_its_department(
+    make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """A seized list (502) that anti-smuggling clears is released with its tax bill; a list
+    held at 599 is returned and its quota given back; each by the department that holds
+    it, with a reason, in the audit log; the sender is told the status only."""
+    client = make_client(inspection_rate=1.0)
+    send(client, filed, *all_four())
+    seized = the_list(db)
+    staff(db, wang_fang=["inspector"], zhao_lei=["investigator"], chen_jing=["risk_analyst"])
+    inspector, investigator = login(client, "wang.fang"), login(client, "zhao.lei")
+    url = f"/api/v1/declarations/{seized.invt_no}/detention"
+    early = client.post(url, json={"action": "release", "reason": "x"}, headers=investigator)
+    assert early.status_code == 409  # at 500: not detained
+    assert "not detained" in early.json()["detail"]
+    client.post(
+        f"/api/v1/declarations/{seized.invt_no}/inspection",
+        json={"result": "seize", "details": "counterfeit labels? buyer 110105194912310021"},
+        headers=inspector,
+    )
+    assert the_list(db).status == 502
+    wrong = client.post(url, json={"action": "release", "reason": "ok"}, headers=inspector)
+    assert wrong.status_code == 403
+    assert "investigator" in wrong.json()["detail"]
+    blank = client.post(url, json={"action": "release", "reason": ""}, headers=investigator)
+    assert blank.status_code == 422
+    assert blank.json()["fields"][0]["path"] == "body/reason"
+    unknown = client.post(url, json={"action": "free", "reason": "ok"}, headers=investigator)
+    assert unknown.status_code == 422
+    done = client.post(
+        url,
+        json={"action": "release", "reason": "labels genuine, brand owner confirmed"},
+        headers=investigator,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == 800
+    assert done.json()["events"][-1]["actor"] == "zhao.lei"
+    receipts = list_receipts(client, filed)
+    assert [status for status, _ in receipts] == [120, 399, 500, 502, 800]
+    assert "brand owner" not in receipts[-1][1]  # the sender is told the status
+    with db() as s:
+        bill = s.scalars(select(TaxBill)).one()
+        assert bill.invt_no == seized.invt_no
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        assert entry is not None
+        assert (entry.action, entry.actor) == ("declaration.detention.release", "zhao.lei")
+    again = client.post(url, json={"action": "return", "reason": "twice"}, headers=investigator)
+    assert again.status_code == 409
+
+    order_no = "T20261111000061"
+    send(client, filed, *_set_for(order_no, 61))
+    with db() as s:
+        held = s.scalars(select(Declaration).where(Declaration.order_no == order_no)).one()
+        used = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
+        assert used is not None
+        before = used.used
+    client.post(
+        f"/api/v1/declarations/{held.invt_no}/inspection",
+        json={"result": "discrepancy", "details": "weight off", "detention": 599},
+        headers=inspector,
+    )
+    returned = client.post(
+        f"/api/v1/declarations/{held.invt_no}/detention",
+        json={"action": "return", "reason": "goods not as declared"},
+        headers=login(client, "chen.jing"),
+    )
+    assert returned.status_code == 200, returned.text
+    assert returned.json()["status"] == 700
+    with db() as s:
+        used = s.get(QuotaUsage, (blind_id("11010519491231002X"), 2026))
+        assert used is not None
+        assert used.used == before - held.taxable_value  # the returned list's value back
+
+
 def test_cancel_after_release_restores_the_quota(
     make_client: Callable[..., TestClient], filed: dict[str, str], db: sessionmaker[Session]
 ) -> None:

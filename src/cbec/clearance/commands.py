@@ -22,6 +22,7 @@ from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
 from cbec.store import open_store, session_scope
+from cbec.store.models import Officer
 
 app = typer.Typer(
     help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
@@ -29,15 +30,19 @@ app = typer.Typer(
 
 
 def _officer(session: Session, username: str, password_stdin: bool, role: Role) -> str:
+    who = _signed_in(session, username, password_stdin)
+    if role.value not in who.role_names:
+        raise Forbidden(f"this needs the role {role.value}; {username!r} does not hold it")
+    return who.username
+
+
+def _signed_in(session: Session, username: str, password_stdin: bool) -> Officer:
     password = (
         sys.stdin.readline().rstrip("\n")
         if password_stdin
         else typer.prompt(f"password for {username}", hide_input=True)
     )
-    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
-    if role.value not in issued.officer.role_names:
-        raise Forbidden(f"this needs the role {role.value}; {username!r} does not hold it")
-    return issued.officer.username
+    return officers.login(session, username, password, lifetime=timedelta(minutes=1)).officer
 
 
 @app.command("queue")
@@ -118,6 +123,33 @@ def inspect_command(
         who = _officer(session, officer, password_stdin, Role.INSPECTOR)
         d = Clearance(session, Policy.from_settings(settings)).inspection_result(
             invt_no, result=result, officer=who, details=details, detention=detention
+        )
+        Console().print(f"{invt_no}: now {d.status}")
+
+
+@app.command("detention")
+def detention_command(
+    invt_no: str,
+    officer: str = typer.Option(
+        ...,
+        "--officer",
+        help="Your officer username (inspector for 501, investigator for 502/503, "
+        "inspector or risk analyst for 599).",
+    ),
+    release: bool = typer.Option(..., "--release/--return", help="Release (800) or return (700)."),
+    reason: str = typer.Option(..., help="Why (kept in the audit log)."),
+    password_stdin: bool = typer.Option(False, help="Read the password from stdin."),
+) -> None:
+    """End a list's detention (501, 502, 503, 599): release it or return it."""
+    settings = get_settings()
+    with unit_of_work() as session:
+        who = _signed_in(session, officer, password_stdin)
+        d = Clearance(session, Policy.from_settings(settings)).end_detention(
+            invt_no,
+            action="release" if release else "return",
+            officer=who.username,
+            roles=who.role_names,
+            reason=reason,
         )
         Console().print(f"{invt_no}: now {d.status}")
 

@@ -9,7 +9,13 @@ from fastapi.responses import JSONResponse, Response
 
 from cbec.bounds import Cursor, Small
 from cbec.clearance import queries
-from cbec.clearance.schemas import DeclarationOut, InspectionResult, LedgerRow, ReviewVerdict
+from cbec.clearance.schemas import (
+    DeclarationOut,
+    DetentionEnd,
+    InspectionResult,
+    LedgerRow,
+    ReviewVerdict,
+)
 from cbec.clearance.service import Clearance, Policy
 from cbec.deps import EnterpriseDep, OfficerDep, SessionDep, require_role
 from cbec.messages import codec
@@ -75,6 +81,30 @@ def inspection(
         officer=officer.username,
         details=result.details,
         detention=result.detention,
+    )
+    session.commit()
+    return queries.declaration(session, invt_no)
+
+
+@router.post("/declarations/{invt_no}/detention", response_model=DeclarationOut)
+def end_detention(
+    invt_no: str,
+    end: DetentionEnd,
+    request: Request,
+    session: SessionDep,
+    officer: OfficerDep,
+) -> DeclarationOut:
+    """End a detention: release (800, with its tax bill) or return (700, the buyer's quota
+    given back) a list detained at 501 or 599 (role inspector; 599 also risk analyst) or
+    at 502 or 503 (role investigator). 409 for a list not detained; recorded in the audit
+    log with the reason; the sender is told the new status."""
+    clearance = Clearance(session, Policy.from_settings(request.app.state.settings))
+    clearance.end_detention(
+        invt_no,
+        action=end.action,
+        officer=officer.username,
+        roles=officer.role_names,
+        reason=end.reason,
     )
     session.commit()
     return queries.declaration(session, invt_no)

@@ -23,6 +23,14 @@ class InspectionResult(CamelModel):
     detention: Literal[501, 503, 599, 700] | None = None
 
 
+class DetentionEnd(CamelModel):
+    """How a detention (501, 502, 503, 599) ends: the list is released (800, its tax bill
+    issued) or returned (700, the buyer's quota given back)."""
+
+    action: Literal["release", "return"]
+    reason: str = Field(min_length=1, max_length=4000)
+
+
 class EventOut(CamelModel):
     model_config = ConfigDict(from_attributes=True)
 

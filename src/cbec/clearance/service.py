@@ -36,10 +36,10 @@ from cbec.clearance.decision import (
     decide,
 )
 from cbec.clearance.findings import Finding
-from cbec.clearance.states import COUNTS_AGAINST_QUOTA, check_move, name
+from cbec.clearance.states import COUNTS_AGAINST_QUOTA, DETAINED, check_move, name
 from cbec.clearance.taxes import TaxResult, compute_tax
 from cbec.config import Settings
-from cbec.errors import BadRequest, Conflict, FieldError, NotFound
+from cbec.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound
 from cbec.intake.pipeline import Accepted
 from cbec.intake.service import receipt_row
 from cbec.messages.fields import CST, parse_decl_date
@@ -56,6 +56,9 @@ from cbec.messages.receipts import (
     ACCEPTED,
     APPROVED,
     CLOSED,
+    DETAINED_ANTI_SMUGGLING,
+    DETAINED_CLEARANCE,
+    DETAINED_LEGAL,
     DETAINED_OTHER,
     INSPECTION,
     MANUAL_REVIEW,
@@ -64,6 +67,7 @@ from cbec.messages.receipts import (
     RETURNED,
     STATUS_TEXT,
 )
+from cbec.officers.roles import Role
 from cbec.privacy import blind_id, proof_key, province_of, scrub
 from cbec.store import bulk
 from cbec.store.models import (
@@ -248,6 +252,18 @@ class _Redo(Exception):
 #: history and the audit log). A rejection on review also gives the reviewer's reason.
 TOLD_REVIEWED = "on manual review by customs"
 TOLD_INSPECTED = "on inspection by customs"
+TOLD_DETENTION = "after detention, by customs"
+
+#: Who ends each detention (releases or returns a list held at it): the clearance side
+#: for 501 (passed to clearance) and 599 (other, as a risk hold), with the risk analysts
+#: for the holds their instructions make; anti-smuggling for 502 (seized) and 503 (passed
+#: to the legal department, which works with anti-smuggling's cases).
+DETENTION_ROLES: dict[int, tuple[str, ...]] = {
+    DETAINED_CLEARANCE: (Role.INSPECTOR.value,),
+    DETAINED_ANTI_SMUGGLING: (Role.INVESTIGATOR.value,),
+    DETAINED_LEGAL: (Role.INVESTIGATOR.value,),
+    DETAINED_OTHER: (Role.INSPECTOR.value, Role.RISK_ANALYST.value),
+}
 
 
 class Clearance:
@@ -800,8 +816,16 @@ class Clearance:
             usage.updated_at = now
         d.quota_counted = False
 
-    def _release(self, d: Declaration, now: datetime, tax: TaxResult | None = None) -> None:
-        self._move(d, RELEASED, "released", now)
+    def _release(
+        self,
+        d: Declaration,
+        now: datetime,
+        tax: TaxResult | None = None,
+        *,
+        reason: str = "released",
+        actor: str = "system",
+    ) -> None:
+        self._move(d, RELEASED, reason, now, actor=actor)
         self._tax_bills.append(
             {
                 "declaration_id": d.id,
@@ -1112,6 +1136,65 @@ class Clearance:
                 hook(self.session, d, officer, details)
         else:
             raise BadRequest(f"unknown inspection result {result!r}: conform, discrepancy or seize")
+        self.flush()
+        return d
+
+    def end_detention(
+        self,
+        invt_no: str,
+        *,
+        action: str,
+        officer: str,
+        roles: Iterable[str],
+        reason: str,
+    ) -> Declaration:
+        """End the detention of a list held at 501, 502, 503 or 599: ``release`` it (800,
+        with its tax bill) or ``return`` it (700, the buyer's quota given back). Each
+        detention is ended by its department (:data:`DETENTION_ROLES`); recorded in the
+        audit log with the reason; the sender is told the new status."""
+        d = self._get(invt_no)
+        if d.status not in DETAINED:
+            raise Conflict(
+                f"list {d.invt_no or d.business_key} is at {name(d.status)}, not detained "
+                "(501, 502, 503 or 599): only a detained list is released or returned from "
+                "detention"
+            )
+        needed = DETENTION_ROLES[d.status]
+        held = set(roles)
+        if held.isdisjoint(needed):
+            raise Forbidden(
+                f"ending a detention at {name(d.status)} needs the role "
+                f"{' or '.join(needed)}; officer {officer!r} holds "
+                f"{', '.join(sorted(held)) or 'no role'}"
+            )
+        if action not in ("release", "return"):
+            raise BadRequest(
+                f"unknown action {action!r}: release or return",
+                fields=[FieldError("action", "one_of=release,return", "release or return")],
+            )
+        if not reason.strip():
+            raise BadRequest(
+                "a reason is required", fields=[FieldError("reason", "required", "say why")]
+            )
+        now = self.clock()
+        audit.record(
+            self.session,
+            actor_kind="officer",
+            actor=officer,
+            action=f"declaration.detention.{action}",
+            subject_kind="declaration",
+            subject_key=d.invt_no or d.business_key,
+            reason=reason,
+            details={"from": d.status},
+        )
+        why = f"{'released' if action == 'release' else 'returned'} from detention by "
+        why += f"{officer}: {scrub(reason)}"
+        if action == "release":
+            check_move(d.status, RELEASED)
+            self._release(d, now, reason=why, actor=officer)
+        else:
+            self._move(d, RETURNED, why, now, actor=officer, told=TOLD_DETENTION)
+            self._restore_quota(d, now)
         self.flush()
         return d
 
