@@ -345,13 +345,24 @@ def build_market(rng: random.Random) -> Market:
             for _ in range(2)
         ]
 
+    accounts: set[str] = set()
+
+    def account(site: Site) -> str:
+        # A bonded account is one enterprise's: drawn again on the rare collision (clearance
+        # sends a list naming another enterprise's account to review, C11.account).
+        while True:
+            ems_no = f"T{site.bonded_customs}W{rng.randrange(10**6):06d}"
+            if ems_no not in accounts:
+                accounts.add(ems_no)
+                return ems_no
+
     def seller(enterprise: Enterprise, site: Site, categories: tuple[str, ...], n: int) -> Seller:
         return Seller(
             enterprise=enterprise,
             site=site,
             agent=rng.choice(agents[site.key]),
             offers=_offers(rng, enterprise.code, site, categories, n),
-            ems_no=f"T{site.bonded_customs}W{rng.randrange(10**6):06d}",
+            ems_no=account(site),
         )
 
     def sellers(site_keys: list[str], count: int) -> list[Seller]:
