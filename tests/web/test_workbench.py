@@ -155,6 +155,53 @@ def test_inspector_records_results(
     assert [d.status for d in lists(db)] == [800, 502, 700]
 
 
+def test_detained_lists_wait_in_their_queue_until_their_department_ends_them(
+    web: Callable[..., TestClient],
+    filed: dict[str, str],
+    officers: None,
+    db: sessionmaker[Session],
+) -> None:
+    """A seized list (502) and a list held at 599 wait in the detained queue; the seized
+    one is the investigators' to release or return, the held one an inspector's."""
+    staff(db, zhao=["investigator"])
+    client = web(inspection_rate=1.0)
+    for n in range(2):
+        send(client, filed, a_set(n))
+    seized, held = invt(db, 0), invt(db, 1)
+    sign_in(client, "insp")
+    client.post(f"/workbench/items/{seized}/inspection", json={"result": "seize", "details": "x"})
+    client.post(
+        f"/workbench/items/{held}/inspection",
+        json={"result": "discrepancy", "details": "weight", "detention": 599},
+    )
+    page = client.get("/workbench?queue=detained")
+    assert page.status_code == 200
+    assert seized in page.text
+    assert held in page.text
+    assert 'id="size-detained">2<' in page.text
+    item = client.get(f"/workbench/items/{seized}").text
+    assert 'data-action="release"' in item
+    assert "investigator" in item  # its buttons say which role ends it
+    refused = client.post(
+        f"/workbench/items/{seized}/detention", json={"action": "release", "reason": "ok"}
+    )
+    assert refused.status_code == 403
+    done = client.post(
+        f"/workbench/items/{held}/detention", json={"action": "return", "reason": "not as declared"}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == 700
+    sign_in(client, "zhao")
+    assert 'data-queue="detained"' in client.get("/workbench").text  # lands on its queue
+    released = client.post(
+        f"/workbench/items/{seized}/detention",
+        json={"action": "release", "reason": "brand owner confirmed the goods"},
+    )
+    assert released.status_code == 200, released.text
+    assert [d.status for d in lists(db)] == [800, 700]
+    assert 'id="size-detained">0<' in client.get("/workbench?queue=detained").text
+
+
 def test_item_marks_disagreements_and_masks_ids_and_phones(
     web: Callable[..., TestClient],
     filed: dict[str, str],

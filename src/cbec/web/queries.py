@@ -379,10 +379,12 @@ class QueueRow:
     taxable_value: Decimal | None
     reasons: str
     decided_at: datetime | None
+    status: int = 0
 
 
-def queue(session: Session, status: int, limit: int = 200) -> list[QueueRow]:
-    """Lists at ``status`` (300 review, 500 inspection), oldest first."""
+def queue(session: Session, statuses: Sequence[int], limit: int = 200) -> list[QueueRow]:
+    """Lists at one of ``statuses`` (300 review, 500 inspection, 501-599 detained), oldest
+    first."""
     rows = session.execute(
         select(
             Declaration.invt_no,
@@ -392,9 +394,10 @@ def queue(session: Session, status: int, limit: int = 200) -> list[QueueRow]:
             Declaration.taxable_value,
             Declaration.reasons,
             Declaration.decided_at,
+            Declaration.status,
         )
         .outerjoin(Enterprise, Enterprise.customs_code == Declaration.ebc_code)
-        .where(Declaration.status == status, Declaration.invt_no.is_not(None))
+        .where(Declaration.status.in_(statuses), Declaration.invt_no.is_not(None))
         .order_by(Declaration.id)
         .limit(limit)
     ).all()
@@ -407,6 +410,7 @@ def queue(session: Session, status: int, limit: int = 200) -> list[QueueRow]:
             taxable_value=r[4],
             reasons=r[5] or "",
             decided_at=r[6],
+            status=int(r[7]),
         )
         for r in rows
     ]

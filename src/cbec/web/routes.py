@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from cbec.bounds import BigId
-from cbec.clearance.schemas import InspectionResult, ReviewVerdict
+from cbec.clearance.schemas import DetentionEnd, InspectionResult, ReviewVerdict
 from cbec.clearance.service import Clearance, Policy
 from cbec.consumer import disputes, notices
 from cbec.consumer import service as consumer
@@ -240,18 +240,25 @@ ITEM_READERS = (Role.REVIEWER, Role.INSPECTOR, Role.INVESTIGATOR, Role.RISK_ANAL
 def workbench_page(
     request: Request,
     session: SessionDep,
-    queue: Annotated[str | None, Query(pattern="^(review|inspection)$")] = None,
+    queue: Annotated[str | None, Query(pattern="^(review|inspection|detained)$")] = None,
 ) -> Response:
-    """The officer's queues: lists held for manual review and lists under inspection."""
+    """The officer's queues: lists held for manual review, lists under inspection, and
+    detained lists (501-599) waiting for their department to release or return them."""
     officer = signin.officer_or_none(request, session)
     if officer is None:
         return to_login(request)
     roles = officer.role_names
     if queue is None:
         only_inspects = Role.INSPECTOR in roles and Role.REVIEWER not in roles
-        queue = "inspection" if only_inspects else "review"
-    status, _ = workbench.QUEUES[queue]
-    sizes = queries.queue_sizes(session, [s for s, _ in workbench.QUEUES.values()])
+        only_detentions = Role.INVESTIGATOR in roles and not {Role.INSPECTOR, Role.REVIEWER} & set(
+            roles
+        )
+        queue = "detained" if only_detentions else "inspection" if only_inspects else "review"
+    statuses, _ = workbench.QUEUES[queue]
+    counted = queries.queue_sizes(
+        session, [s for held, _ in workbench.QUEUES.values() for s in held]
+    )
+    sizes = {name: sum(counted[s] for s in held) for name, (held, _) in workbench.QUEUES.items()}
     return page(
         request,
         "workbench.html",
@@ -259,9 +266,10 @@ def workbench_page(
         queues=workbench.QUEUES,
         queue=queue,
         sizes=sizes,
-        rows=queries.queue(session, status),
+        rows=queries.queue(session, statuses),
         can_review=Role.REVIEWER in roles,
         can_inspect=Role.INSPECTOR in roles,
+        can_end_detention=bool({Role.INSPECTOR, Role.INVESTIGATOR, Role.RISK_ANALYST} & set(roles)),
     )
 
 
@@ -311,6 +319,26 @@ def workbench_inspection(
         officer=officer.username,
         details=result.details,
         detention=result.detention,
+    )
+    session.commit()
+    return JSONResponse(_moved(d.invt_no or invt_no, d.status))
+
+
+@router.post("/workbench/items/{invt_no}/detention")
+def workbench_detention(
+    invt_no: str, end: DetentionEnd, request: Request, session: SessionDep
+) -> JSONResponse:
+    """End a detention with a reason: release (800) or return (700). The clearance service
+    checks the department's role (501, 599: inspector; 599 also risk analyst; 502, 503:
+    investigator) and writes the audit log."""
+    signin.same_origin(request)
+    officer = signin.signed_in(request, session)
+    d = _clearance(request, session).end_detention(
+        invt_no,
+        action=end.action,
+        officer=officer.username,
+        roles=officer.role_names,
+        reason=end.reason,
     )
     session.commit()
     return JSONResponse(_moved(d.invt_no or invt_no, d.status))

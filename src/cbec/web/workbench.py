@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cbec.clearance.service import DETENTION_ROLES
+from cbec.clearance.states import DETAINED
 from cbec.errors import NotFound
 from cbec.messages.models import MESSAGE_TYPES
 from cbec.messages.receipts import INSPECTION, MANUAL_REVIEW, STATUS_TEXT
@@ -20,10 +22,12 @@ from cbec.store.models import Declaration, DeclarationEvent
 from cbec.web import documents, queries
 from cbec.web.i18n import N_
 
-#: The two queues: name -> (status, title); the page translates the title.
-QUEUES: dict[str, tuple[int, str]] = {
-    "review": (MANUAL_REVIEW, N_("Review")),
-    "inspection": (INSPECTION, N_("Inspection")),
+#: The queues: name -> (the statuses of its lists, title); the page translates the title.
+QUEUES: dict[str, tuple[tuple[int, ...], str]] = {
+    "review": ((MANUAL_REVIEW,), N_("Review")),
+    "inspection": ((INSPECTION,), N_("Inspection")),
+    # held after inspection or by a control instruction, until their department ends it
+    "detained": (tuple(sorted(DETAINED)), N_("Detained")),
 }
 
 _REASON = re.compile(r"^\[([^\]]+)\]\s*(.*)$", re.DOTALL)
@@ -86,6 +90,8 @@ class Item:
     hits: list[queries.HitRow] | None
     events: list[DeclarationEvent]
     parties: list[Party]
+    #: for a detained list: the roles that may end its detention
+    ends_detention: tuple[str, ...] = ()
 
     @property
     def disagreements(self) -> int:
@@ -145,7 +151,7 @@ def item(session: Session, invt_no: str) -> Item:
                 inspection_rate=firm.inspection_rate if firm else None,
             )
         )
-    queue = next((name for name, (status, _) in QUEUES.items() if status == d.status), None)
+    queue = next((name for name, (statuses, _) in QUEUES.items() if d.status in statuses), None)
     return Item(
         declaration=d,
         status_text=STATUS_TEXT.get(d.status, ""),
@@ -165,4 +171,5 @@ def item(session: Session, invt_no: str) -> Item:
         hits=queries.hits_of(session, d.id),
         events=list(queries.events(session, d.id)),
         parties=parties,
+        ends_detention=DETENTION_ROLES.get(d.status, ()),
     )

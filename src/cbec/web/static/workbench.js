@@ -1,6 +1,7 @@
 // The officer workbench: a queue on the left, the selected list on the right, actions with
 // a required reason. Keyboard: j/k move, a/r approve/reject (review), c/d/s conform/
-// discrepancy/seize (inspection), 1/2 switch queues, Ctrl+Enter confirms, Esc cancels.
+// discrepancy/seize (inspection), e/t release/return (detained), 1/2/3 switch queues,
+// Ctrl+Enter confirms, Esc cancels.
 (function () {
   "use strict";
   // The page's words, in the officer's language (translated by the server).
@@ -22,9 +23,12 @@
     reject: { queue: "review", role: "canReview", title: T.reject, path: "review", body: function (r) { return { approve: false, reason: r }; } },
     conform: { queue: "inspection", role: "canInspect", title: T.conform, path: "inspection", body: function (r) { return { result: "conform", details: r }; } },
     discrepancy: { queue: "inspection", role: "canInspect", title: T.discrepancy, path: "inspection", detention: true, body: function (r, d) { return { result: "discrepancy", details: r, detention: Number(d) }; } },
-    seize: { queue: "inspection", role: "canInspect", title: T.seize, path: "inspection", body: function (r) { return { result: "seize", details: r }; } }
+    seize: { queue: "inspection", role: "canInspect", title: T.seize, path: "inspection", body: function (r) { return { result: "seize", details: r }; } },
+    release: { queue: "detained", role: "canEndDetention", title: T.release, path: "detention", body: function (r) { return { action: "release", reason: r }; } },
+    "return": { queue: "detained", role: "canEndDetention", title: T["return"], path: "detention", body: function (r) { return { action: "return", reason: r }; } }
   };
-  var KEYS = { a: "approve", r: "reject", c: "conform", d: "discrepancy", s: "seize" };
+  var KEYS = { a: "approve", r: "reject", c: "conform", d: "discrepancy", s: "seize", e: "release", t: "return" };
+  var ROLE_NEEDED = { review: T.noReviewerRole, inspection: T.noInspectorRole, detention: T.noDetentionRole };
 
   function items() { return Array.prototype.slice.call(queue.querySelectorAll("li[data-invt]:not(.gone)")); }
 
@@ -79,7 +83,7 @@
     var shown = detail.querySelector("article.item");
     if (!action || !shown || shown.dataset.queue !== action.queue) return;
     if (bench.dataset[action.role] !== "yes") {
-      toast(action.path === "review" ? T.noReviewerRole : T.noInspectorRole, true);
+      toast(ROLE_NEEDED[action.path], true);
       return;
     }
     pending = { name: name, invt: shown.dataset.invt, li: selected };
@@ -165,6 +169,7 @@
     else if (e.key === "/") { e.preventDefault(); find.focus(); find.select(); }
     else if (e.key === "1") { location.href = "/workbench?queue=review"; }
     else if (e.key === "2") { location.href = "/workbench?queue=inspection"; }
+    else if (e.key === "3") { location.href = "/workbench?queue=detained"; }
     else if (KEYS[e.key]) { e.preventDefault(); ask(KEYS[e.key]); }
   });
 
