@@ -108,5 +108,10 @@ def audit_triggers_dropped(engine: Engine) -> Iterator[None]:
         yield
     finally:
         with engine.begin() as connection:
+            # Another pooled SQLite connection than the one that dropped them may still
+            # hold the schema with the triggers in it ("trigger ... already exists"): a
+            # statement that reads the store makes it load the schema again.
+            if connection.dialect.name == "sqlite":
+                connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
             for _, sql in saved:
                 connection.exec_driver_sql(sql)
