@@ -129,13 +129,25 @@ def unit_of_work(note: str | None = None) -> Iterator[Session]:
 
 def sign_in(session: Session, username: str, from_stdin: bool, *roles: Role) -> Actor:
     """The officer ``username``, signed in with the password (from standard input, or
-    asked for), who must hold one of ``roles``: the actor of what the command does."""
+    asked for), who must hold one of ``roles``: the actor of what the command does. A
+    refused sign-in is committed (it counts towards the lock of the username, as over
+    HTTP), so sign in before the command does anything else in ``session``."""
     password = (
         sys.stdin.readline().rstrip("\r\n")
         if from_stdin
         else typer.prompt(f"password for {username}", hide_input=True)
     )
-    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
+    try:
+        issued = officers.login(
+            session,
+            username,
+            password,
+            lifetime=timedelta(minutes=1),
+            limit=officers.SignInLimit.from_settings(get_settings()),
+        )
+    except CbecError:
+        session.commit()  # a refused sign-in counts, as over HTTP, and is in the audit log
+        raise
     held = issued.officer.role_names
     if not any(r.value in held for r in roles):
         raise Forbidden(

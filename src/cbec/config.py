@@ -83,6 +83,13 @@ class Settings(BaseSettings):
     pii_retention_days: int = 3 * 365
     #: How long an officer's login session lasts, in hours.
     officer_session_hours: int = 12
+    #: Failed sign-ins in a row under one username (an officer's or not) after which
+    #: sign-ins under it are refused (429) for ``officer_signin_lock_seconds``; a sign-in
+    #: with the right password starts the count again.
+    officer_signin_attempts: int = Field(default=5, ge=1, le=1000)
+    #: How long sign-ins under a username are refused after too many failures (1 s to
+    #: 30 days).
+    officer_signin_lock_seconds: int = Field(default=900, ge=1, le=30 * 24 * 3600)
     #: Rate limits of the public quota query (``limits`` notation): per caller address, and
     #: per ID number asked about (against guessing one person's phone from many addresses).
     consumer_rate_per_client: str = "10/minute"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,8 @@ from cbec.officers import passwords, service
 from cbec.store.models import Officer
 
 PASSWORD = "correct horse battery"
+#: The lock of the default settings: 5 failed logins in a row, then 15 minutes refused.
+LIMIT = service.SignInLimit(attempts=5, lock=timedelta(seconds=900))
 #: Who test setup is recorded against in the audit log.
 SETUP = Actor.system("test")
 

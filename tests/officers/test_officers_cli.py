@@ -16,7 +16,7 @@ from cbec.audit import service as audit
 from cbec.cli import app
 from cbec.config import get_settings
 from cbec.officers import service
-from tests.officers.factories import PASSWORD
+from tests.officers.factories import LIMIT, PASSWORD
 
 runner = CliRunner()
 LIFETIME = timedelta(hours=1)
@@ -58,7 +58,7 @@ def test_add_makes_an_officer_who_can_log_in(db: sessionmaker[Session]) -> None:
     assert "added boss" in result.stdout
     assert PASSWORD not in result.output
     with db() as s:
-        issued = service.login(s, "boss", PASSWORD, lifetime=LIFETIME)
+        issued = service.login(s, "boss", PASSWORD, lifetime=LIFETIME, limit=LIMIT)
         assert issued.officer.role_names == ["administrator", "risk_analyst"]
         created, logged_in = audit.history(s, "officer", "boss")
     assert (created.action, created.actor_kind, created.actor) == (
@@ -78,7 +78,7 @@ def test_add_prompts_for_the_password_twice_when_not_on_stdin(db: sessionmaker[S
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.stdout
     with db() as s:
-        assert service.login(s, "boss", PASSWORD, lifetime=LIFETIME).token
+        assert service.login(s, "boss", PASSWORD, lifetime=LIFETIME, limit=LIMIT).token
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_password_reset(db: sessionmaker[Session]) -> None:
 
     assert result.exit_code == 0, result.output
     with db() as s:
-        assert service.login(s, "li.wei", "a brand new passphrase", lifetime=LIFETIME)
+        assert service.login(s, "li.wei", "a brand new passphrase", lifetime=LIFETIME, limit=LIMIT)
 
 
 def test_unknown_officer_is_an_error() -> None:

@@ -13,13 +13,13 @@ from cbec.audit import service as audit
 from cbec.errors import Conflict, Unauthorized, ValidationFailed
 from cbec.officers import passwords, service
 from cbec.officers.service import IssuedSession
-from tests.officers.factories import PASSWORD, SETUP, add_officer
+from tests.officers.factories import LIMIT, PASSWORD, SETUP, add_officer
 
 HOURS = timedelta(hours=12)
 
 
 def log_in(session: Session, username: str = "li.wei", password: str = PASSWORD) -> IssuedSession:
-    return service.login(session, username, password, lifetime=HOURS)
+    return service.login(session, username, password, lifetime=HOURS, limit=LIMIT)
 
 
 def test_an_officer_is_stored_with_an_argon2id_hash_never_the_password(session: Session) -> None:
@@ -145,8 +145,11 @@ def test_a_deactivated_officer_cannot_log_in_and_its_sessions_end(session: Sessi
     # Only whoever knows the password learns that the account exists but is closed.
     with pytest.raises(Unauthorized, match=r"^wrong username or password$"):
         log_in(session, "li.wei", "not the password")
-    entry = audit.history(session, "officer", "li.wei")[-1]
-    assert (entry.action, entry.reason) == ("officer.deactivate", "left the service")
+    entries = audit.history(session, "officer", "li.wei")[-2:]
+    assert [(e.action, e.reason) for e in entries] == [
+        ("officer.deactivate", "left the service"),
+        ("officer.login_failed", None),
+    ]
 
 
 def test_the_last_active_administrator_stays(session: Session) -> None:

@@ -46,6 +46,27 @@ def test_wrong_password_is_refused_on_the_form(
     assert "cbec_officer" not in response.headers.get("set-cookie", "")
 
 
+@pytest.mark.parametrize("username", ["rev", "nobody.here"])
+def test_too_many_failed_sign_ins_lock_the_username_on_the_form(
+    web: Callable[..., TestClient], officers: None, username: str
+) -> None:
+    client = web(officer_signin_attempts=2, officer_signin_lock_seconds=600)
+    wrong = {"username": username, "password": "nope nope nope"}
+    assert [client.post("/login", data=wrong).status_code for _ in range(2)] == [401, 401]
+
+    # even the right password, and the same answer whether or not the officer exists
+    response = client.post("/login", data=wrong | {"password": "correct horse battery"})
+
+    assert response.status_code == 429
+    assert 595 <= int(response.headers["Retry-After"]) <= 600
+    assert "该用户名登录失败次数过多" in response.text  # Chinese by default
+    assert "cbec_officer" not in response.headers.get("set-cookie", "")
+    client.cookies.set("lang", "en")
+    response = client.post("/login", data=wrong)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins under this username: try again in" in response.text
+
+
 def test_sign_in_sets_a_strict_http_only_cookie_and_sign_out_ends_it(
     web: Callable[..., TestClient], officers: None
 ) -> None:

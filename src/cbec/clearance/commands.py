@@ -3,7 +3,6 @@ lists that waited too long, and the tax ledger."""
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
 
 import typer
@@ -14,35 +13,17 @@ from sqlalchemy.orm import Session
 from cbec.bounds import SMALLINT_MAX
 from cbec.clearance import queries
 from cbec.clearance.service import Clearance, Policy
-from cbec.commandline import unit_of_work
+from cbec.commandline import sign_in, unit_of_work
 from cbec.config import Settings, get_settings
-from cbec.errors import Forbidden
 from cbec.intake import pipeline
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
 from cbec.privacy import scrub
 from cbec.store import open_store, session_scope
-from cbec.store.models import Officer
 
 app = typer.Typer(
     help="Clearance: queues, officer actions, sweep, tax ledger.", no_args_is_help=True
 )
-
-
-def _officer(session: Session, username: str, password_stdin: bool, role: Role) -> str:
-    who = _signed_in(session, username, password_stdin)
-    if role.value not in who.role_names:
-        raise Forbidden(f"this needs the role {role.value}; {username!r} does not hold it")
-    return who.username
-
-
-def _signed_in(session: Session, username: str, password_stdin: bool) -> Officer:
-    password = (
-        sys.stdin.readline().rstrip("\n")
-        if password_stdin
-        else typer.prompt(f"password for {username}", hide_input=True)
-    )
-    return officers.login(session, username, password, lifetime=timedelta(minutes=1)).officer
 
 
 @app.command("queue")
@@ -101,7 +82,7 @@ def review_command(
     """Approve or reject a list in manual review."""
     settings = get_settings()
     with unit_of_work() as session:
-        who = _officer(session, officer, password_stdin, Role.REVIEWER)
+        who = sign_in(session, officer, password_stdin, Role.REVIEWER).name
         d = Clearance(session, Policy.from_settings(settings)).review(
             invt_no, approve=approve, officer=who, reason=reason
         )
@@ -120,7 +101,7 @@ def inspect_command(
     """Record an inspection result."""
     settings = get_settings()
     with unit_of_work() as session:
-        who = _officer(session, officer, password_stdin, Role.INSPECTOR)
+        who = sign_in(session, officer, password_stdin, Role.INSPECTOR).name
         d = Clearance(session, Policy.from_settings(settings)).inspection_result(
             invt_no, result=result, officer=who, details=details, detention=detention
         )
@@ -143,12 +124,15 @@ def detention_command(
     """End a list's detention (501, 502, 503, 599): release it or return it."""
     settings = get_settings()
     with unit_of_work() as session:
-        who = _signed_in(session, officer, password_stdin)
+        # any role that ends some detention; the service checks this list's department
+        who = sign_in(
+            session, officer, password_stdin, Role.INSPECTOR, Role.INVESTIGATOR, Role.RISK_ANALYST
+        ).name
         d = Clearance(session, Policy.from_settings(settings)).end_detention(
             invt_no,
             action="release" if release else "return",
-            officer=who.username,
-            roles=who.role_names,
+            officer=who,
+            roles=officers.get_by_username(session, who).role_names,
             reason=reason,
         )
         Console().print(f"{invt_no}: now {d.status}")

@@ -8,22 +8,19 @@ audit log against them. The report reads only; an export is written to the audit
 
 from __future__ import annotations
 
-import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
-from cbec.commandline import fail, unit_of_work, writable_file, writing
-from cbec.errors import BadRequest, FieldError, Forbidden
+from cbec.commandline import fail, sign_in, unit_of_work, writable_file, writing
+from cbec.errors import BadRequest, FieldError
 from cbec.network import payments
 from cbec.network.payment_schemas import PaymentReportOut
-from cbec.officers import service as officers
 from cbec.officers.roles import Role
 
 app = typer.Typer(
@@ -64,21 +61,6 @@ def _as_of(value: str | None) -> date | None:
         ) from None
 
 
-def _sign_in(session: Session, username: str, from_stdin: bool, role: Role) -> Actor:
-    password = (
-        sys.stdin.readline().rstrip("\r\n")
-        if from_stdin
-        else typer.prompt(f"password for {username}", hide_input=True)
-    )
-    issued = officers.login(session, username, password, lifetime=timedelta(minutes=1))
-    if role.value not in issued.officer.role_names:
-        raise Forbidden(
-            f"this needs the role {role.value}; {username!r} holds "
-            f"{', '.join(issued.officer.role_names) or 'no role'}"
-        )
-    return Actor.officer(issued.officer.username)
-
-
 @app.command("report")
 def report_command(
     early_minutes: EarlyMinutes = 60,
@@ -113,7 +95,7 @@ def report_command(
                     fields=[FieldError("--officer", "required", "a risk analyst's username")],
                 )
             )
-        by = _sign_in(session, officer, password_stdin, Role.RISK_ANALYST) if officer else None
+        by = sign_in(session, officer, password_stdin, Role.RISK_ANALYST) if officer else None
         out = payments.report(session, thresholds, as_of=day)
         flagged = payments.flag(session, by, thresholds, as_of=day) if by and flag else None
     if as_json:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cbec.officers.roles import Role
-from cbec.store.models import Officer, OfficerRole, OfficerSession
+from cbec.store.bulk import insert_for
+from cbec.store.models import Officer, OfficerRole, OfficerSession, OfficerSignInFailures
 
 
 def by_username(session: Session, username: str) -> Officer | None:
@@ -56,3 +57,31 @@ def live_sessions(session: Session, officer_id: int) -> Sequence[OfficerSession]
         .scalars()
         .all()
     )
+
+
+def signin_failures_of(session: Session, username: str) -> OfficerSignInFailures | None:
+    """The failed sign-ins under ``username``, if any were counted (read without a lock)."""
+    return session.execute(
+        select(OfficerSignInFailures).where(OfficerSignInFailures.username == username)
+    ).scalar_one_or_none()
+
+
+def signin_failures(session: Session, username: str) -> OfficerSignInFailures:
+    """The failed sign-ins under ``username`` (a count of 0 made if there is none), held
+    until the transaction ends: two sign-ins under one username are counted one after the
+    other, so that attempts sent at once get no more answers than one after another.
+
+    The insert takes SQLite's write lock at once (as the audit chain's lock does);
+    PostgreSQL locks the row (``FOR UPDATE``) and reads its latest committed count.
+    """
+    session.execute(
+        insert_for(session.get_bind().dialect.name)(OfficerSignInFailures)
+        .values(username=username, failures=0)
+        .on_conflict_do_nothing()
+    )
+    return session.execute(
+        select(OfficerSignInFailures)
+        .where(OfficerSignInFailures.username == username)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from cbec.audit.service import Actor
 from cbec.deps import OfficerDep, OfficerTokenDep, SessionDep, SettingsDep, require_role
+from cbec.errors import CbecError
 from cbec.officers import service
 from cbec.officers.roles import Role
 from cbec.officers.schemas import (
@@ -35,18 +36,30 @@ Administrator = Annotated[Officer, Depends(require_role(Role.ADMINISTRATOR))]
 
 
 @router.post("/officers/login")
-def login(credentials: LoginIn, session: SessionDep, settings: SettingsDep) -> LoginOut:
+def login(
+    credentials: LoginIn, session: SessionDep, settings: SettingsDep, request: Request
+) -> LoginOut:
     """Log in with username and password; the answer carries the session token this once.
 
     Send it as `Authorization: Bearer <token>` until `expiresAt`. 401 for a wrong
-    username or password (the same answer for both) or a deactivated account.
+    username or password (the same answer for both) or a deactivated account. After
+    `CBEC_OFFICER_SIGNIN_ATTEMPTS` failures in a row under a username (5 by default),
+    logins under it are refused with 429 and `Retry-After` for
+    `CBEC_OFFICER_SIGNIN_LOCK_SECONDS` (900), whether or not an officer has it; a login with
+    the right password starts the count again.
     """
-    issued = service.login(
-        session,
-        credentials.username,
-        credentials.password.get_secret_value(),
-        lifetime=timedelta(hours=settings.officer_session_hours),
-    )
+    try:
+        issued = service.login(
+            session,
+            credentials.username,
+            credentials.password.get_secret_value(),
+            lifetime=timedelta(hours=settings.officer_session_hours),
+            limit=service.SignInLimit.from_settings(settings),
+            client=request.client.host if request.client else None,
+        )
+    except CbecError:
+        session.commit()  # a refused login counts, and is in the audit log
+        raise
     session.commit()
     return LoginOut.of(issued)
 

@@ -11,12 +11,20 @@ A login issues a session token ``cbo_<token id>_<secret>``, shown once: only the
 of the secret is kept (a fast hash is right for a 256-bit random secret; the password is
 what needs argon2). A token works until it expires, is revoked by logout, or its officer
 is deactivated.
+
+Failed logins are counted per username, in the store (every API process and the pages
+share the count), whether or not an officer has the username: after
+:attr:`SignInLimit.attempts` in a row, logins under it are refused with
+:class:`TooManyRequests` until :attr:`SignInLimit.lock` has passed, the same answer for
+every username. Each failure and each lock is written to the audit log, never the
+password tried. The caller commits a refused login too, so that it counts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Sequence
@@ -28,10 +36,24 @@ from sqlalchemy.orm import Session
 
 from cbec.audit import service as audit
 from cbec.audit.service import Actor
-from cbec.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from cbec.config import Settings
+from cbec.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+    ValidationFailed,
+)
 from cbec.officers import passwords, repository
 from cbec.officers.roles import Role
-from cbec.store.models import Officer, OfficerRole, OfficerSession, utcnow
+from cbec.store.models import (
+    Officer,
+    OfficerRole,
+    OfficerSession,
+    OfficerSignInFailures,
+    utcnow,
+)
 
 TOKEN_PREFIX = "cbo"  # noqa: S105 - the public prefix of session tokens
 USERNAME_MAX = 64
@@ -52,6 +74,8 @@ RULE_LAST_ADMIN = "last-active-administrator"
 
 #: Subject kind of officer accounts in the audit log.
 SUBJECT = "officer"
+#: Who failed logins are recorded against in the audit log (the caller is nobody known).
+SIGN_IN = Actor.system("officers.login")
 _BAD_LOGIN = "wrong username or password"
 _SESSION_REFUSED = "unknown, expired or revoked officer session"
 
@@ -302,19 +326,112 @@ def _revoke_sessions(
     return revoked
 
 
-def login(session: Session, username: str, password: str, *, lifetime: timedelta) -> IssuedSession:
+@dataclass(frozen=True, slots=True)
+class SignInLimit:
+    """Logins under a username are refused for ``lock`` after ``attempts`` failed in a
+    row."""
+
+    attempts: int
+    lock: timedelta
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignInLimit:
+        return cls(
+            attempts=settings.officer_signin_attempts,
+            lock=timedelta(seconds=settings.officer_signin_lock_seconds),
+        )
+
+
+def _refuse_if_locked(failures: OfficerSignInFailures | None, username: str, now: datetime) -> None:
+    """:class:`TooManyRequests` while logins under ``username`` are locked out."""
+    if failures is None or failures.locked_until is None or now >= failures.locked_until:
+        return
+    wait = math.ceil((failures.locked_until - now).total_seconds())
+    raise TooManyRequests(
+        f"too many failed logins as {username!r}: try again in {wait} s", retry_after=wait
+    )
+
+
+def _failed(
+    session: Session,
+    failures: OfficerSignInFailures,
+    limit: SignInLimit,
+    now: datetime,
+    client: str | None,
+) -> None:
+    """Count a failed login, lock the username at ``limit.attempts``, and say both in the
+    audit log (the username and where from; never the password tried)."""
+    failures.failures += 1
+    failures.last_failed_at = now
+    if failures.failures >= limit.attempts:
+        failures.locked_until = now + limit.lock
+    session.flush()
+    where = {"client": client} if client else {}
+    audit.record(
+        session,
+        actor_kind=SIGN_IN.kind,
+        actor=SIGN_IN.name,
+        action=f"{SUBJECT}.login_failed",
+        subject_kind=SUBJECT,
+        subject_key=failures.username,
+        details={"failures": failures.failures, **where},
+    )
+    if failures.locked_until is not None:
+        audit.record(
+            session,
+            actor_kind=SIGN_IN.kind,
+            actor=SIGN_IN.name,
+            action=f"{SUBJECT}.login_locked",
+            subject_kind=SUBJECT,
+            subject_key=failures.username,
+            details={
+                "failures": failures.failures,
+                "lockedUntil": failures.locked_until,
+                **where,
+            },
+        )
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    lifetime: timedelta,
+    limit: SignInLimit,
+    client: str | None = None,
+) -> IssuedSession:
     """Check the password and open a session that lasts ``lifetime``.
 
     :class:`Unauthorized` for an unknown username or a wrong password (the same answer,
     in about the same time), and for a deactivated account (said only to whoever knows
-    its password).
+    its password). After ``limit.attempts`` failures in a row under the username,
+    :class:`TooManyRequests` (its ``retry_after`` the seconds left) until ``limit.lock``
+    has passed, whatever the password, whether or not an officer has the username.
+    Failures are flushed and recorded against ``client`` (the caller's address) in the
+    audit log: commit them when this raises.
     """
+    if check_username(username):
+        # No officer can have it (and it may not fit the count's column): nothing to count.
+        passwords.burn(password)
+        raise Unauthorized(_BAD_LOGIN)
+    _refuse_if_locked(repository.signin_failures_of(session, username), username, utcnow())
     officer = repository.by_username(session, username)
     if officer is None:
         passwords.burn(password)
+    right = officer is not None and passwords.check_password(officer.password_hash, password)
+    # Counted one login at a time per username, after the (slow) password check, so that
+    # no lock is held while it runs; a login locked out meanwhile is refused whatever its
+    # password: attempts sent at once learn no more than as many sent one after another.
+    now = utcnow()
+    failures = repository.signin_failures(session, username)
+    if failures.locked_until is not None and now >= failures.locked_until:
+        failures.failures, failures.locked_until = 0, None  # the lock is over: start again
+    _refuse_if_locked(failures, username, now)
+    if officer is None or not right:
+        _failed(session, failures, limit, now, client)
         raise Unauthorized(_BAD_LOGIN)
-    if not passwords.check_password(officer.password_hash, password):
-        raise Unauthorized(_BAD_LOGIN)
+    failures.failures = 0
     if not officer.active:
         raise Unauthorized(f"officer account {username!r} is deactivated")
     if passwords.needs_rehash(officer.password_hash):

@@ -101,7 +101,8 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Check the password, open an officer session and keep its token in a cookie."""
+    """Check the password, open an officer session and keep its token in a cookie. Past
+    too many failed sign-ins under the username, 429 with ``Retry-After``, as the API."""
     signin.same_origin(request)
     target = signin.local_path(next)
     try:
@@ -110,13 +111,21 @@ def login(
             username.strip(),
             password,
             lifetime=timedelta(hours=settings.officer_session_hours),
+            limit=officers.SignInLimit.from_settings(settings),
+            client=request.client.host if request.client else None,
         )
     except CbecError as exc:
-        session.rollback()
-        error = _t(request, exc.detail)  # the catalogue has the usual refusals (_LOGIN_REFUSALS)
-        return page(
+        session.commit()  # a refused sign-in counts, and is in the audit log
+        if isinstance(exc, TooManyRequests):
+            error = _t(request, _LOCKED, s=exc.retry_after)
+        else:  # the catalogue has the usual refusals (_LOGIN_REFUSALS)
+            error = _t(request, exc.detail)
+        refused = page(
             request, "login.html", None, http_status=exc.status_code, next=target, error=error
         )
+        if isinstance(exc, TooManyRequests):
+            refused.headers["Retry-After"] = str(exc.retry_after)
+        return refused
     session.commit()
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
@@ -133,6 +142,8 @@ def login(
 
 #: The sign-in service's refusals, for the catalogue (shown in the browser's language).
 _LOGIN_REFUSALS = (N_("wrong username or password"),)
+#: The refusal past too many failed sign-ins under one username.
+_LOCKED = N_("Too many failed sign-ins under this username: try again in %(s)s s.")
 
 
 @router.post("/logout")

@@ -22,7 +22,12 @@ from cbec.store.models.export import (
 from cbec.store.models.keys import StoreKey
 from cbec.store.models.message import DeadLetter, Document, InboundMessage, Receipt
 from cbec.store.models.network import Network, NetworkEdge, NetworkNode, NetworkRun
-from cbec.store.models.officer import Officer, OfficerRole, OfficerSession
+from cbec.store.models.officer import (
+    Officer,
+    OfficerRole,
+    OfficerSession,
+    OfficerSignInFailures,
+)
 from cbec.store.models.portrait import CatalogueItem, PlatformCheck, Rating, RatingItem
 from cbec.store.models.risk import (
     Case,
@@ -85,6 +90,7 @@ __all__ = [
     "Officer",
     "OfficerRole",
     "OfficerSession",
+    "OfficerSignInFailures",
     "PlatformCheck",
     "PolicyParameter",
     "PositiveListLine",

@@ -64,3 +64,16 @@ class OfficerSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class OfficerSignInFailures(Base):
+    """Failed sign-ins in a row under one username, whether or not an officer has it (so
+    that a refusal does not tell which usernames exist), and until when sign-ins under it
+    are refused after too many. A sign-in with the right password sets the count to 0."""
+
+    __tablename__ = "officer_signin_failures"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
