@@ -72,12 +72,15 @@ app.command("sim-exports")(sim_exports)
 @app.command("serve")
 def serve(
     host: str | None = typer.Option(None, help="Address to bind (default CBEC_API_HOST)."),
-    port: int | None = typer.Option(None, help="Port (default CBEC_API_PORT)."),
+    port: int | None = typer.Option(None, min=1, max=65535, help="Port (default CBEC_API_PORT)."),
     workers: int = typer.Option(
         1, min=1, help="API worker processes (stateless; use PostgreSQL for more than one)."
     ),
 ) -> None:
-    """Serve the API (OpenAPI docs at /docs)."""
+    """Serve the API (OpenAPI docs at /docs).
+
+    The settings are read and checked before uvicorn starts (see ``_assemble``): one that
+    cbec could not use is one line and exit code 1, not a traceback from each worker."""
     import uvicorn
 
     from cbec.api import create_app

@@ -5,17 +5,31 @@ from __future__ import annotations
 import gc
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from limits import parse as parse_rate
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+#: The levels of the cbec logger (what :mod:`logging` knows, in capitals).
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
 class Settings(BaseSettings):
-    """Every tunable of cbec. Each field maps to ``CBEC_<NAME>``."""
+    """Every tunable of cbec. Each field maps to ``CBEC_<NAME>``.
+
+    A value that cbec could not use (out of its bounds, a store URL no installed driver
+    opens, an unknown log level, a rate not in ``limits`` notation) is refused as the
+    settings are read, naming the variable (``cbec`` prints one line and exits 1), instead
+    of a traceback when it is first used, or a server that starts and answers 500.
+    """
 
     model_config = SettingsConfigDict(env_prefix="CBEC_", extra="ignore")
 
-    #: SQLAlchemy URL. SQLite (embedded default) or ``postgresql+psycopg://...``.
+    #: SQLAlchemy URL. SQLite (embedded default) or ``postgresql+psycopg://...``; its
+    #: dialect and driver must be installed.
     database_url: str = "sqlite:///var/cbec.db"
     #: Folder for the embedded store and generated files.
     var_dir: Path = Path("var")
@@ -59,11 +73,11 @@ class Settings(BaseSettings):
     #: Spark master of the batch jobs run with ``--engine spark`` (``local[*]``: Spark in
     #: local mode on this machine; ``spark://host:7077``, ``yarn``, ... for a cluster).
     spark_master: str = "local[*]"
-    #: Address the API binds to.
+    #: Address the API binds to (a TCP port, 1 to 65535).
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
-    #: Logging level for the cbec logger.
-    log_level: str = "INFO"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    #: Logging level for the cbec logger (any case: ``info`` is ``INFO``).
+    log_level: LogLevel = "INFO"
     #: Bearer token of the customs administrator for the registry's write routes. A
     #: stand-in until officer accounts with roles exist; unset (or empty) disables them.
     admin_token: str | None = None
@@ -90,8 +104,9 @@ class Settings(BaseSettings):
     #: How long sign-ins under a username are refused after too many failures (1 s to
     #: 30 days).
     officer_signin_lock_seconds: int = Field(default=900, ge=1, le=30 * 24 * 3600)
-    #: Rate limits of the public quota query (``limits`` notation): per caller address, and
-    #: per ID number asked about (against guessing one person's phone from many addresses).
+    #: Rate limits of the public quota query (``limits`` notation, at least 1 a period): per
+    #: caller address, and per ID number asked about (against guessing one person's phone
+    #: from many addresses).
     consumer_rate_per_client: str = "10/minute"
     consumer_rate_per_identity: str = "20/hour"
     #: Queue intake (NATS JetStream, ``cbec worker`` / ``cbec queue send``): the server,
@@ -117,6 +132,34 @@ class Settings(BaseSettings):
     #: From which model score a list goes to manual review, and to X-ray inspection.
     risk_model_review: float = 0.8
     risk_model_inspect: float = 0.9
+
+    @field_validator("database_url")
+    @classmethod
+    def _a_store_cbec_can_open(cls, url: str) -> str:
+        try:
+            make_url(url).get_dialect().import_dbapi()
+        except (ArgumentError, ImportError) as exc:  # NoSuchModuleError is an ArgumentError
+            raise ValueError(
+                f"not a store URL cbec can open ({exc}): sqlite:///PATH or "
+                "postgresql+psycopg://USER@HOST/DATABASE"
+            ) from None
+        return url
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_capitals(cls, level: object) -> object:
+        return level.upper() if isinstance(level, str) else level
+
+    @field_validator("consumer_rate_per_client", "consumer_rate_per_identity")
+    @classmethod
+    def _a_rate(cls, rate: str) -> str:
+        try:
+            amount = parse_rate(rate).amount
+        except ValueError:
+            amount = 0
+        if amount < 1:
+            raise ValueError(f"{rate!r} is not a rate like 10/minute or 20/hour (at least 1)")
+        return rate
 
 
 @lru_cache(maxsize=1)

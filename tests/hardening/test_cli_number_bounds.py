@@ -34,6 +34,7 @@ pytestmark = pytest.mark.usefixtures("store_env")
         (["clearance", "sweep", "--older-than", "999999999999999"], "--older-than", 3153600000),
         (["warehouse", "shelf", "--days", "99999999999"], "--days", 36500),
         (["portrait", "show", "4401960001", "--days", "99999999999"], "--days", 3660),
+        (["serve", "--port", "70000"], "--port", 65535),
     ],
 )
 def test_a_number_past_its_bound_is_a_usage_error_naming_it(
