@@ -90,7 +90,6 @@ def test_review_from_the_terminal_checks_password_and_role(
     assert "36.22" in ledger.stdout
 
 
-<<<<<<< HEAD
 def test_a_detention_ended_from_the_terminal(
     make_client: Callable[..., TestClient],
     filed: dict[str, str],
@@ -124,7 +123,8 @@ def test_a_detention_ended_from_the_terminal(
     assert done.exit_code == 0, done.output
     assert "now 700" in done.stdout
     assert [status for status, _ in list_receipts(client, filed)][-1] == 700
-=======
+
+
 def test_failed_sign_ins_at_the_terminal_count_towards_the_lock(
     db: sessionmaker[Session], store_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,7 +147,6 @@ def test_failed_sign_ins_at_the_terminal_count_towards_the_lock(
 
     assert locked.exit_code == 1
     assert "too many failed logins as 'li.wei': try again in" in locked.stderr
->>>>>>> 518777b (Officer sign-in: after CBEC_OFFICER_SIGNIN_ATTEMPTS (5) failed sign-ins in a row under one username, over the API, the sign-in page or a terminal, sign-ins under it are refused for CBEC_OFFICER_SIGNIN_LOCK_SECONDS (900) with 429 and Retry-After (the page says so in its language), even with the right password and the same for a username no officer has; a right password starts the count again. The count is in the store (migration 0021), so every process and a restart see it; each failure and lock is in the audit log with the username and caller's address, never the password. The two copies of the terminal sign-in in clearance and payment commands now use commandline.sign_in)
 
 
 def test_sweep_rejects_lists_whose_documents_never_came(

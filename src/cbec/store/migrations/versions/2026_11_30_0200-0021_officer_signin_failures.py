@@ -5,7 +5,7 @@ every restart sees the same count
 
 Revision ID: 0021
 Revises: 0020
-Create Date: 2026-12-01 01:00:00
+Create Date: 2026-11-30 02:00:00
 
 """
 
