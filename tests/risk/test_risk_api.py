@@ -330,3 +330,45 @@ def test_an_instruction_on_an_enterprise_not_filed_is_refused(
         "/api/v1/risk/instructions", json={**body, "targetValue": AGENT}, headers=analyst
     )
     assert issued.status_code == 201, issued.text
+
+
+def test_an_instruction_reason_naming_an_identity_is_masked_on_every_list_it_stops(
+    make_client: Any, filed: dict[str, str], analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    traffic = Traffic(make_client(review_rate=1.0), filed)
+    headers = login(traffic.client, "chen.jing")
+    traffic.send(1)
+    reason = f"buyer {BUYER} reported the card stolen; call back 13912345678"
+    issued = traffic.client.post(
+        "/api/v1/risk/instructions",
+        json={"targetKind": "buyer", "targetValue": BUYER, "action": "hold", "reason": reason},
+        headers=headers,
+    )
+    assert issued.status_code == 201, issued.text
+    masked = "buyer 110*************2X reported the card stolen; call back 139****5678"
+    assert issued.json()["reason"] == masked
+    traffic.send(2)  # decided in real time with the instruction in force
+    reviewer = login(traffic.client, "li.wei")
+    for n in (1, 2):
+        shown = traffic.client.get(
+            f"/api/v1/declarations/{declaration(db, n).invt_no}", headers=reviewer
+        ).json()
+        assert shown["status"] == 599
+        assert masked in shown["reasons"]
+        texts = [shown["reasons"], *(e["reason"] for e in shown["events"])]
+        assert not [t for t in texts if BUYER in t or "13912345678" in t]
+    hits = traffic.client.get("/api/v1/risk/hits?source=instruction", headers=headers).json()
+    assert [h["message"] for h in hits] == [masked, masked]
+    listed = traffic.client.get("/api/v1/risk/instructions", headers=headers).json()
+    assert [i["reason"] for i in listed] == [masked]
+    lifted = traffic.client.post(
+        f"/api/v1/risk/instructions/{issued.json()['id']}/lift",
+        json={"reason": f"{BUYER} found the card"},
+        headers=headers,
+    )
+    assert lifted.status_code == 200, lifted.text
+    with db() as s:
+        logged = s.scalars(
+            select(AuditEntry.reason).where(AuditEntry.subject_kind == "control_instruction")
+        ).all()
+    assert logged == [masked, "110*************2X found the card"]

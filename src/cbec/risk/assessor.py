@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from cbec.catalog import service as catalog_service
 from cbec.clearance.decision import Inspection, Outcome, RiskHit, RiskVerdict
+from cbec.privacy import scrub
 from cbec.risk import cases, rulebook
 from cbec.risk.expressions import Value
 from cbec.risk.features import (
@@ -104,7 +105,8 @@ def instruction_hit(row: InstructionRow) -> RiskHit:
     )
     return RiskHit(
         f"I{row.id}",
-        f"control instruction {row.id} ({target}): {row.reason}",
+        # masked again: instructions issued before reasons were masked on the way in
+        f"control instruction {row.id} ({target}): {scrub(row.reason)}",
         outcome,
         inspection,
     )
@@ -357,7 +359,7 @@ class RiskControl:
                 "mode": "live",
                 "action": row.action,
                 "score": 0.0,
-                "message": row.reason,
+                "message": scrub(row.reason),
                 "values": json.dumps({f"target.{row.target_kind}": "matched"}),
                 "at": now,
             }

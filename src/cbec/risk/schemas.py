@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
 
-from cbec.privacy import mask_address, mask_id, mask_phone
+from cbec.privacy import mask_address, mask_id, mask_phone, scrub
 from cbec.risk.rules import INSTRUCTION_ACTIONS, Action
 from cbec.schemas import CamelModel, InputModel
 from cbec.store.models import Case, CaseEvidence, ControlInstruction, RiskFlag, Rule, RuleSet
@@ -17,6 +17,12 @@ from cbec.store.models import Case, CaseEvidence, ControlInstruction, RiskFlag, 
 RuleName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Chapter = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
 Code = Annotated[str, Field(min_length=1, max_length=18)]
+
+
+def _scrubbed(value: str) -> str:
+    """Free text an officer writes (an instruction's reason) with resident ID and mobile
+    numbers masked: it becomes a reason on every list it stops, which every officer reads."""
+    return scrub(value)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -226,6 +232,7 @@ class InstructionIn(InputModel):
 
     _check_from = field_validator("valid_from")(_aware)
     _check_to = field_validator("valid_to")(_aware)
+    _mask_reason = field_validator("reason")(_scrubbed)
 
     @model_validator(mode="after")
     def _instruction(self) -> InstructionIn:
@@ -266,7 +273,7 @@ class InstructionOut(CamelModel):
             target_kind=row.target_kind,
             target_value=value,
             action=row.action,
-            reason=row.reason,
+            reason=scrub(row.reason),  # stored in clear before reasons were masked
             status=row.status,
             valid_from=row.valid_from,
             valid_to=row.valid_to,
@@ -280,6 +287,8 @@ class InstructionOut(CamelModel):
 
 class LiftIn(InputModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+    _mask_reason = field_validator("reason")(_scrubbed)
 
 
 class FlagIn(InputModel):
