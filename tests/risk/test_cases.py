@@ -137,3 +137,46 @@ def test_case_clue_hits_gather_in_one_case_per_buyer_without_stopping_the_goods(
         ).all()
     assert labels == [0, 0]
     assert actions == ["case.open", "case.evidence", "case.close"]
+
+
+def test_a_seizure_of_a_buyers_list_joins_the_case_a_rule_opened_about_that_buyer(
+    make_client: Any, filed: dict[str, str], analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    traffic = Traffic(make_client(inspection_rate=1.0), filed)
+    client = traffic.client
+    rules = {
+        "name": "dear",
+        "rules": [
+            {
+                "name": "dear_formula",
+                "description": "formula over 1,000 CNY",
+                "when": {">": [{"field": "taxable_value"}, 1000]},
+                "action": "case_clue",
+            }
+        ],
+    }
+    rule_set = client.post("/api/v1/risk/rule-sets", json=rules, headers=analyst).json()
+    client.post(f"/api/v1/risk/rule-sets/{rule_set['id']}/publish", headers=analyst)
+    traffic.send(1, price="600.00")  # a clue: the rule opens a case about the buyer
+    traffic.send(2)  # the same buyer's cheaper list: no clue, inspected at random
+    first, second = declaration(db, 1), declaration(db, 2)
+    inspector, investigator = login(client, "wang.fang"), login(client, "zhao.lei")
+    seized = client.post(
+        f"/api/v1/declarations/{second.invt_no}/inspection",
+        json={"result": "seize", "details": "counterfeit labels"},
+        headers=inspector,
+    )
+    assert seized.status_code == 200, seized.text
+
+    listed = client.get("/api/v1/risk/cases", headers=investigator).json()
+    assert [(c["source"], c["status"]) for c in listed] == [("rule", "open")]
+    case = client.get(f"/api/v1/risk/cases/{listed[0]['id']}", headers=investigator).json()
+    assert [e["ref"] for e in case["evidence"] if e["kind"] == "declaration"] == [
+        first.invt_no,
+        second.invt_no,
+    ]
+    with db() as s:
+        actions = s.scalars(
+            select(AuditEntry.action).where(AuditEntry.subject_kind == "case")
+        ).all()
+    assert actions == ["case.open", "case.evidence"]

@@ -4,7 +4,8 @@ officer; every step in the audit log. A closed case's outcome becomes a label fo
 its lists (``risk_labels``), which model training reads.
 
 One case gathers the clues about one subject (a buyer, by pseudonym) while it is not
-closed: a second clue or seizure about the same buyer adds its evidence to the case.
+closed: a second clue, a seizure or an officer's clue about the same buyer adds its
+evidence to the case, whatever opened it.
 """
 
 from __future__ import annotations
@@ -145,9 +146,13 @@ def open_case(
     evidence: Sequence[Evidence],
     by: Actor,
 ) -> Case:
-    """Open a case about ``subject_key``, or add ``evidence`` to the one not yet closed."""
+    """Open a case about ``subject_key``, or add ``evidence`` to the one not yet closed,
+    whichever source opened it: a seizure of a buyer's list joins the case a rule's clue
+    opened about that buyer."""
+    if source not in repository.CASE_SOURCES:
+        raise ValueError(f"unknown case source {source!r}")
     now = utcnow()
-    case = repository.open_case_for(session, source, subject_key)
+    case = repository.open_case_for(session, subject_key)
     fresh = case is None
     if case is None:
         case = Case(

@@ -26,6 +26,10 @@ from cbec.store.models import (
     RuleSet,
 )
 
+#: What opens a case: a case-clue rule's hit, an inspector's seizure, an officer (a list
+#: from the workbench), a network run.
+CASE_SOURCES = ("rule", "seizure", "manual", "network")
+
 # -- external results ---------------------------------------------------------------------
 
 
@@ -241,11 +245,14 @@ def labels(session: Session, declaration_ids: Sequence[int]) -> dict[int, int]:
 # -- cases --------------------------------------------------------------------------------
 
 
-def open_case_for(session: Session, source: str, subject_key: str) -> Case | None:
+def open_case_for(session: Session, subject_key: str) -> Case | None:
+    """The case not yet closed about ``subject_key``, whatever opened it (a rule's clue, a
+    seizure, an officer, a network run)."""
     return session.execute(
         select(Case)
         .where(
-            Case.source == source,
+            # every source named, so that the (source, subject_key, status) index serves
+            Case.source.in_(CASE_SOURCES),
             Case.subject_key == subject_key,
             Case.status.in_(["open", "investigating"]),
         )
