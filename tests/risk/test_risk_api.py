@@ -372,3 +372,30 @@ def test_an_instruction_reason_naming_an_identity_is_masked_on_every_list_it_sto
             select(AuditEntry.reason).where(AuditEntry.subject_kind == "control_instruction")
         ).all()
     assert logged == [masked, "110*************2X found the card"]
+
+
+def test_a_class_set_by_an_analyst_samples_the_enterprises_lists_at_its_rates(
+    traffic: Traffic, analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    url = "/api/v1/risk/enterprise-classes"
+    unknown = traffic.client.post(
+        url, json={"enterpriseCode": AGENT, "classCode": "Z"}, headers=analyst
+    )
+    assert unknown.status_code == 422, unknown.text
+    assert [f["path"] for f in unknown.json()["fields"]] == ["body/classCode"]
+    done = traffic.client.post(
+        url,
+        json={"enterpriseCode": AGENT, "classCode": "D", "reason": "forged invoices"},
+        headers=analyst,
+    )
+    assert done.status_code == 201, done.text
+    portrait = traffic.client.get(f"/api/v1/portrait/enterprises/{AGENT}", headers=analyst).json()
+    in_force = portrait["classInForce"]
+    assert (in_force["classCode"], in_force["reviewRate"], in_force["openRate"]) == ("D", 0.5, 0.4)
+    for n in range(1, 11):
+        traffic.send(n)
+    reasons = [declaration(db, n).reasons for n in range(1, 11)]
+    # class D inspects 85% of its direct-purchase lists; no other sampling is on
+    stopped = [r for r in reasons if "[S.inspection]" in r]
+    assert len(stopped) >= 6, reasons
+    assert "at rate 85.00%" in stopped[0]

@@ -340,10 +340,11 @@ class FlagOut(CamelModel):
 
 
 class ClassIn(InputModel):
-    """An enterprise's class from its portrait (A, B, C, D, ...)."""
+    """An enterprise's supervision class (A, B, C or D; ``GET /api/v1/portrait/classes``):
+    its lists are sampled at the class's rates."""
 
     enterprise_code: Code
-    class_code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,8}$")]
+    class_code: Annotated[str, Field(pattern=r"^[A-D]$")]
     source: str = Field(default="portrait", min_length=1, max_length=32)
     score: float | None = None
     reason: str = Field(default="", max_length=2000)

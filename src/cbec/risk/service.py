@@ -25,6 +25,7 @@ from cbec.clearance.decision import Inspection
 from cbec.clearance.service import Clearance, Policy
 from cbec.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from cbec.messages.receipts import INSPECTION, MANUAL_REVIEW
+from cbec.portrait.classes import CLASSES
 from cbec.privacy import blind_id, mask_id, scrub
 from cbec.risk import repository
 from cbec.risk.assessor import VERDICTS, hs_prefixes
@@ -537,8 +538,10 @@ def add_flag(session: Session, data: FlagIn, *, by: Actor) -> RiskFlag:
 
 def set_class(session: Session, data: ClassIn, *, by: Actor) -> EnterpriseClass:
     """Record an enterprise's class (the latest valid one applies); the enterprise must be
-    filed."""
+    filed. The row carries the class's rates, as a published portrait class does: clearance
+    samples by the rows with rates, and the portrait shows the latest row as in force."""
     _require_filed(session, data.enterprise_code, "enterpriseCode")
+    rates = CLASSES[data.class_code]
     row = repository.add_class(
         session,
         EnterpriseClass(
@@ -551,6 +554,10 @@ def set_class(session: Session, data: ClassIn, *, by: Actor) -> EnterpriseClass:
             valid_to=data.valid_to,
             created_at=utcnow(),
             created_by=by.name,
+            review_rate=rates.review,
+            xray_rate=rates.xray,
+            open_rate=rates.open,
+            inspection_caps=rates.caps_json(),
         ),
     )
     _record(
