@@ -399,3 +399,23 @@ def test_a_class_set_by_an_analyst_samples_the_enterprises_lists_at_its_rates(
     stopped = [r for r in reasons if "[S.inspection]" in r]
     assert len(stopped) >= 6, reasons
     assert "at rate 85.00%" in stopped[0]
+
+
+def test_a_buyer_instruction_needs_a_resident_id_number(
+    traffic: Traffic, analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    body = {"targetKind": "buyer", "action": "hold", "reason": "identity reported stolen"}
+    url = "/api/v1/risk/instructions"
+    for typo in ("1101051949123100", "110105 1949 1231 002X", "zhang.san"):
+        refused = traffic.client.post(url, json={**body, "targetValue": typo}, headers=analyst)
+        assert refused.status_code == 422, refused.text
+        [problem] = refused.json()["fields"]
+        assert problem["path"] == "body/targetValue"
+        assert "resident ID number" in problem["message"]
+    assert traffic.client.get(url, headers=analyst).json() == []
+    # written as a form may give it: blanks around it and a lower-case check character
+    lower = f" {BUYER.lower()} "
+    issued = traffic.client.post(url, json={**body, "targetValue": lower}, headers=analyst)
+    assert issued.status_code == 201, issued.text
+    traffic.send(1)
+    assert declaration(db, 1).status == 599

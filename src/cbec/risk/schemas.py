@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, JsonValue, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from cbec.privacy import mask_address, mask_id, mask_phone, scrub
 from cbec.risk.rules import INSTRUCTION_ACTIONS, Action
@@ -220,6 +228,10 @@ class SpecOut(CamelModel):
     description: str
 
 
+#: the shape of a resident ID number (GB 11643; first-generation cards had 15 digits)
+_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")
+
+
 class InstructionIn(InputModel):
     """A control instruction: what it targets, what to do, why."""
 
@@ -233,6 +245,22 @@ class InstructionIn(InputModel):
     _check_from = field_validator("valid_from")(_aware)
     _check_to = field_validator("valid_to")(_aware)
     _mask_reason = field_validator("reason")(_scrubbed)
+
+    @field_validator("target_value")
+    @classmethod
+    def _buyer_id_number(cls, value: str, info: ValidationInfo) -> str:
+        """A buyer is named by the resident ID number on the lists (15 or 18 characters,
+        the last of 18 a digit or X; the check digit is not checked, so that lists carrying
+        a forged number can be targeted): anything else would target no list, silently."""
+        if info.data.get("target_kind") != "buyer":
+            return value
+        number = value.strip().upper()
+        if not _RESIDENT_ID.fullmatch(number):
+            raise ValueError(
+                "a buyer target is a resident ID number: 18 characters (17 digits and a "
+                "digit or X) or 15 digits"
+            )
+        return number
 
     @model_validator(mode="after")
     def _instruction(self) -> InstructionIn:
