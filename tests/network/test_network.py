@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from cbec.audit.service import Actor
 from cbec.catalog import service as catalog_service
 from cbec.clearance import wiring
 from cbec.cli import app
@@ -33,13 +34,22 @@ from cbec.network import address, communities, detectors, frames, graph, service
 from cbec.network.graph import Edge, GraphBuffer, Node
 from cbec.privacy import blind_id
 from cbec.registry.service import import_registry
+from cbec.risk import cases
 from cbec.risk import wiring as risk_wiring
 from cbec.risk.features import FEATURES, pseudonym, use_pseudonym_key
 from cbec.sim.fraud import address_variant
 from cbec.sim.output import run as simulate
 from cbec.sim.regions import PROVINCES
 from cbec.sim.simulation import Options
-from cbec.store.models import Case, CaseEvidence, NetworkEdge, NetworkNode, RiskFlag
+from cbec.store.models import (
+    Case,
+    CaseEvidence,
+    CaseLabel,
+    Declaration,
+    NetworkEdge,
+    NetworkNode,
+    RiskFlag,
+)
 from tests.officers.factories import app_client, login, staff, use_cheap_hasher
 from tests.web.conftest import sign_in
 
@@ -190,6 +200,20 @@ def _a_run_flags_identities_and_opens_a_case_with_a_picture(
             blind_id(i) for i, t in cleared.labels["identities"].items() if "smuggling_ring" in t
         }
         assert ring & {m.removeprefix("member:") for m in members}
+        # the investigator gets the members' lists, and confirming the case labels them
+        bought = s.scalars(
+            select(Declaration)
+            .where(Declaration.buyer_key.in_([m.removeprefix("member:") for m in members]))
+            .order_by(Declaration.id)
+        ).all()
+        assert bought
+        assert sorted(e.ref for e in evidence if e.kind == "declaration") == sorted(
+            d.invt_no or d.business_key for d in bought
+        )
+        cases.close(s, case.id, "confirmed", "ring of bought identities", by=Actor.officer("z"))
+        labelled = s.scalars(select(CaseLabel.declaration_id).where(CaseLabel.case_id == case.id))
+        assert sorted(labelled) == [d.id for d in bought]
+        s.rollback()
         # flags name identities by blind index, as risk control's features look them up
         assert {f.subject_key for f in live} <= {
             blind_id(i) for i in cleared.labels["identities"]

@@ -97,7 +97,11 @@ def _labels(session: Session, keys: Iterable[str]) -> dict[str, tuple[str, str, 
     return found
 
 
-def _evidence(network: Found, nodes: Mapping[str, tuple[str, str, str]]) -> list[cases.Evidence]:
+def _evidence(
+    session: Session, network: Found, nodes: Mapping[str, tuple[str, str, str]]
+) -> list[cases.Evidence]:
+    """The network (measures, picture), its members (masked) and the lists its people
+    bought, which the investigator works and the case's outcome labels."""
     labels = {key: nodes[key][1] for key in network.members if key in nodes}
     items = [
         cases.Evidence(
@@ -117,13 +121,15 @@ def _evidence(network: Found, nodes: Mapping[str, tuple[str, str, str]]) -> list
             },
         )
     ]
+    people = []
     for key in network.members:
         kind, label, subject = nodes.get(key, ("", "", ""))
         if kind == PERSON and subject:
+            people.append(subject)
             items.append(cases.Evidence("identity", f"member:{subject}", {"label": label}))
         elif kind:
             items.append(cases.Evidence("identity", f"{kind}:{key}", {"label": label}))
-    return items
+    return items + cases.buyers_lists(session, people)
 
 
 def run(
@@ -198,7 +204,7 @@ def run(
                     f"{network.addresses} addresses and {network.phones} phones "
                     f"(score {network.score:.2f})"
                 ),
-                evidence=_evidence(network, nodes),
+                evidence=_evidence(session, network, nodes),
                 by=by,
             )
             row.case_id = case.id

@@ -40,6 +40,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 OUTCOMES: dict[str, int | None] = {"confirmed": 1, "unfounded": 0, "inconclusive": None}
 #: Who may be assigned a case.
 CASE_ROLES = frozenset({Role.INVESTIGATOR.value, Role.RISK_ANALYST.value})
+#: Most lists a clue about many buyers (a network) brings into its case at once.
+LISTS_PER_CLUE = 1000
 #: The system actor clues found in real time are recorded against.
 RISK = Actor.system("risk")
 
@@ -78,22 +80,35 @@ def _record(
     )
 
 
+def list_evidence(d: Declaration) -> Evidence:
+    """A list as evidence: its number, order, status, value, tax and reasons (a closed
+    case's outcome labels it)."""
+    return Evidence(
+        "declaration",
+        d.invt_no or d.business_key,
+        {
+            "declarationId": d.id,
+            "orderNo": d.order_no,
+            "status": d.status,
+            "taxableValue": str(d.taxable_value) if d.taxable_value is not None else None,
+            "taxTotal": str(d.tax_total) if d.tax_total is not None else None,
+            "reasons": d.reasons,
+        },
+    )
+
+
+def buyers_lists(session: Session, buyer_keys: Sequence[str]) -> list[Evidence]:
+    """The lists of these buyers (blind indexes of their ID numbers), the latest
+    :data:`LISTS_PER_CLUE` of them: what a network's case investigates and labels."""
+    return [
+        list_evidence(d)
+        for d in repository.declarations_of_buyers(session, buyer_keys, LISTS_PER_CLUE)
+    ]
+
+
 def declaration_evidence(session: Session, d: Declaration, facts: Facts | None) -> list[Evidence]:
     """A list, its documents, its live hits, the identities and enterprises it links."""
-    items = [
-        Evidence(
-            "declaration",
-            d.invt_no or d.business_key,
-            {
-                "declarationId": d.id,
-                "orderNo": d.order_no,
-                "status": d.status,
-                "taxableValue": str(d.taxable_value) if d.taxable_value is not None else None,
-                "taxTotal": str(d.tax_total) if d.tax_total is not None else None,
-                "reasons": d.reasons,
-            },
-        )
-    ]
+    items = [list_evidence(d)]
     wanted = {
         ("inventory", d.business_key),
         ("order", f"{d.ebp_code}|{d.ebc_code}|{d.order_no}"),

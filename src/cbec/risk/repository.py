@@ -308,3 +308,19 @@ def order_documents(session: Session, d: Declaration) -> Sequence[Any]:
         )
         .order_by(Document.id)
     ).all()
+
+
+def declarations_of_buyers(
+    session: Session, buyer_keys: Sequence[str], limit: int
+) -> list[Declaration]:
+    """The latest ``limit`` lists of these buyers (by blind index), oldest first."""
+    keys = list(dict.fromkeys(buyer_keys))
+    found: list[Declaration] = []
+    for start in range(0, len(keys), 500):
+        found += session.scalars(
+            select(Declaration)
+            .where(Declaration.buyer_key.in_(keys[start : start + 500]))
+            .order_by(Declaration.id.desc())
+            .limit(limit)
+        )
+    return sorted(sorted(found, key=lambda d: d.id, reverse=True)[:limit], key=lambda d: d.id)
