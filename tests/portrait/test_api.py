@@ -94,6 +94,27 @@ def test_bad_input_names_the_field_and_the_rule(
     assert aware.status_code == 200, aware.text
 
 
+def test_a_window_that_ends_before_it_starts_is_refused_not_rated_on_no_lists(
+    make_client: Client, filed: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = make_client()
+    staff(db, ana=["risk_analyst"])
+    analyst = login(client, "ana")
+    portrait = f"/api/v1/portrait/enterprises/{SELLER}"
+    backwards = "from=2026-12-01T00:00:00%2B08:00&to=2026-11-01T00:00:00%2B08:00"
+    future = "from=2099-01-01T00:00:00%2B08:00"  # and no end: up to now
+    for query, path in ((backwards, "to"), (future, "to")):
+        refused = client.get(f"{portrait}?{query}", headers=analyst)
+        assert refused.status_code == 400, refused.text
+        [field] = refused.json()["fields"]
+        assert (field["path"], field["rule"]) == (path, "after")
+    later = {"windowFrom": "2099-01-01T00:00:00+08:00"}
+    proposed = client.post("/api/v1/portrait/ratings", json=later, headers=analyst)
+    assert proposed.status_code == 400, proposed.text
+    assert proposed.json()["fields"][0]["path"] == "windowTo"
+    assert client.get("/api/v1/portrait/ratings", headers=analyst).json() == []
+
+
 def test_a_rating_is_published_once_and_overrides_must_name_its_enterprises(
     make_client: Client, filed: dict[str, str], db: sessionmaker[Session]
 ) -> None:

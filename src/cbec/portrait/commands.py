@@ -335,9 +335,9 @@ def rate_command(
     scheduled job). An officer reviews it and publishes it (``cbec portrait publish``).
     The enterprises' features are a batch job on --engine, over the store or over a
     `cbec export-data` folder (--data); platform verification reads the store."""
-    start, end = service.window(_moment(window_from, "--from"), _moment(window_to, "--to"), days)
-    if end <= start:
-        raise typer.BadParameter("the window must end after it starts", param_hint="--to")
+    start, end = service.window(
+        _moment(window_from, "--from"), _moment(window_to, "--to"), days, names=("--from", "--to")
+    )
     with engine_for(engine) as batch, unit_of_work() as session:
         rating = service.propose(
             session, start, end, by=Actor.system("portrait.rate"), engine=batch, data=data

@@ -170,7 +170,9 @@ def delete_check(
 def propose(data: RatingIn, session: SessionDep, officer: Analyst) -> RatingOut:
     """Compute a proposed re-rating of every enterprise active in the window; nothing is
     in force until it is published."""
-    start, end = service.window(data.window_from, data.window_to, data.days)
+    start, end = service.window(
+        data.window_from, data.window_to, data.days, names=("windowFrom", "windowTo")
+    )
     rating = service.propose(session, start, end, by=Actor.officer(officer.username))
     session.commit()
     return views.rating(session, rating.id)

@@ -63,14 +63,23 @@ def _record(
 
 
 def window(
-    start: datetime | None = None, end: datetime | None = None, days: int = DEFAULT_DAYS
+    start: datetime | None = None,
+    end: datetime | None = None,
+    days: int = DEFAULT_DAYS,
+    names: tuple[str, str] = ("from", "to"),
 ) -> tuple[datetime, datetime]:
     """[start, end): by default the last ``days`` days up to now. Ends out of the calendar's
-    span (:func:`cbec.months.check_moment`) are refused, naming ``from`` or ``to``."""
+    span (:func:`cbec.months.check_moment`), and a window that does not end after it
+    starts (a start after now, with no end), are refused naming the field (``names``): an
+    empty window would rate every enterprise on no lists at all."""
     if start is not None:
-        check_moment(start, "from")
-    end = check_moment(end, "to") if end is not None else utcnow()
-    return start or end - timedelta(days=days), end
+        check_moment(start, names[0])
+    end = check_moment(end, names[1]) if end is not None else utcnow()
+    start = start or end - timedelta(days=days)
+    if end <= start:
+        message = f"the window must end after it starts ({start.isoformat()})"
+        raise BadRequest(message, fields=[FieldError(names[1], "after", message)])
+    return start, end
 
 
 def _valid(row: RiskFlag | EnterpriseClass, moment: datetime) -> bool:
