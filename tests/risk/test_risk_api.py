@@ -419,3 +419,33 @@ def test_a_buyer_instruction_needs_a_resident_id_number(
     assert issued.status_code == 201, issued.text
     traffic.send(1)
     assert declaration(db, 1).status == 599
+
+
+def test_an_instruction_flag_or_class_ending_before_it_starts_is_refused(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    backwards = {"validFrom": "2026-12-01T00:00:00+08:00", "validTo": "2026-11-01T00:00:00+08:00"}
+    bodies = {
+        "/api/v1/risk/instructions": {
+            "targetKind": "enterprise",
+            "targetValue": AGENT,
+            "action": "hold",
+            "reason": "tip-off",
+        },
+        "/api/v1/risk/flags": {
+            "subjectKind": "identity",
+            "subjectKey": BUYER,
+            "source": "payment",
+            "kind": "identity_unverified",
+            "score": 0.6,
+        },
+        "/api/v1/risk/enterprise-classes": {"enterpriseCode": AGENT, "classCode": "C"},
+    }
+    for url, body in bodies.items():
+        refused = traffic.client.post(url, json={**body, **backwards}, headers=analyst)
+        assert refused.status_code == 422, (url, refused.text)
+        [problem] = refused.json()["fields"]
+        assert problem["path"] == "body/validTo"
+        assert "after validFrom" in problem["message"]
+    assert traffic.client.get("/api/v1/risk/instructions", headers=analyst).json() == []
+    assert traffic.client.get("/api/v1/risk/flags", headers=analyst).json() == []

@@ -39,6 +39,16 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
+def _after_from(value: datetime | None, info: ValidationInfo) -> datetime | None:
+    """``validTo`` after ``validFrom``: an instruction, flag or class valid from after it
+    ends would never be in force, while listed as active."""
+    value = _aware(value)
+    start = info.data.get("valid_from")
+    if value is not None and start is not None and value <= start:
+        raise ValueError("validTo must come after validFrom")
+    return value
+
+
 class ScopeIn(InputModel):
     """Which lists a rule looks at (empty: all)."""
 
@@ -243,7 +253,7 @@ class InstructionIn(InputModel):
     valid_to: datetime | None = None
 
     _check_from = field_validator("valid_from")(_aware)
-    _check_to = field_validator("valid_to")(_aware)
+    _check_to = field_validator("valid_to")(_after_from)
     _mask_reason = field_validator("reason")(_scrubbed)
 
     @field_validator("target_value")
@@ -332,7 +342,7 @@ class FlagIn(InputModel):
     valid_to: datetime | None = None
 
     _check_from = field_validator("valid_from")(_aware)
-    _check_to = field_validator("valid_to")(_aware)
+    _check_to = field_validator("valid_to")(_after_from)
 
 
 class FlagOut(CamelModel):
@@ -380,7 +390,7 @@ class ClassIn(InputModel):
     valid_to: datetime | None = None
 
     _check_from = field_validator("valid_from")(_aware)
-    _check_to = field_validator("valid_to")(_aware)
+    _check_to = field_validator("valid_to")(_after_from)
 
 
 class EvidenceOut(CamelModel):
