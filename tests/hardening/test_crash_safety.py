@@ -60,21 +60,28 @@ def test_killed_server_loses_and_doubles_nothing(
     acknowledged: dict[int, dict[str, Any]] = {}
     started = time.monotonic()
 
-    def arm() -> threading.Timer | None:
-        if kills >= KILLS:
-            return None
-        timer = threading.Timer(rng.uniform(0.2, 1.5), server.kill)
+    # Kills land at random moments of the day's stream: while sending the message at each
+    # of KILLS random places, within 50 ms (inside a request, its commit, or between two).
+    # Placed by message rather than by the clock, so that a fast machine, which sends the
+    # whole day in a second, still sees every kill (by the clock it saw two, once).
+    kill_at = sorted(rng.sample(range(5, len(items) - 40), KILLS))
+
+    def arm() -> threading.Timer:
+        timer = threading.Timer(rng.uniform(0.0, 0.05), server.kill)
         timer.daemon = True
         timer.start()
         return timer
 
     server.start()
-    timer = arm()
+    timer: threading.Timer | None = None
     index = 0
     try:
         with httpx.Client(timeout=30) as client:
             while index < len(items):
                 assert time.monotonic() - started < DEADLINE_SECONDS, "crash test ran too long"
+                if kill_at and index >= kill_at[0]:
+                    kill_at.pop(0)
+                    timer = arm()
                 name, data = items[index]
                 headers = {
                     "Authorization": f"Bearer {tokens[sender_of(data)]}",
@@ -91,7 +98,6 @@ def test_killed_server_loses_and_doubles_nothing(
                     server.process.wait(10)
                     kills += 1
                     server.start()
-                    timer = arm()
                     continue
                 assert response.status_code < 500, (name, response.text)
                 acknowledged[index] = response.json()
