@@ -449,3 +449,35 @@ def test_an_instruction_flag_or_class_ending_before_it_starts_is_refused(
         assert "after validFrom" in problem["message"]
     assert traffic.client.get("/api/v1/risk/instructions", headers=analyst).json() == []
     assert traffic.client.get("/api/v1/risk/flags", headers=analyst).json() == []
+
+
+def test_a_rule_scoped_to_an_enterprise_not_filed_is_refused(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    rule = {**HIGH_VALUE["rules"][0], "scope": {"enterprises": [AGENT, "44019600O1"]}}
+    body = {**HIGH_VALUE, "rules": [rule]}
+    unfiled = [
+        {
+            "path": "rules[0]/scope/enterprises[1]",
+            "rule": "filed",
+            "message": "no enterprise with the customs code '44019600O1' is filed",
+        }
+    ]
+    client = traffic.client
+    checked = client.post("/api/v1/risk/rule-sets/validate", json=body, headers=analyst).json()
+    assert checked == {"valid": False, "problems": unfiled}
+    refused = client.post("/api/v1/risk/rule-sets", json=body, headers=analyst)
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["fields"] == unfiled
+    assert client.get("/api/v1/risk/rule-sets", headers=analyst).json() == []
+
+    draft = client.post("/api/v1/risk/rule-sets", json=HIGH_VALUE, headers=analyst)
+    assert draft.status_code == 201, draft.text
+    url = f"/api/v1/risk/rule-sets/{draft.json()['id']}"
+    edited = client.put(url, json=body, headers=analyst)
+    assert edited.status_code == 400, edited.text
+    assert edited.json()["fields"] == unfiled
+    assert client.get(url, headers=analyst).json()["rules"][0]["scope"]["enterprises"] == []
+
+    rule["scope"] = {"enterprises": [AGENT]}
+    assert client.put(url, json=body, headers=analyst).status_code == 200

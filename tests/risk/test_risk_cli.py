@@ -60,6 +60,20 @@ def test_the_analyst_workflow_from_a_terminal(
         encoding="utf-8",
     )
     assert cbec("risk", "rules", "validate", str(good)).exit_code == 0
+    unfiled = tmp_path / "unfiled.json"
+    scoped = json.loads(good.read_text(encoding="utf-8"))
+    scoped["rules"][0]["scope"] = {"enterprises": [AGENT, "44019600O1"]}
+    unfiled.write_text(json.dumps(scoped), encoding="utf-8")
+    problem = (
+        "error: rules[0]/scope/enterprises[1]: no enterprise with the customs code "
+        "'44019600O1' is filed [filed]\n"
+    )
+    for args in (
+        ("validate", str(unfiled)),
+        ("create", str(unfiled), "--officer", "chen.jing", "--password-stdin"),
+    ):
+        checked = cbec("risk", "rules", *args, password=PASSWORD)
+        assert (checked.exit_code, checked.stderr) == (1, problem), checked.output
     refused = cbec(
         "risk", "rules", "create", str(good), "--officer", "li.wei", "--password-stdin",
         password=PASSWORD,

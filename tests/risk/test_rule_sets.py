@@ -137,3 +137,19 @@ def test_invalid_rules_are_never_stored(session: Session) -> None:
         service.create_rule_set(session, RuleSetIn.model_validate(bad), by=ANALYST)
     assert caught.value.fields[0].path == "rules[0]/when/<[0]/feature"
     assert caught.value.status_code == 400
+
+
+def test_a_scope_naming_an_enterprise_not_filed_is_refused_with_the_store(
+    session: Session, filed: dict[str, str]
+) -> None:
+    scoped = {**RULES["rules"][0], "scope": {"enterprises": ["4401960002", "44019600O1"]}}
+    payload = {**RULES, "rules": [RULES["rules"][0], scoped | {"name": "scoped"}]}
+    problems = [(p.path, p.rule) for p in service.validate(payload, session)]
+    assert problems == [("rules[1]/scope/enterprises[1]", "filed")]
+    assert service.validate(payload) == []  # without the store: the shape only
+    with pytest.raises(service.InvalidRules) as caught:
+        draft(session, payload)
+    assert [(f.path, f.rule) for f in caught.value.fields] == problems
+    rule_set_id = draft(session)
+    with pytest.raises(service.InvalidRules):
+        service.update_rule_set(session, rule_set_id, RuleSetIn.model_validate(payload), by=ANALYST)

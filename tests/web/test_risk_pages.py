@@ -216,6 +216,13 @@ def test_rule_editor_validates_saves_backtests_and_publishes_a_draft(
     assert "unknown_feature" in answer.text
     assert "规则 <b>big-value</b>" in answer.text  # the page is in Chinese by default
     assert "no_such_feature" in answer.text  # the text comes back to be corrected
+    unfiled = json.loads(json.dumps(RULES))
+    unfiled["rules"][0]["scope"] = {"enterprises": ["44019600O1"]}
+    for step in ("validate", "save"):
+        answer = analyst.post("/risk/rules/new", data={"text": json.dumps(unfiled), "step": step})
+        assert answer.status_code == 400
+        assert "rules[0]/scope/enterprises[0]" in answer.text
+        assert 'is filed <span class="rule">[filed]</span>' in answer.text
     not_json = analyst.post("/risk/rules/new", data={"text": '{"name": ', "step": "validate"})
     assert not_json.status_code == 400
     assert "line 1, column" in not_json.text

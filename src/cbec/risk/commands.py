@@ -80,8 +80,11 @@ def _rule_set_out(session: Session, rule_set_id: int) -> RuleSetOut:
 
 @rules_app.command("validate")
 def validate_command(file: Annotated[Path, typer.Argument(help="A rule set (JSON).")]) -> None:
-    """Check a rule file: every problem with its JSON path and rule; exit 1 if any."""
-    problems = service.validate(_read_json(file))
+    """Check a rule file against the store: every problem with its JSON path and rule (a
+    scope's enterprise not filed too); exit 1 if any."""
+    payload = _read_json(file)
+    with unit_of_work() as session:
+        problems = service.validate(payload, session)
     if problems:
         for problem in problems:
             typer.echo(f"error: {problem}", err=True)

@@ -72,10 +72,12 @@ def features(_officer: Reader) -> list[SpecOut]:
 @router.post("/rule-sets/validate")
 def validate(
     payload: Annotated[dict[str, Any], Body(description="a rule set, as for POST /rule-sets")],
+    session: SessionDep,
     _officer: Analyst,
 ) -> ValidationOut:
-    """Check a rule set without storing it: every problem with its JSON path and rule."""
-    problems = service.validate(payload)
+    """Check a rule set without storing it: every problem with its JSON path and rule
+    (a scope's enterprise not filed too, as creating it would refuse)."""
+    problems = service.validate(payload, session)
     return ValidationOut(valid=not problems, problems=[p.as_dict() for p in problems])
 
 

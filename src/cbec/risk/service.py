@@ -85,9 +85,16 @@ def problems_of(error: ValidationError) -> list[FieldError]:
     return [FieldError(_path(e["loc"]), e["type"], e["msg"]) for e in error.errors()]
 
 
-def compile_set(data: RuleSetIn, *, rule_set_id: int | None = None) -> list[CompiledRule]:
+def compile_set(
+    data: RuleSetIn, *, rule_set_id: int | None = None, session: Session | None = None
+) -> list[CompiledRule]:
     """Every rule of ``data`` compiled; :class:`InvalidRules` lists every problem found
-    (``rules[2]/when/and[1]/<[0]/feature: unknown feature ... [unknown_feature]``)."""
+    (``rules[2]/when/and[1]/<[0]/feature: unknown feature ... [unknown_feature]``).
+
+    With a ``session``, every code of a scope's ``enterprises`` must be a filed
+    enterprise's (``rules[0]/scope/enterprises[1]: ... [filed]``): a rule scoped to a code
+    no enterprise is filed under would silently hit nothing. Without one, only the shape
+    of the codes is checked."""
     out: list[CompiledRule] = []
     problems: list[FieldError] = []
     for i, rule in enumerate(data.rules):
@@ -109,30 +116,59 @@ def compile_set(data: RuleSetIn, *, rule_set_id: int | None = None) -> list[Comp
             )
         except ExpressionError as exc:
             problems += exc.problems
+    if session is not None:
+        problems += _unfiled(session, data)
     if problems:
         raise InvalidRules(f"{len(problems)} problem(s) in the rule set", fields=problems)
     return out
+
+
+def _unfiled(session: Session, data: RuleSetIn) -> list[FieldError]:
+    """A problem (rule ``filed``, as for instructions and classes) for each code of a
+    rule's scope that no filed enterprise has."""
+    codes = sorted({code for rule in data.rules for code in rule.scope.enterprises})
+    filed: set[str] = set()
+    for start in range(0, len(codes), 1000):
+        chunk = codes[start : start + 1000]
+        filed.update(
+            session.scalars(
+                select(Enterprise.customs_code).where(Enterprise.customs_code.in_(chunk))
+            )
+        )
+    return [
+        FieldError(
+            f"rules[{i}]/scope/enterprises[{j}]",
+            "filed",
+            f"no enterprise with the customs code {code!r} is filed",
+        )
+        for i, rule in enumerate(data.rules)
+        for j, code in enumerate(rule.scope.enterprises)
+        if code not in filed
+    ]
 
 
 def _scope(data: Mapping[str, Sequence[str]]) -> Scope:
     return Scope.from_json(data)
 
 
-def parse(payload: Any) -> RuleSetIn:
+def parse(payload: Any, session: Session | None = None) -> RuleSetIn:
     """A rule set from JSON-ready data (a rule file): pydantic checks the envelope, then
-    every expression is compiled. :class:`InvalidRules` names each problem's path."""
+    every expression is compiled and, with a ``session``, every enterprise of a scope must
+    be filed. :class:`InvalidRules` names each problem's path."""
     try:
         data = RuleSetIn.model_validate(payload)
     except ValidationError as exc:
         raise InvalidRules("the rule set is not valid", fields=problems_of(exc)) from None
-    compile_set(data)
+    compile_set(data, session=session)
     return data
 
 
-def validate(payload: Any) -> list[FieldError]:
-    """The problems of a rule set (empty: it is valid)."""
+def validate(payload: Any, session: Session | None = None) -> list[FieldError]:
+    """The problems of a rule set (empty: it is valid). Without a ``session`` a scope's
+    enterprise codes are checked for their shape only, not for being filed: pass the
+    store's session to refuse what :func:`create_rule_set` would."""
     try:
-        parse(payload)
+        parse(payload, session)
     except InvalidRules as exc:
         return exc.fields
     return []
@@ -186,8 +222,8 @@ def rules_of(session: Session, rule_set_id: int) -> list[Rule]:
 
 
 def create_rule_set(session: Session, data: RuleSetIn, *, by: Actor) -> RuleSet:
-    """Store a new draft (validated first)."""
-    compile_set(data)
+    """Store a new draft (validated first, scopes naming filed enterprises only)."""
+    compile_set(data, session=session)
     rule_set = RuleSet(
         name=data.name,
         description=data.description,
@@ -225,8 +261,8 @@ def _editable(session: Session, rule_set_id: int, doing: str) -> RuleSet:
 
 
 def update_rule_set(session: Session, rule_set_id: int, data: RuleSetIn, *, by: Actor) -> RuleSet:
-    """Replace the rules of a draft."""
-    compile_set(data)
+    """Replace the rules of a draft (validated as :func:`create_rule_set` does)."""
+    compile_set(data, session=session)
     rule_set = _editable(session, rule_set_id, "be edited")
     rule_set.name, rule_set.description = data.name, data.description
     rule_set.revision += 1

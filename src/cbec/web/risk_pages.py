@@ -262,13 +262,14 @@ def problems(payload: Any, errors: list[FieldError]) -> list[Problem]:
     return out
 
 
-def check(text: str) -> tuple[Any, list[Problem]]:
-    """Parse and validate the editor's text: the payload and its problems (none: valid)."""
+def check(text: str, session: Session | None = None) -> tuple[Any, list[Problem]]:
+    """Parse and validate the editor's text: the payload and its problems (none: valid).
+    With the store's ``session``, a scope's enterprise must be filed too."""
     try:
         payload = read(text)
     except BadRequest as exc:
         return None, problems(None, exc.fields)
-    return payload, problems(payload, service.validate(payload))
+    return payload, problems(payload, service.validate(payload, session))
 
 
 def save(
@@ -277,7 +278,7 @@ def save(
     """Save the editor's text as a new draft or over draft ``rule_set_id`` (risk analysts):
     the draft's id, or the problems that stopped it."""
     signin.need(officer, Role.RISK_ANALYST)
-    payload, found = check(text)
+    payload, found = check(text, session)
     if found:
         return None, found
     data = service.parse(payload)

@@ -126,7 +126,7 @@ def _edit(
                 return RedirectResponse(f"/risk/rules/{saved}?saved=1", status_code=303)
         else:
             signin.need(officer, Role.RISK_ANALYST)
-            found = risk_pages.check(text)[1]
+            found = risk_pages.check(text, session)[1]
     except CbecError as exc:
         session.rollback()
         return refused(request, officer, exc, back=back)
