@@ -7,14 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from cbec.clearance.wiring import listener_factory
 from cbec.risk.assessor import ModelScore
 from cbec.risk.features import MODEL_COLUMNS
 from cbec.risk.wiring import assessor_factory
-from cbec.store.models import AuditEntry, RiskAssessment, RuleHit
+from cbec.store.models import AuditEntry, RiskAssessment, Rule, RuleHit
 from tests.intake.conftest import auth
 from tests.officers.factories import login
 from tests.risk.conftest import AGENT, BUYER, Traffic, declaration
@@ -481,3 +481,37 @@ def test_a_rule_scoped_to_an_enterprise_not_filed_is_refused(
 
     rule["scope"] = {"enterprises": [AGENT]}
     assert client.put(url, json=body, headers=analyst).status_code == 200
+
+
+def test_a_rule_description_naming_an_identity_is_masked_on_every_list_it_hits(
+    traffic: Traffic, analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    client = traffic.client
+    clear = f"buyer {BUYER} resells formula; phone 13912345678"
+    masked = "buyer 110*************2X resells formula; phone 139****5678"
+    rule = {**HIGH_VALUE["rules"][0], "description": clear}
+    created = client.post(
+        "/api/v1/risk/rule-sets", json={**HIGH_VALUE, "rules": [rule]}, headers=analyst
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["rules"][0]["description"] == masked
+    with db() as s:
+        logged = s.scalars(select(AuditEntry.details).where(AuditEntry.action == "rule_set.create"))
+        assert masked in logged.one()
+        # a rule stored before descriptions were masked on the way in
+        s.execute(update(Rule).values(description=clear))
+        s.commit()
+    rule_set_id = created.json()["id"]
+    shown = client.get(f"/api/v1/risk/rule-sets/{rule_set_id}", headers=analyst).json()
+    assert shown["rules"][0]["description"] == masked
+    published = client.post(f"/api/v1/risk/rule-sets/{rule_set_id}/publish", headers=analyst)
+    assert published.status_code == 200, published.text
+    traffic.send(1, price="600.00")
+    reasons = declaration(db, 1).reasons
+    assert f"[R{rule_set_id}.high_value] {masked} (" in reasons
+    assert not [n for n in (BUYER, "13912345678") if n in reasons]
+    [hit] = client.get("/api/v1/risk/hits?source=rule", headers=analyst).json()
+    assert hit["message"].startswith(f"{masked} (")
+    with db() as s:
+        stored = s.scalars(select(RuleHit.message)).one()
+    assert not [n for n in (BUYER, "13912345678") if n in stored]

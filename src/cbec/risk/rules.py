@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from cbec.privacy import scrub
 from cbec.risk.expressions import Compiled, Context, Value, compile_expression
 from cbec.risk.features import CATALOGUE
 
@@ -114,11 +115,14 @@ class Match:
 
     @property
     def message(self) -> str:
-        """In words, for the officer: what the rule says and the values that made it hit."""
+        """In words, for the officer: what the rule says and the values that made it hit.
+        The description has resident ID and mobile numbers masked (it becomes a reason on
+        every list the rule hits, which every officer reads; rules stored before
+        descriptions were masked on the way in may still hold them)."""
         shown = ", ".join(
             f"{k.split('.', 1)[1]}={_show(v)}" for k, v in sorted(self.values.items())
         )
-        what = self.rule.description or self.rule.name
+        what = scrub(self.rule.description) or self.rule.name
         return f"{what} ({shown})" if shown else what
 
 

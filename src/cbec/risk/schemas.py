@@ -28,8 +28,9 @@ Code = Annotated[str, Field(min_length=1, max_length=18)]
 
 
 def _scrubbed(value: str) -> str:
-    """Free text an officer writes (an instruction's reason) with resident ID and mobile
-    numbers masked: it becomes a reason on every list it stops, which every officer reads."""
+    """Free text an officer writes (an instruction's reason, a rule's description) with
+    resident ID and mobile numbers masked: it becomes a reason on every list the
+    instruction stops or the rule hits, which every officer reads."""
     return scrub(value)
 
 
@@ -73,6 +74,7 @@ class RuleIn(InputModel):
 
     _check_from = field_validator("effective_from")(_aware)
     _check_to = field_validator("effective_to")(_aware)
+    _mask_description = field_validator("description")(_scrubbed)
 
     @model_validator(mode="after")
     def _window(self) -> RuleIn:
@@ -112,7 +114,7 @@ class RuleOut(CamelModel):
     def of(cls, rule: Rule) -> RuleOut:
         return cls(
             name=rule.name,
-            description=rule.description,
+            description=scrub(rule.description),  # stored in clear before it was masked
             when=json.loads(rule.expression),
             action=rule.action,
             score=rule.score,
