@@ -515,3 +515,16 @@ def test_a_rule_description_naming_an_identity_is_masked_on_every_list_it_hits(
     with db() as s:
         stored = s.scalars(select(RuleHit.message)).one()
     assert not [n for n in (BUYER, "13912345678") if n in stored]
+
+
+def test_a_between_that_can_never_be_true_is_refused_over_the_api(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    rule = {**HIGH_VALUE["rules"][0], "when": {"between": [{"field": "taxable_value"}, 2000, 1000]}}
+    body = {**HIGH_VALUE, "rules": [rule]}
+    refused = traffic.client.post("/api/v1/risk/rule-sets", json=body, headers=analyst)
+    assert refused.status_code == 400, refused.text
+    assert [(f["path"], f["rule"]) for f in refused.json()["fields"]] == [
+        ("rules[0]/when/between", "between.order")
+    ]
+    assert traffic.client.get("/api/v1/risk/rule-sets", headers=analyst).json() == []

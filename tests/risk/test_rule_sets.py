@@ -3,16 +3,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from cbec.audit.service import Actor
 from cbec.risk import rulebook, service
 from cbec.risk.schemas import RuleSetIn
-from cbec.store.models import AuditEntry
+from cbec.store.models import AuditEntry, Rule
 
 ANALYST = Actor.officer("chen.jing")
 
@@ -153,3 +154,26 @@ def test_a_scope_naming_an_enterprise_not_filed_is_refused_with_the_store(
     rule_set_id = draft(session)
     with pytest.raises(service.InvalidRules):
         service.update_rule_set(session, rule_set_id, RuleSetIn.model_validate(payload), by=ANALYST)
+
+
+def test_a_between_with_its_bounds_reversed_is_refused(session: Session) -> None:
+    reversed_bounds = {"between": [{"feature": "unit_price_ratio"}, 2, 1]}
+    rule = {**RULES["rules"][0], "when": {"and": [{"feature": "payer_not_buyer"}, reversed_bounds]}}
+    payload = {**RULES, "rules": [rule]}
+    [problem] = service.validate(payload)
+    assert (problem.path, problem.rule) == ("rules[0]/when/and[1]/between", "between.order")
+    assert problem.message == "the low bound 2 is above the high bound 1: never true"
+    with pytest.raises(service.InvalidRules) as caught:
+        draft(session, payload)
+    assert caught.value.fields == [problem]
+    one_value = {"between": [{"feature": "unit_price_ratio"}, 0.5, 0.5]}
+    assert service.validate({**RULES, "rules": [{**rule, "when": one_value}]}) == []
+
+    # a draft stored before the check is not published
+    rule_set_id = draft(session)
+    session.execute(update(Rule).values(expression=json.dumps(reversed_bounds)))
+    with pytest.raises(service.InvalidRules) as caught:
+        service.publish(session, rule_set_id, by=ANALYST)
+    assert [(f.path, f.rule) for f in caught.value.fields] == [
+        ("rules[0]/when/between", "between.order")
+    ]

@@ -416,6 +416,53 @@ def check_expression(
     return []
 
 
+def _number(node: Any) -> float | None:
+    if isinstance(node, int | float) and not isinstance(node, bool):
+        return float(node)
+    return None
+
+
+def never_true(tree: Any, *, path: str = "when") -> list[FieldError]:
+    """Parts of a compiled ``tree`` that can never be true, each with its path: a
+    ``between`` whose literal bounds are reversed (``{"between": [x, 2, 1]}``, rule
+    ``between.order``). A rule holding one would silently hit nothing.
+
+    Kept apart from :func:`compile_expression`, which also compiles the rules already
+    stored: a check added later must refuse new rules, not stop the stored ones deciding.
+
+    >>> [(p.path, p.rule) for p in never_true({"not": {"between": [{"field": "x"}, 2, 1]}})]
+    [('when/not[0]/between', 'between.order')]
+    >>> never_true({"between": [{"field": "x"}, 1, 1]})
+    []
+    """
+    found: list[FieldError] = []
+
+    def walk(node: Any, at: str, depth: int) -> None:
+        if depth > MAX_DEPTH or not isinstance(node, dict) or len(node) != 1:
+            return
+        ((name, args),) = node.items()
+        if name not in OPERATORS:
+            return
+        here = f"{at}/{name}"
+        args = args if isinstance(args, list) else [args]
+        if name == "between" and len(args) == 3:
+            low, high = _number(args[1]), _number(args[2])
+            if low is not None and high is not None and low > high:
+                found.append(
+                    FieldError(
+                        here,
+                        "between.order",
+                        f"the low bound {args[1]:g} is above the high bound {args[2]:g}: "
+                        "never true",
+                    )
+                )
+        for i, arg in enumerate(args):
+            walk(arg, f"{here}[{i}]", depth + 1)
+
+    walk(tree, path, 0)
+    return found
+
+
 class ExpressionError(ValueError):
     """An expression that does not compile; ``problems`` name path and rule of each."""
 

@@ -29,7 +29,7 @@ from cbec.portrait.classes import CLASSES
 from cbec.privacy import blind_id, mask_id, scrub
 from cbec.risk import repository
 from cbec.risk.assessor import VERDICTS, hs_prefixes
-from cbec.risk.expressions import ExpressionError
+from cbec.risk.expressions import ExpressionError, never_true
 from cbec.risk.features import context
 from cbec.risk.history import HistoryRow, messages_for, replay
 from cbec.risk.rulebook import compiled
@@ -89,7 +89,8 @@ def compile_set(
     data: RuleSetIn, *, rule_set_id: int | None = None, session: Session | None = None
 ) -> list[CompiledRule]:
     """Every rule of ``data`` compiled; :class:`InvalidRules` lists every problem found
-    (``rules[2]/when/and[1]/<[0]/feature: unknown feature ... [unknown_feature]``).
+    (``rules[2]/when/and[1]/<[0]/feature: unknown feature ... [unknown_feature]``), a
+    condition that can never be true too (``rules[0]/when/between [between.order]``).
 
     With a ``session``, every code of a scope's ``enterprises`` must be a filed
     enterprise's (``rules[0]/scope/enterprises[1]: ... [filed]``): a rule scoped to a code
@@ -116,6 +117,8 @@ def compile_set(
             )
         except ExpressionError as exc:
             problems += exc.problems
+        else:
+            problems += never_true(rule.when, path=f"rules[{i}]/when")
     if session is not None:
         problems += _unfiled(session, data)
     if problems:
@@ -300,8 +303,13 @@ def publish(session: Session, rule_set_id: int, *, by: Actor, reason: str = "") 
     """Make a draft live: from now on its rules decide, and it can no longer change."""
     rule_set = _editable(session, rule_set_id, "be published")
     stored = rules_of(session, rule_set.id)
+    problems: list[FieldError] = []
     for rule in stored:
         compiled(rule, rule_set.name)  # stored rules were valid; still, never publish junk
+        # a draft stored before the check: a condition never true would silently hit nothing
+        problems += never_true(json.loads(rule.expression), path=f"rules[{rule.position}]/when")
+    if problems:
+        raise InvalidRules(f"{len(problems)} problem(s) in the rule set", fields=problems)
     rule_set.status, rule_set.shadow = PUBLISHED, False
     rule_set.published_at, rule_set.published_by = utcnow(), by.name
     session.flush()
