@@ -528,3 +528,26 @@ def test_a_between_that_can_never_be_true_is_refused_over_the_api(
         ("rules[0]/when/between", "between.order")
     ]
     assert traffic.client.get("/api/v1/risk/rule-sets", headers=analyst).json() == []
+
+
+def test_a_backtest_ending_before_it_starts_is_refused(
+    traffic: Traffic, analyst: dict[str, str]
+) -> None:
+    created = traffic.client.post("/api/v1/risk/rule-sets", json=HIGH_VALUE, headers=analyst)
+    url = f"/api/v1/risk/rule-sets/{created.json()['id']}/backtest"
+    traffic.send(1, price="600.00")
+    refused = traffic.client.post(
+        url, json={"since": "2026-11-12", "until": "2026-11-11"}, headers=analyst
+    )
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["fields"] == [
+        {
+            "path": "until",
+            "rule": "after",
+            "message": "the backtest must end on or after its first day (2026-11-12)",
+        }
+    ]
+    one_day = traffic.client.post(
+        url, json={"since": "2026-11-11", "until": "2026-11-11"}, headers=analyst
+    )
+    assert (one_day.json()["lists"], one_day.json()["hits"]) == (1, 1)

@@ -94,6 +94,13 @@ def test_the_analyst_workflow_from_a_terminal(
     assert backtest.exit_code == 0, backtest.output
     figures = json.loads(backtest.stdout)
     assert (figures["lists"], figures["hits"], figures["rules"][0]["hits"]) == (2, 1, 1)
+    backwards = cbec(
+        "risk", "rules", "backtest", rule_set_id, "--since", "2026-12-01", "--until", "2026-11-01"
+    )
+    assert (backwards.exit_code, backwards.stdout) == (1, "")
+    assert backwards.stderr == (
+        "error: --until: the backtest must end on or after its first day (2026-12-01) [after]\n"
+    )
 
     published = cbec(
         "risk", "rules", "publish", rule_set_id, "--officer", "chen.jing", "--password-stdin",

@@ -263,6 +263,10 @@ def test_rule_editor_validates_saves_backtests_and_publishes_a_draft(
     nothing = analyst.get(f"/risk/rules/{draft}?backtest=true&since=2027-01-01").text
     nothing = nothing.split('id="backtest-result"')[1]
     assert cells(row(nothing, 'data-rule="big-value"'))[2] == "0"
+    backwards = analyst.get(f"/risk/rules/{draft}?backtest=true&since=2026-12-01&until=2026-11-01")
+    assert backwards.status_code == 400
+    assert 'id="backtest-result"' not in backwards.text
+    assert "<code>until</code> the backtest must end on or after its first day" in backwards.text
 
     assert (
         inspector.post(

@@ -223,7 +223,11 @@ def backtest_command(
     """What a rule set would have hit over history: hits, seizure rate, value and tax."""
     with unit_of_work() as session:
         result = service.backtest(
-            session, rule_set_id, since=_day(since, "--since"), until=_day(until, "--until")
+            session,
+            rule_set_id,
+            since=_day(since, "--since"),
+            until=_day(until, "--until"),
+            names=("--since", "--until"),
         )
         out = service.backtest_out(result)
     if as_json:

@@ -395,13 +395,25 @@ class BacktestResult:
 
 
 def backtest(
-    session: Session, rule_set_id: int, *, since: date | None = None, until: date | None = None
+    session: Session,
+    rule_set_id: int,
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    names: tuple[str, str] = ("since", "until"),
 ) -> BacktestResult:
     """Run a rule set (any status) over the lists decided between ``since`` and ``until``
     (declaration dates), with the features they had then: how many it hits, how many of
     those were seized (or confirmed by a closed case), the value and tax at stake, and
     the share of all seizures it would have caught. Effective windows are ignored (a draft
-    is usually dated from its publication); scopes apply."""
+    is usually dated from its publication); scopes apply.
+
+    ``until`` before ``since`` is refused naming the end (``names``: the caller's names of
+    the two): over no lists at all, every figure would be a zero that looks like an
+    answer."""
+    if since is not None and until is not None and until < since:
+        message = f"the backtest must end on or after its first day ({since.isoformat()})"
+        raise BadRequest(message, fields=[FieldError(names[1], "after", message)])
     rule_set = get_rule_set(session, rule_set_id)
     rules = [compiled(r, rule_set.name) for r in rules_of(session, rule_set.id)]
     result = BacktestResult(rule_set.id, since, until)
