@@ -551,3 +551,22 @@ def test_a_backtest_ending_before_it_starts_is_refused(
         url, json={"since": "2026-11-11", "until": "2026-11-11"}, headers=analyst
     )
     assert (one_day.json()["lists"], one_day.json()["hits"]) == (1, 1)
+
+
+def test_an_instruction_already_ended_is_refused(
+    traffic: Traffic, analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    url = "/api/v1/risk/instructions"
+    body = {"targetKind": "enterprise", "targetValue": AGENT, "action": "hold", "reason": "tip"}
+    ended = {**body, "validTo": "2020-01-01T00:00:00+08:00"}
+    refused = traffic.client.post(url, json=ended, headers=analyst)
+    assert refused.status_code == 422, refused.text
+    [problem] = refused.json()["fields"]
+    assert problem["path"] == "body/validTo"
+    assert "already past" in problem["message"]
+    assert traffic.client.get(f"{url}?status=active", headers=analyst).json() == []
+    ahead = {**body, "validTo": "2999-01-01T00:00:00+08:00"}
+    issued = traffic.client.post(url, json=ahead, headers=analyst)
+    assert issued.status_code == 201, issued.text
+    traffic.send(1)
+    assert declaration(db, 1).status == 599

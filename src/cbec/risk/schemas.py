@@ -20,7 +20,15 @@ from pydantic import (
 from cbec.privacy import mask_address, mask_id, mask_phone, scrub
 from cbec.risk.rules import INSTRUCTION_ACTIONS, Action
 from cbec.schemas import CamelModel, InputModel
-from cbec.store.models import Case, CaseEvidence, ControlInstruction, RiskFlag, Rule, RuleSet
+from cbec.store.models import (
+    Case,
+    CaseEvidence,
+    ControlInstruction,
+    RiskFlag,
+    Rule,
+    RuleSet,
+    utcnow,
+)
 
 RuleName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")]
 Chapter = Annotated[str, Field(pattern=r"^[0-9]{2}$")]
@@ -47,6 +55,15 @@ def _after_from(value: datetime | None, info: ValidationInfo) -> datetime | None
     start = info.data.get("valid_from")
     if value is not None and start is not None and value <= start:
         raise ValueError("validTo must come after validFrom")
+    return value
+
+
+def _ahead(value: datetime | None, info: ValidationInfo) -> datetime | None:
+    """An instruction's ``validTo`` after ``validFrom`` and not already past: an
+    instruction that has ended would stop no list, while listed as active."""
+    value = _after_from(value, info)
+    if value is not None and value <= utcnow():
+        raise ValueError("validTo is already past: the instruction would never be in force")
     return value
 
 
@@ -255,7 +272,7 @@ class InstructionIn(InputModel):
     valid_to: datetime | None = None
 
     _check_from = field_validator("valid_from")(_aware)
-    _check_to = field_validator("valid_to")(_after_from)
+    _check_to = field_validator("valid_to")(_ahead)
     _mask_reason = field_validator("reason")(_scrubbed)
 
     @field_validator("target_value")
