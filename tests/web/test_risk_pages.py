@@ -590,3 +590,35 @@ def test_warehouse_shows_book_stock_counts_off_the_book_and_goods_past_shelf_tim
 
     assert as_officer(web, "ana").get("/warehouse").status_code == 200
     assert as_officer(web, "inv").get("/warehouse").status_code == 403
+
+
+def test_a_bad_value_in_the_address_shows_the_error_page_in_the_officers_language(
+    web: Callable[..., TestClient], team: None
+) -> None:
+    analyst = as_officer(web, "ana")
+    cases_page = analyst.get("/risk/cases?status=bogus")
+    assert cases_page.status_code == 422
+    assert cases_page.headers["content-type"].startswith("text/html")
+    html = cases_page.text
+    assert 'id="error"' in html
+    assert "无法处理" in html  # Refused, in Chinese by default
+    assert "页面地址中的某个参数值无效。" in html
+    assert "<code>query/status</code> “bogus”不是以下取值之一：open, investigating, closed" in html
+    assert 'class="who"' in html  # the top bar still shows who is signed in
+
+    analyst.cookies.set("lang", "en")
+    for path, where in (
+        ("/risk/rules/abc", "path/rule_set_id"),
+        ("/risk/rules/0", "path/rule_set_id"),
+        ("/risk/rules/1?backtest=true&since=yesterday", "query/since"),
+        ("/risk/cases/abc", "path/case_id"),
+    ):
+        answer = analyst.get(path)
+        assert answer.status_code == 422, path
+        assert "A value in the page&#39;s address is not valid." in answer.text, path
+        assert f"<code>{where}</code> “" in answer.text, path
+        assert "is not a valid value here" in answer.text, path
+    # the API keeps its JSON
+    api = analyst.get("/api/v1/risk/cases?status=bogus")
+    assert api.status_code in (401, 422)
+    assert api.headers["content-type"] == "application/json"

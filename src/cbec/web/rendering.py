@@ -4,20 +4,26 @@ the redirect to sign in."""
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session, sessionmaker
 
 from cbec import __version__
-from cbec.errors import CbecError
+from cbec.errors import CbecError, FieldError
 from cbec.privacy import scrub
 from cbec.store.models import Officer
-from cbec.web import i18n
+from cbec.web import i18n, signin
+from cbec.web.i18n import N_
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -105,6 +111,61 @@ def refused(
     return page(
         request, "error.html", officer, http_status=error.status_code, error=error, back=back
     )
+
+
+class BadValue(CbecError):
+    """A value in a page's address (a query parameter, a part of the path) the page cannot
+    read: the same status as the API's (422), shown as the error page."""
+
+    status_code = 422
+    kind = "bad_request"
+
+
+#: A pattern that lists the values it allows: ``^(open|investigating|closed)$``.
+_CHOICES = re.compile(r"\^\(([\w|-]+)\)\$")
+
+
+def bad_value(request: Request, exc: RequestValidationError) -> BadValue:
+    """The refusal of the values ``exc`` names, in the browser's language: each with its
+    place (``query/status``), what was given and, for a choice, the values allowed."""
+    lang = i18n.lang_of(request)
+    fields = []
+    for e in exc.errors():
+        given = str(e.get("input", ""))[:60]
+        choices = _CHOICES.fullmatch(str((e.get("ctx") or {}).get("pattern", "")))
+        if choices:
+            text = i18n.gettext(lang, N_("“%(value)s” is not one of: %(allowed)s")) % {
+                "value": given,
+                "allowed": ", ".join(choices[1].split("|")),
+            }
+        else:
+            text = i18n.gettext(lang, N_("“%(value)s” is not a valid value here")) % {
+                "value": given
+            }
+        fields.append(FieldError("/".join(str(p) for p in e["loc"]), e["type"], text))
+    return BadValue(
+        i18n.gettext(lang, N_("A value in the page's address is not valid.")), fields=fields
+    )
+
+
+class PageRoute(APIRoute):
+    """A page's route: a value in its address it cannot read (``?status=bogus``,
+    ``/risk/rules/abc``) is answered with the site's error page, in the officer's
+    language and with the status the API gives (422), instead of the API's JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                factory: sessionmaker[Session] = request.app.state.session_factory
+                with factory() as session:  # the top bar shows who is signed in
+                    officer = signin.officer_or_none(request, session)
+                    return refused(request, officer, bad_value(request, exc))
+
+        return route
 
 
 def to_login(request: Request) -> RedirectResponse:

@@ -24,9 +24,10 @@ from cbec.errors import CbecError, NotFound
 from cbec.officers.roles import Role
 from cbec.store.models import Officer
 from cbec.web import payments, portraits, queries, risk_pages, signin, stock
-from cbec.web.rendering import page, refused, to_login
+from cbec.web.rendering import PageRoute, page, refused, to_login
 
-router = APIRouter(include_in_schema=False)
+#: A value in a page's address it cannot read gets the error page (PageRoute), not JSON.
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 Text = Annotated[str, Form()]
 
