@@ -120,6 +120,14 @@ def test_the_analyst_workflow_from_a_terminal(
     assert written.exit_code == 0, written.output
     assert "3 list(s) written" in written.stdout
     assert cbec("risk", "features", "--out", str(tmp_path / "f.txt")).exit_code == 1
+    reversed_span = cbec(
+        "risk", "features", "--out", str(tmp_path / "none.csv"),
+        "--since", "2026-11-12", "--until", "2026-11-10",
+    )  # fmt: skip
+    assert reversed_span.exit_code == 1
+    assert "--until" in reversed_span.stderr
+    assert "[after]" in reversed_span.stderr
+    assert not (tmp_path / "none.csv").exists()
     parquet = tmp_path / "features.parquet"
     assert cbec("risk", "features", "--out", str(parquet)).exit_code == 0
     frame = polars.read_parquet(parquet)

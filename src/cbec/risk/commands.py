@@ -308,6 +308,10 @@ def features_command(
     became of it (inspected, seized, a closed case's label), for training: a batch job on
     --engine, over the store or over a `cbec export-data` folder (--data)."""
     first, last = _day(since, "--since"), _day(until, "--until")
+    if first is not None and last is not None and last < first:
+        # over no lists the file would hold a header only, which looks like an answer
+        message = f"the span must end on or after its first day ({first.isoformat()})"
+        raise fail(BadRequest(message, fields=[FieldError("--until", "after", message)]))
     if out.suffix not in (".csv", ".parquet"):
         raise fail(
             BadRequest(
