@@ -355,3 +355,25 @@ def test_two_officers_deciding_one_list_at_once_decide_it_once(
     assert outcome
     assert "is at 800 released, not 300 manual review" in str(outcome[0])
     assert [d.status for d in lists(db)] == [800]
+
+
+def test_a_bad_value_in_the_workbench_address_gets_the_error_page(
+    web: Callable[..., TestClient], officers: None
+) -> None:
+    """/workbench?queue=bogus and /networks?id=abc show the site's error page (422), not
+    the API's JSON; the workbench's actions keep answering JSON to its script."""
+    client = web()
+    sign_in(client, "insp")
+    client.cookies.set("lang", "en")
+    for path, where in (
+        ("/workbench?queue=bogus", "query/queue"),
+        ("/networks?id=abc", "query/id"),
+    ):
+        answer = client.get(path)
+        assert answer.status_code == 422, path
+        assert answer.headers["content-type"].startswith("text/html"), path
+        assert "A value in the page&#39;s address is not valid." in answer.text, path
+        assert f"<code>{where}</code>" in answer.text, path
+    action = client.post("/workbench/items/X/inspection", json={"result": "conform"})
+    assert action.status_code == 422
+    assert action.headers["content-type"] == "application/json"

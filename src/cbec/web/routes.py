@@ -41,7 +41,7 @@ from cbec.officers.roles import Role
 from cbec.web import i18n, networks, queries, risk_routes, signin, workbench
 from cbec.web.i18n import N_
 from cbec.web.monitor import Monitor
-from cbec.web.rendering import STATIC, page, to_login
+from cbec.web.rendering import STATIC, PageRoute, page, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,6 +61,18 @@ def mount(app: FastAPI, *, monitor_interval: float = 2.0) -> None:
 
 
 # --- signing in ----------------------------------------------------------------------------
+
+
+def page_get(path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``@router.get(path)`` for a page whose address carries values (``?queue=``,
+    ``?id=``): one it cannot read gets the site's error page (:class:`PageRoute`), not
+    the API's JSON. The workbench's actions stay JSON: its script reads their errors."""
+
+    def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        router.add_api_route(path, endpoint, methods=["GET"], route_class_override=PageRoute)
+        return endpoint
+
+    return register
 
 
 @router.get("/")
@@ -247,7 +259,7 @@ async def _snapshots(
 ITEM_READERS = (Role.REVIEWER, Role.INSPECTOR, Role.INVESTIGATOR, Role.RISK_ANALYST)
 
 
-@router.get("/workbench")
+@page_get("/workbench")
 def workbench_page(
     request: Request,
     session: SessionDep,
@@ -551,7 +563,7 @@ def _consumer_error(
 # --- networks (consumer-end monitoring and smuggling networks) -----------------------------
 
 
-@router.get("/networks")
+@page_get("/networks")
 def networks_page(
     request: Request,
     session: SessionDep,
