@@ -175,6 +175,10 @@ def test_a_seizure_of_a_buyers_list_joins_the_case_a_rule_opened_about_that_buye
         first.invt_no,
         second.invt_no,
     ]
+    # what the seizure said joins the case too (the case's title is the rule's clue)
+    clues = [e["details"] for e in case["evidence"] if e["kind"] == "clue"]
+    assert [(c["source"], c["by"]) for c in clues] == [("seizure", "wang.fang")]
+    assert "counterfeit labels" in clues[0]["text"]
     with db() as s:
         actions = s.scalars(
             select(AuditEntry.action).where(AuditEntry.subject_kind == "case")

@@ -181,6 +181,17 @@ def open_case(
         session.add(case)
         session.flush()
     have = set() if fresh else repository.evidence_refs(session, case.id)
+    if not fresh:
+        # What this clue says (a seizure's details, an officer's reason) joins the case
+        # with its evidence: the case's title is its first clue's.
+        evidence = [
+            Evidence(
+                "clue",
+                f"{source}:{now.isoformat()}",
+                {"text": scrub(title)[:2000], "source": source, "by": by.name},
+            ),
+            *evidence,
+        ]
     added = []
     for item in evidence:
         if (item.kind, item.ref) in have:
