@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Union
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -29,7 +29,7 @@ from cbec.portrait.routes import catalogue_router
 from cbec.portrait.routes import router as portrait_router
 from cbec.privacy import configure_logging
 from cbec.registry.routes import router as registry_router
-from cbec.request_guard import RejectControlCharacters
+from cbec.request_guard import RejectControlCharacters, refuse_unknown_query
 from cbec.risk.routes import router as risk_router
 from cbec.store import make_engine, make_session_factory, upgrade
 from cbec.warehouse.routes import router as warehouse_router
@@ -57,7 +57,13 @@ def create_app(
     assembly.configure(settings)
     if migrate:
         upgrade(engine)
-    app = FastAPI(title="cbec", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="cbec",
+        version=__version__,
+        description=DESCRIPTION,
+        # A query parameter an /api/v1 route does not declare: 422 naming it, never ignored.
+        dependencies=[Depends(refuse_unknown_query)],
+    )
     # Past this many message requests at once: 503 + Retry-After, never a silent queue.
     app.add_middleware(Backpressure, limit=settings.max_inflight_messages)
     # A control character in a path or query: 400 naming where, before any route.
