@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["address"])
+@pytest.mark.parametrize("module", ["address", "service"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"cbec.network.{module}"))
     assert result.failed == 0
