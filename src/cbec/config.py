@@ -109,6 +109,10 @@ class Settings(BaseSettings):
     #: from many addresses).
     consumer_rate_per_client: str = "10/minute"
     consumer_rate_per_identity: str = "20/hour"
+    #: Failed officer sign-ins from one caller address, whatever the usernames tried (the
+    #: lock per username stops guessing one password; this stops trying one password
+    #: across many usernames); counted in each API process's memory, as the consumer rates.
+    officer_signin_rate_per_client: str = "30/hour"
     #: Queue intake (NATS JetStream, ``cbec worker`` / ``cbec queue send``): the server,
     #: the stream of inbound messages (subjects ``<prefix>.in.<copCode>``), the stream of
     #: receipts (``<prefix>.receipts.<copCode>``), and the durable consumer the workers share.
@@ -150,7 +154,9 @@ class Settings(BaseSettings):
     def _level_in_capitals(cls, level: object) -> object:
         return level.upper() if isinstance(level, str) else level
 
-    @field_validator("consumer_rate_per_client", "consumer_rate_per_identity")
+    @field_validator(
+        "consumer_rate_per_client", "consumer_rate_per_identity", "officer_signin_rate_per_client"
+    )
     @classmethod
     def _a_rate(cls, rate: str) -> str:
         try:

@@ -143,3 +143,28 @@ def test_logins_sent_at_once_get_no_more_tries_than_one_after_another(
     assert sorted(r.__name__ for r in refusals) == sorted(
         [Unauthorized.__name__] * 3 + [TooManyRequests.__name__] * 5
     )
+
+
+def test_one_address_trying_many_usernames_is_stopped_whatever_the_names(
+    engine: Engine, db: sessionmaker[Session]
+) -> None:
+    """The lock per username does not stop one password tried against many usernames:
+    past CBEC_OFFICER_SIGNIN_RATE_PER_CLIENT refused sign-ins from one address (here 4 an
+    hour) its sign-ins are refused with 429 before any password is checked, even the right
+    one of an account never tried; the web sign-in page says so in its language."""
+    staff(db, li_wei=["reviewer"])
+    with app_client(engine, **LOCK, officer_signin_rate_per_client="4/hour") as client:
+        sprayed = [log_in(client, f"officer.{n}", "Spring2026!").status_code for n in range(4)]
+        assert sprayed == [401, 401, 401, 401]  # no username failed three times
+        stopped = log_in(client, "li.wei", PASSWORD)
+        assert stopped.status_code == 429
+        assert "from this address" in stopped.json()["detail"]
+        assert int(stopped.headers["Retry-After"]) > 0
+        page = client.post(
+            "/login",
+            data={"username": "li.wei", "password": PASSWORD, "next": "/workbench"},
+            headers={"Origin": "http://testserver"},
+            follow_redirects=False,
+        )
+        assert page.status_code == 429
+        assert "您的地址登录失败次数过多" in page.text

@@ -28,6 +28,7 @@ from cbec.officers.schemas import (
     PasswordChange,
     RolesIn,
 )
+from cbec.officers.throttle import client_of, throttle
 from cbec.store.models import Officer
 
 router = APIRouter(prefix="/api/v1", tags=["officers"])
@@ -46,8 +47,12 @@ def login(
     `CBEC_OFFICER_SIGNIN_ATTEMPTS` failures in a row under a username (5 by default),
     logins under it are refused with 429 and `Retry-After` for
     `CBEC_OFFICER_SIGNIN_LOCK_SECONDS` (900), whether or not an officer has it; a login with
-    the right password starts the count again.
+    the right password starts the count again. Past `CBEC_OFFICER_SIGNIN_RATE_PER_CLIENT`
+    refused logins from one address (30 an hour), whatever the usernames, that address is
+    refused with 429 and `Retry-After` before any password is checked.
     """
+    guard, client = throttle(request), client_of(request)
+    guard.check(client)
     try:
         issued = service.login(
             session,
@@ -59,6 +64,7 @@ def login(
         )
     except CbecError:
         session.commit()  # a refused login counts, and is in the audit log
+        guard.refused(client)
         raise
     session.commit()
     return LoginOut.of(issued)

@@ -38,6 +38,7 @@ from cbec.errors import CbecError, NotFound, TooManyRequests
 from cbec.messages.receipts import STATUS_TEXT
 from cbec.officers import service as officers
 from cbec.officers.roles import Role
+from cbec.officers.throttle import AddressThrottled, client_of, throttle
 from cbec.web import i18n, networks, queries, risk_routes, signin, workbench
 from cbec.web.i18n import N_
 from cbec.web.monitor import Monitor
@@ -117,7 +118,9 @@ def login(
     too many failed sign-ins under the username, 429 with ``Retry-After``, as the API."""
     signin.same_origin(request)
     target = signin.local_path(next)
+    guard, client = throttle(request), client_of(request)
     try:
+        guard.check(client)
         issued = officers.login(
             session,
             username.strip(),
@@ -128,10 +131,14 @@ def login(
         )
     except CbecError as exc:
         session.commit()  # a refused sign-in counts, and is in the audit log
-        if isinstance(exc, TooManyRequests):
-            error = _t(request, _LOCKED, s=exc.retry_after)
-        else:  # the catalogue has the usual refusals (_LOGIN_REFUSALS)
-            error = _t(request, exc.detail)
+        if isinstance(exc, AddressThrottled):
+            error = _t(request, _THROTTLED, s=exc.retry_after)
+        else:
+            guard.refused(client)
+            if isinstance(exc, TooManyRequests):
+                error = _t(request, _LOCKED, s=exc.retry_after)
+            else:  # the catalogue has the usual refusals (_LOGIN_REFUSALS)
+                error = _t(request, exc.detail)
         refused = page(
             request, "login.html", None, http_status=exc.status_code, next=target, error=error
         )
@@ -156,6 +163,7 @@ def login(
 _LOGIN_REFUSALS = (N_("wrong username or password"),)
 #: The refusal past too many failed sign-ins under one username.
 _LOCKED = N_("Too many failed sign-ins under this username: try again in %(s)s s.")
+_THROTTLED = N_("Too many failed sign-ins from your address: try again in %(s)s s.")
 
 
 @router.post("/logout")
