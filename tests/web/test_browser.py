@@ -341,3 +341,47 @@ def _case_of(factory: sessionmaker[Session], invt_no: str | None) -> int:
         ).first()
     assert found is not None, f"no case opened by the seizure of {invt_no}"
     return int(found)
+
+
+def test_an_investigator_releases_a_seized_list_from_the_detained_queue(
+    live: LiveServer, browser: Any
+) -> None:
+    """The detained queue in a browser: an inspector's seizure puts the list there; the
+    investigator presses e, gives the reason, and the list is released (its script's
+    path, body and toast, end to end)."""
+    tokens = _file_enterprises(live.factory)
+    staff(live.factory, insp=["inspector"], zhao=["investigator"])
+    with live.factory() as s:
+        s.execute(
+            update(Enterprise).where(Enterprise.customs_code == EBC).values(inspection_rate=1)
+        )
+        s.commit()
+    with httpx.Client(base_url=live.url, timeout=30) as api:
+        send(api, tokens, a_set(1))
+    with live.factory() as s:
+        listed = s.scalars(select(Declaration)).one()
+    assert listed.status == 500
+    errors: list[str] = []
+    page = browser.new_page(viewport={"width": 1500, "height": 950})
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, live.url, "insp", "/workbench?queue=inspection")
+    page.wait_for_selector(f'article.item[data-invt="{listed.invt_no}"]')
+    page.keyboard.press("s")
+    page.wait_for_selector("dialog#reason-dialog[open]")
+    page.keyboard.type("counterfeit labels")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f'#queue li[data-invt="{listed.invt_no}"]', state="detached")
+
+    page.context.clear_cookies()
+    _sign_in(page, live.url, "zhao", "/workbench")  # an investigator lands on detained
+    page.wait_for_selector(f'article.item[data-invt="{listed.invt_no}"][data-queue="detained"]')
+    page.keyboard.press("e")
+    page.wait_for_selector("dialog#reason-dialog[open]")
+    page.keyboard.type("labels genuine, brand owner confirmed")
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector(f'#queue li[data-invt="{listed.invt_no}"]', state="detached")
+    assert "800" in page.locator("#toast").inner_text()
+    with live.factory() as s:
+        assert s.get(Declaration, listed.id).status == 800  # type: ignore[union-attr]
+    assert not errors
+    page.close()
