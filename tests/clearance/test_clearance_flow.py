@@ -238,9 +238,14 @@ def test_a_detention_ends_in_release_or_return_by_its_department(
     with db() as s:
         bill = s.scalars(select(TaxBill)).one()
         assert bill.invt_no == seized.invt_no
-        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
-        assert entry is not None
-        assert (entry.action, entry.actor) == ("declaration.detention.release", "zhao.lei")
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "declaration.detention.release")
+        ).one()
+        assert (entry.actor, entry.subject_key, entry.reason) == (
+            "zhao.lei",
+            seized.invt_no,
+            "labels genuine, brand owner confirmed",
+        )
     again = client.post(url, json={"action": "return", "reason": "twice"}, headers=investigator)
     assert again.status_code == 409
 

@@ -184,3 +184,55 @@ def test_a_seizure_of_a_buyers_list_joins_the_case_a_rule_opened_about_that_buye
             select(AuditEntry.action).where(AuditEntry.subject_kind == "case")
         ).all()
     assert actions == ["case.open", "case.evidence"]
+
+
+def test_the_case_is_told_when_its_seized_list_is_released(
+    make_client: Any, filed: dict[str, str], analyst: dict[str, str], db: sessionmaker[Session]
+) -> None:
+    """The seizure opened a case; when anti-smuggling later releases the list, the case
+    says so (a later clue), so the investigator working it does not go on from a stale
+    picture. A release with no open case about the buyer opens none."""
+    traffic = Traffic(make_client(inspection_rate=1.0), filed)
+    client = traffic.client
+    traffic.send(1)
+    listed = declaration(db, 1)
+    inspector, investigator = login(client, "wang.fang"), login(client, "zhao.lei")
+    client.post(
+        f"/api/v1/declarations/{listed.invt_no}/inspection",
+        json={"result": "seize", "details": "counterfeit labels"},
+        headers=inspector,
+    )
+    released = client.post(
+        f"/api/v1/declarations/{listed.invt_no}/detention",
+        json={"action": "release", "reason": "brand owner confirmed; buyer tel 13812345678"},
+        headers=investigator,
+    )
+    assert released.status_code == 200, released.text
+    [case] = client.get("/api/v1/risk/cases", headers=investigator).json()
+    detail = client.get(f"/api/v1/risk/cases/{case['id']}", headers=investigator).json()
+    [clue] = [e["details"] for e in detail["evidence"] if e["kind"] == "clue"]
+    assert f"list {listed.invt_no} (502) released from detention by zhao.lei" in clue["text"]
+    assert "138****5678" in clue["text"]  # masked
+
+    closed = client.post(
+        f"/api/v1/risk/cases/{case['id']}/close",
+        json={"outcome": "unfounded", "note": "labels genuine"},
+        headers=investigator,
+    )
+    assert closed.status_code == 200, closed.text
+    traffic.send(2)
+    second = declaration(db, 2)
+    client.post(
+        f"/api/v1/declarations/{second.invt_no}/inspection",
+        json={"result": "discrepancy", "details": "weight", "detention": 599},
+        headers=inspector,
+    )
+    client.post(
+        f"/api/v1/declarations/{second.invt_no}/detention",
+        json={"action": "return", "reason": "not as declared"},
+        headers=inspector,
+    )
+    still = client.get("/api/v1/risk/cases", headers=investigator).json()
+    assert [(c["id"], c["status"]) for c in still] == [(case["id"], "closed")]  # none opened
+    after = client.get(f"/api/v1/risk/cases/{case['id']}", headers=investigator).json()
+    assert len([e for e in after["evidence"] if e["kind"] == "clue"]) == 1  # a closed case is left

@@ -94,6 +94,17 @@ def on_seizure(name: str, hook: SeizureHook) -> None:
     _seizure_hooks[name] = hook
 
 
+#: Called when a detention ends: (session, list, from status, action, officer, reason).
+DetentionHook = Callable[[Session, Declaration, int, str, str, str], None]
+_detention_hooks: dict[str, DetentionHook] = {}
+
+
+def on_detention_end(name: str, hook: DetentionHook) -> None:
+    """Call ``hook`` after every detention an officer ends, release or return (registering
+    a name again replaces it)."""
+    _detention_hooks[name] = hook
+
+
 @dataclass(frozen=True, slots=True)
 class Move:
     """A list changing state, as move hooks see it (in the transaction that moves it)."""
@@ -1189,12 +1200,15 @@ class Clearance:
         )
         why = f"{'released' if action == 'release' else 'returned'} from detention by "
         why += f"{officer}: {scrub(reason)}"
+        was = d.status
         if action == "release":
             check_move(d.status, RELEASED)
             self._release(d, now, reason=why, actor=officer)
         else:
             self._move(d, RETURNED, why, now, actor=officer, told=TOLD_DETENTION)
             self._restore_quota(d, now)
+        for hook in _detention_hooks.values():
+            hook(self.session, d, was, action, officer, reason)
         self.flush()
         return d
 

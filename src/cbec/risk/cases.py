@@ -250,6 +250,27 @@ def open_for_seizure(session: Session, d: Declaration, officer: str, details: st
     )
 
 
+def note_detention_end(
+    session: Session, d: Declaration, held: int, action: str, officer: str, reason: str
+) -> Case | None:
+    """A detained list was released or returned (clearance's detention hook): the case
+    still open about its buyer, if any, is told, as a later clue; none is opened for it."""
+    from_store = _facts(session, d)
+    buyer = from_store.buyer if from_store else pseudonym("identity", d.buyer_id_number)
+    case = repository.open_case_for(session, f"buyer:{buyer}")
+    if case is None:
+        return None
+    done = "released" if action == "release" else "returned"
+    return open_case(
+        session,
+        source="manual",
+        subject_key=case.subject_key,
+        title=f"list {d.invt_no} ({held}) {done} from detention by {officer}: {reason}",
+        evidence=[],
+        by=Actor.officer(officer),
+    )
+
+
 def _facts(session: Session, d: Declaration) -> Facts | None:
     return facts_from_store(session, d)
 

@@ -84,6 +84,14 @@ def _seized(session: Session, declaration: Declaration, officer: str, details: s
     cases.open_for_seizure(session, declaration, officer, details)
 
 
+def _detention_ended(
+    session: Session, declaration: Declaration, held: int, action: str, officer: str, reason: str
+) -> None:
+    cases.note_detention_end(session, declaration, held, action, officer, reason)
+
+
 def install() -> None:
-    """Open a case for every seizure an inspector records (in its transaction)."""
+    """Open a case for every seizure an inspector records, and tell the case when its
+    list's detention ends (in their transactions)."""
     clearance_service.on_seizure("risk.cases", _seized)
+    clearance_service.on_detention_end("risk.cases", _detention_ended)
