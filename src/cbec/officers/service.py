@@ -144,18 +144,19 @@ def _record(
     session: Session,
     by: Actor,
     action: str,
-    officer: Officer,
+    officer: Officer | str,
     *,
     reason: str | None = None,
     details: dict[str, object] | None = None,
 ) -> None:
+    """Audit ``action`` on ``officer`` (an account, or a username no account may have)."""
     audit.record(
         session,
         actor_kind=by.kind,
         actor=by.name,
         action=f"{SUBJECT}.{action}",
         subject_kind=SUBJECT,
-        subject_key=officer.username,
+        subject_key=officer if isinstance(officer, str) else officer.username,
         reason=reason,
         details=details,
     )
@@ -367,28 +368,20 @@ def _failed(
         failures.locked_until = now + limit.lock
     session.flush()
     where = {"client": client} if client else {}
-    audit.record(
+    _record(
         session,
-        actor_kind=SIGN_IN.kind,
-        actor=SIGN_IN.name,
-        action=f"{SUBJECT}.login_failed",
-        subject_kind=SUBJECT,
-        subject_key=failures.username,
+        SIGN_IN,
+        "login_failed",
+        failures.username,
         details={"failures": failures.failures, **where},
     )
     if failures.locked_until is not None:
-        audit.record(
+        _record(
             session,
-            actor_kind=SIGN_IN.kind,
-            actor=SIGN_IN.name,
-            action=f"{SUBJECT}.login_locked",
-            subject_kind=SUBJECT,
-            subject_key=failures.username,
-            details={
-                "failures": failures.failures,
-                "lockedUntil": failures.locked_until,
-                **where,
-            },
+            SIGN_IN,
+            "login_locked",
+            failures.username,
+            details={"failures": failures.failures, "lockedUntil": failures.locked_until, **where},
         )
 
 
