@@ -1052,20 +1052,8 @@ class Clearance:
         d = self._get(invt_no)
         self._need_queue(d, MANUAL_REVIEW, "reviewed")
         now = self.clock()
-        if not reason.strip():
-            raise BadRequest(
-                "a reason is required", fields=[FieldError("reason", "required", "say why")]
-            )
-        audit.record(
-            self.session,
-            actor_kind="officer",
-            actor=officer,
-            action="declaration.approve" if approve else "declaration.reject",
-            subject_kind="declaration",
-            subject_key=d.invt_no or d.business_key,
-            reason=reason,
-            details={"from": d.status},
-        )
+        _required(reason, "reason", "a reason is required", "say why")
+        self._audit(d, officer, "approve" if approve else "reject", reason)
         if approve:
             check_move(d.status, APPROVED)
             quota: dict[tuple[str, int], QuotaUsage] = repository.quota_rows(
@@ -1112,20 +1100,8 @@ class Clearance:
         d = self._get(invt_no)
         self._need_queue(d, INSPECTION, "inspected")
         now = self.clock()
-        if not details.strip():
-            raise BadRequest(
-                "details are required", fields=[FieldError("details", "required", "what was found")]
-            )
-        audit.record(
-            self.session,
-            actor_kind="officer",
-            actor=officer,
-            action=f"declaration.inspection.{result}",
-            subject_kind="declaration",
-            subject_key=d.invt_no or d.business_key,
-            reason=details,
-            details={"from": d.status, "detention": detention},
-        )
+        _required(details, "details", "details are required", "what was found")
+        self._audit(d, officer, f"inspection.{result}", details, detention=detention)
         if result == "conform":
             check_move(d.status, RELEASED)
             self._release(d, now)
@@ -1183,21 +1159,9 @@ class Clearance:
                 f"unknown action {action!r}: release or return",
                 fields=[FieldError("action", "one_of=release,return", "release or return")],
             )
-        if not reason.strip():
-            raise BadRequest(
-                "a reason is required", fields=[FieldError("reason", "required", "say why")]
-            )
+        _required(reason, "reason", "a reason is required", "say why")
         now = self.clock()
-        audit.record(
-            self.session,
-            actor_kind="officer",
-            actor=officer,
-            action=f"declaration.detention.{action}",
-            subject_kind="declaration",
-            subject_key=d.invt_no or d.business_key,
-            reason=reason,
-            details={"from": d.status},
-        )
+        self._audit(d, officer, f"detention.{action}", reason)
         why = f"{'released' if action == 'release' else 'returned'} from detention by "
         why += f"{officer}: {scrub(reason)}"
         was = d.status
@@ -1252,6 +1216,22 @@ class Clearance:
         self.flush()
         return True
 
+    def _audit(
+        self, d: Declaration, officer: str, action: str, reason: str, **details: Any
+    ) -> None:
+        """An officer's action on list ``d`` (``declaration.<action>``) in the audit log, with
+        the status it was taken from."""
+        audit.record(
+            self.session,
+            actor_kind="officer",
+            actor=officer,
+            action=f"declaration.{action}",
+            subject_kind="declaration",
+            subject_key=d.invt_no or d.business_key,
+            reason=reason,
+            details={"from": d.status, **details},
+        )
+
     @staticmethod
     def _need_queue(d: Declaration, status: int, done: str) -> None:
         """409 unless ``d`` waits in the officers' queue ``status`` (300 or 500): a list
@@ -1269,6 +1249,12 @@ class Clearance:
         if d is None:
             raise NotFound(f"no list {invt_no}")
         return d
+
+
+def _required(text: str, field: str, detail: str, hint: str) -> None:
+    """400 naming ``field`` (rule ``required``) when an officer left ``text`` blank."""
+    if not text.strip():
+        raise BadRequest(detail, fields=[FieldError(field, "required", hint)])
 
 
 def _invt_no(d: Declaration) -> str:
